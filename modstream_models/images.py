@@ -1,0 +1,30 @@
+"""Decoding of the encoded images that Triton models receive."""
+
+from __future__ import annotations
+
+import io
+
+from PIL import Image, UnidentifiedImageError
+
+
+class InvalidImage(ValueError):
+    """Bytes that are not a decodable image."""
+
+
+def decode_image(data: bytes) -> Image.Image:
+    if not data:
+        raise InvalidImage("empty image")
+    try:
+        image = Image.open(io.BytesIO(data))
+        image.load()
+    except UnidentifiedImageError:
+        raise InvalidImage("not an image: unknown format") from None
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        raise InvalidImage(f"image cannot be decoded: {exc}") from None
+    return image.convert("RGB")
+
+
+def encode_png(image: Image.Image) -> bytes:
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()

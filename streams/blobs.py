@@ -1,0 +1,106 @@
+"""Content-addressed blob store: images travel through Kafka by reference (``BlobRef``), never inline.
+
+One small interface, two implementations chosen by URL: ``file:///dir`` (the embedded default) and
+``s3://bucket/prefix`` (any S3-compatible store, through boto3).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import urlparse
+
+from streams.events import BlobRef
+
+
+class BlobNotFound(KeyError):
+    """No blob with that digest in the store."""
+
+
+class BlobStore(Protocol):
+    def put(self, data: bytes, media_type: str = "application/octet-stream") -> BlobRef: ...
+
+    def get(self, ref: BlobRef) -> bytes: ...
+
+    def delete(self, ref: BlobRef) -> None: ...
+
+
+def blob_ref_for(data: bytes, media_type: str) -> BlobRef:
+    return BlobRef(sha256=hashlib.sha256(data).hexdigest(), size=len(data), media_type=media_type)
+
+
+def _verified(ref: BlobRef, data: bytes) -> bytes:
+    if hashlib.sha256(data).hexdigest() != ref.sha256:
+        raise BlobNotFound(f"blob {ref.sha256} is corrupt in the store (digest mismatch)")
+    return data
+
+
+class LocalBlobStore:
+    """Blobs as files ``<root>/<aa>/<bb>/<sha256>``; writes are atomic (temp file + rename)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def _path(self, sha256: str) -> Path:
+        return self.root / sha256[:2] / sha256[2:4] / sha256
+
+    def put(self, data: bytes, media_type: str = "application/octet-stream") -> BlobRef:
+        ref = blob_ref_for(data, media_type)
+        path = self._path(ref.sha256)
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(tmp, path)
+        return ref
+
+    def get(self, ref: BlobRef) -> bytes:
+        try:
+            return _verified(ref, self._path(ref.sha256).read_bytes())
+        except FileNotFoundError:
+            raise BlobNotFound(f"blob {ref.sha256} is not in {self.root}") from None
+
+    def delete(self, ref: BlobRef) -> None:
+        self._path(ref.sha256).unlink(missing_ok=True)
+
+
+class S3BlobStore:
+    """Blobs as objects ``<prefix>/<sha256>`` in an S3-compatible bucket."""
+
+    def __init__(self, bucket: str, prefix: str = "", endpoint_url: str | None = None) -> None:
+        import boto3  # imported here so that the local store needs no AWS SDK
+
+        self.bucket = bucket
+        self.prefix = prefix.strip("/")
+        self.client = boto3.client("s3", endpoint_url=endpoint_url)
+
+    def _key(self, sha256: str) -> str:
+        return f"{self.prefix}/{sha256}" if self.prefix else sha256
+
+    def put(self, data: bytes, media_type: str = "application/octet-stream") -> BlobRef:
+        ref = blob_ref_for(data, media_type)
+        self.client.put_object(Bucket=self.bucket, Key=self._key(ref.sha256), Body=data, ContentType=media_type)
+        return ref
+
+    def get(self, ref: BlobRef) -> bytes:
+        try:
+            response = self.client.get_object(Bucket=self.bucket, Key=self._key(ref.sha256))
+        except self.client.exceptions.NoSuchKey:
+            raise BlobNotFound(f"blob {ref.sha256} is not in s3://{self.bucket}/{self.prefix}") from None
+        return _verified(ref, response["Body"].read())
+
+    def delete(self, ref: BlobRef) -> None:
+        self.client.delete_object(Bucket=self.bucket, Key=self._key(ref.sha256))
+
+
+def open_blob_store(url: str, s3_endpoint_url: str | None = None) -> BlobStore:
+    parsed = urlparse(url)
+    if parsed.scheme == "file":
+        return LocalBlobStore(Path(parsed.path))
+    if parsed.scheme == "s3":
+        return S3BlobStore(parsed.netloc, parsed.path, endpoint_url=s3_endpoint_url)
+    raise ValueError(f"blob store URL {url!r}: use file:///absolute/dir or s3://bucket/prefix")

@@ -1,0 +1,117 @@
+"""Settings: environment variables prefixed ``MODSTREAM_``, then an optional TOML file, then defaults.
+
+The defaults run the embedded stack on this machine: when ``kafka_url`` or ``triton_url`` is unset,
+``modstream up`` starts that part itself on the embedded ports below.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+CONFIG_FILE_ENV = "MODSTREAM_CONFIG"
+EMBEDDED_KAFKA_PORT = 19092
+EMBEDDED_TRITON_HTTP_PORT = 18000
+EMBEDDED_TRITON_GRPC_PORT = 18001
+EMBEDDED_TRITON_METRICS_PORT = 18002
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MODSTREAM_", extra="forbid")
+
+    data_dir: Path = Field(Path("var"), description="Where blobs, traces, keys and process state live.")
+    kafka_url: str | None = Field(
+        None, description="host:port of an existing Kafka broker; unset starts the embedded Tansu broker."
+    )
+    triton_url: str | None = Field(
+        None, description="host:port (gRPC) of an existing Triton server; unset starts the embedded one."
+    )
+    blob_url: str | None = Field(
+        None, description="file:///dir or s3://bucket/prefix; unset uses <data_dir>/blobs."
+    )
+    s3_endpoint_url: str | None = Field(None, description="Endpoint of an S3-compatible store (MinIO, ...).")
+    topic_partitions: int = Field(4, ge=1, description="Partitions of every modstream topic.")
+    worker_web_port: int = Field(6066, description="Faust web server port (health and metrics).")
+    pseudonym_key: str | None = Field(
+        None, description="HMAC key for user ids; unset reads or creates <data_dir>/pseudonym.key."
+    )
+    max_image_bytes: int = Field(20 * 1024 * 1024, description="Largest accepted encoded image.")
+    max_image_pixels: int = Field(40_000_000, description="Largest accepted decoded image (bomb guard).")
+    generator_weights: Path | None = Field(
+        None,
+        description="A local diffusers pipeline directory (e.g. SD-Turbo); unset builds the tiny "
+        "random-weight pipeline under <data_dir>/models.",
+    )
+    generator_steps: int = Field(2, ge=1, description="Denoising steps per generated image.")
+    generator_size: int = Field(128, ge=32, description="Generated image side in pixels.")
+    face_min_score: float = Field(0.9, ge=0, le=1, description="MTCNN score above which a face counts.")
+    triton_timeout_s: float = Field(60.0, description="Deadline of one Triton call.")
+    triton_retries: int = Field(3, ge=0, description="Retries of a failed Triton call, with backoff.")
+    trace_file: Path | None = Field(None, description="Span file; unset uses <data_dir>/traces/spans.jsonl.")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config_file = os.environ.get(CONFIG_FILE_ENV)
+        if config_file:
+            if not Path(config_file).is_file():
+                raise FileNotFoundError(f"{CONFIG_FILE_ENV}={config_file}: no such file")
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config_file))
+        return tuple(sources)
+
+    @property
+    def kafka_bootstrap(self) -> str:
+        return self.kafka_url or f"127.0.0.1:{EMBEDDED_KAFKA_PORT}"
+
+    @property
+    def triton_grpc(self) -> str:
+        return self.triton_url or f"127.0.0.1:{EMBEDDED_TRITON_GRPC_PORT}"
+
+    @property
+    def blob_location(self) -> str:
+        return self.blob_url or (self.data_dir.resolve() / "blobs").as_uri()
+
+    @property
+    def span_file(self) -> Path:
+        return self.trace_file or self.data_dir / "traces" / "spans.jsonl"
+
+    @property
+    def generator_dir(self) -> Path:
+        return self.generator_weights or self.data_dir / "models" / "tiny-random-sd"
+
+    def hmac_key(self) -> bytes:
+        if self.pseudonym_key:
+            return self.pseudonym_key.encode()
+        key_file = self.data_dir / "pseudonym.key"
+        if not key_file.exists():
+            key_file.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:  # another process created it first
+                pass
+            else:
+                with os.fdopen(fd, "w") as handle:
+                    handle.write(secrets.token_hex(32))
+        return key_file.read_text().strip().encode()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,258 @@
+"""Event schemas of every topic, in one place.
+
+Every event is JSON with a ``schema_version``; readers validate on read and send what fails to the
+dead-letter topic. The JSON Schema files under ``schemas/`` are generated from these models
+(``modstream schemas --write``) and a test fails when they drift.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+SCHEMA_VERSION = 1
+
+RequestId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,128}$")]
+Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+
+
+def new_request_id() -> str:
+    return uuid.uuid4().hex
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Event(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    request_id: RequestId
+
+    def to_bytes(self) -> bytes:
+        return self.model_dump_json(exclude_none=True).encode()
+
+    @classmethod
+    def from_bytes(cls, data: bytes | None) -> "Event":
+        if not data:
+            raise InvalidEvent("empty message")
+        try:
+            return cls.model_validate_json(data)
+        except ValidationError as exc:
+            raise InvalidEvent(_describe(exc)) from exc
+
+
+class InvalidEvent(ValueError):
+    """An event that cannot be read: the message says why, for the dead-letter topic."""
+
+
+def _describe(exc: ValidationError) -> str:
+    problems = []
+    for error in exc.errors()[:5]:
+        where = ".".join(str(part) for part in error["loc"]) or "message"
+        problems.append(f"{where}: {error['msg']}")
+    return "invalid event: " + "; ".join(problems)
+
+
+class BlobRef(BaseModel):
+    """A content-addressed image in the blob store."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    sha256: Sha256
+    size: int = Field(ge=0)
+    media_type: str = "application/octet-stream"
+
+
+class Source(StrEnum):
+    GENERATED = "generated"
+    SUBMITTED = "submitted"
+
+
+class End(StrEnum):
+    PUBLISHED = "published"
+    REJECTED = "rejected"
+    REVIEW = "review"
+
+
+class GenerationRequest(Event):
+    """``requests``: an upstream app asks for an image."""
+
+    tenant: str = Field("default", max_length=64)
+    user_id: str = Field(max_length=256, description="Raw user id; pseudonymised by the screen stage.")
+    prompt: str = Field(min_length=1, max_length=4000)
+    reference_image: BlobRef | None = None
+    seed: int | None = Field(None, ge=0, le=2**31 - 1)
+    submitted_at: datetime = Field(default_factory=utcnow)
+
+
+class ImageSubmission(Event):
+    """``submissions``: an image generated elsewhere, for moderation only."""
+
+    tenant: str = Field("default", max_length=64)
+    user_id: str = Field(max_length=256)
+    image: BlobRef
+    prompt: str | None = Field(None, max_length=4000)
+    submitted_at: datetime = Field(default_factory=utcnow)
+
+
+class Item(Event):
+    """Fields that every event after screening carries: who asked, when, and the time each stage took."""
+
+    tenant: str
+    user: str = Field(description="Pseudonymised user id (keyed HMAC).")
+    submitted_at: datetime
+    timings_ms: dict[str, float] = Field(default_factory=dict)
+
+
+class Screened(Item):
+    """``screened`` (internal): a request that passed screening, user pseudonymised, images cleaned."""
+
+    prompt: str
+    reference_image: BlobRef | None = None
+    seed: int | None = None
+
+
+class GeneratorInfo(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    model: str
+    version: str
+    weights: str
+    random_weights: bool = Field(description="True when the image is noise from untrained test weights.")
+
+
+class Candidate(Item):
+    """``candidates``: an image to moderate, generated here or submitted."""
+
+    source: Source
+    image: BlobRef
+    generator: GeneratorInfo | None = None
+
+
+class Finding(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: str = Field(description="face, pii, nudity, protected_match, style, ...")
+    score: float
+    box: tuple[float, float, float, float] | None = Field(None, description="x0, y0, x1, y1 in pixels")
+    model: str
+    model_version: str
+    detail: dict[str, str | float | int] = Field(default_factory=dict)
+
+
+class JudgedItem(Item):
+    """An item with the evidence gathered about it and the reason for where it goes."""
+
+    stage: str = Field(description="The stage that decided.")
+    reason: str
+    image: BlobRef | None = None
+    generator: GeneratorInfo | None = None
+    findings: list[Finding] = Field(default_factory=list)
+
+
+class Decision(JudgedItem):
+    """``decisions`` (internal): a stage's routing of a request to one end; the outcomes stage applies it."""
+
+    end: End
+    decided_at: datetime = Field(default_factory=utcnow)
+
+
+class ReviewItem(JudgedItem):
+    """``review``: an item waiting for a human decision."""
+
+    queued_at: datetime = Field(default_factory=utcnow)
+
+
+class ReviewAction(StrEnum):
+    APPROVE = "approve"
+    REJECT = "reject"
+
+
+class ReviewDecision(Event):
+    """``review-decisions``: a reviewer's decision on a review item."""
+
+    action: ReviewAction
+    reviewer: str = Field(min_length=1, max_length=128)
+    reason: str = Field("", max_length=1000)
+    decided_at: datetime = Field(default_factory=utcnow)
+
+
+class OutcomeStatus(StrEnum):
+    PUBLISHED = "published"
+    REJECTED = "rejected"
+
+
+class Outcome(JudgedItem):
+    """``outcomes``: the one terminal outcome of a request."""
+
+    status: OutcomeStatus
+    decided_at: datetime
+
+
+class AuditEvent(Event):
+    """``audit``: one decision of one stage. Never holds a raw prompt."""
+
+    stage: str
+    action: str
+    reason: str
+    tenant: str | None = None
+    user: str | None = None
+    findings: list[Finding] = Field(default_factory=list)
+    at: datetime = Field(default_factory=utcnow)
+
+
+class DeadLetter(BaseModel):
+    """``dead-letter``: an event that could not be processed, with the reason."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    request_id: str | None = None
+    source_topic: str
+    partition: int
+    offset: int
+    reason: str
+    payload_excerpt: str = Field(description="The first bytes of the message, for the person who debugs it.")
+    at: datetime = Field(default_factory=utcnow)
+
+    def to_bytes(self) -> bytes:
+        return self.model_dump_json(exclude_none=True).encode()
+
+
+# The public topics and their schemas; internal topics (screened, decisions) are not part of the contract.
+PUBLIC_SCHEMAS: dict[str, type[BaseModel]] = {
+    "requests": GenerationRequest,
+    "submissions": ImageSubmission,
+    "candidates": Candidate,
+    "review": ReviewItem,
+    "review-decisions": ReviewDecision,
+    "outcomes": Outcome,
+    "audit": AuditEvent,
+    "dead-letter": DeadLetter,
+}
+
+
+def json_schemas() -> dict[str, str]:
+    """The JSON Schema file name and text of every public topic."""
+    return {
+        f"{topic}.schema.json": json.dumps(model.model_json_schema(), indent=2, sort_keys=True) + "\n"
+        for topic, model in PUBLIC_SCHEMAS.items()
+    }
+
+
+def write_json_schemas(directory: Path) -> list[Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, text in json_schemas().items():
+        path = directory / name
+        path.write_text(text)
+        written.append(path)
+    return written

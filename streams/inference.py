@@ -1,0 +1,161 @@
+"""The Triton client of the workers: one gRPC call per model request, traced, with bounded retries.
+
+Each call carries the current W3C trace context as gRPC metadata, so a Triton server with tracing
+on continues the request's trace. Failures after the retries raise ``InferenceUnavailable``; the
+caller fails closed (the item goes to review, never to publish).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from opentelemetry.trace import SpanKind, Status, StatusCode
+from tritonclient.grpc import InferInput, InferRequestedOutput
+from tritonclient.grpc.aio import InferenceServerClient
+from tritonclient.utils import InferenceServerException
+
+from streams.events import Finding, GeneratorInfo
+from streams.telemetry import REQUEST_ID_ATTRIBUTE, headers_with_context, tracer
+
+GENERATOR_MODEL = "generator"
+FACE_MODEL = "face_detector"
+
+
+class InferenceUnavailable(RuntimeError):
+    """Triton did not answer, or answered with an error, after every retry."""
+
+
+class InferenceRejected(ValueError):
+    """Triton refused the input itself (for example an image it cannot decode): retrying will not help."""
+
+
+@dataclass(frozen=True)
+class GeneratedImage:
+    png: bytes
+    generator: GeneratorInfo
+
+
+def _bytes_input(name: str, values: Sequence[bytes]) -> InferInput:
+    tensor = np.array([[value] for value in values], dtype=np.object_)
+    infer_input = InferInput(name, list(tensor.shape), "BYTES")
+    infer_input.set_data_from_numpy(tensor)
+    return infer_input
+
+
+def _int64_input(name: str, values: Sequence[int]) -> InferInput:
+    tensor = np.array([[value] for value in values], dtype=np.int64)
+    infer_input = InferInput(name, list(tensor.shape), "INT64")
+    infer_input.set_data_from_numpy(tensor)
+    return infer_input
+
+
+def _is_input_error(exc: InferenceServerException) -> bool:
+    return (exc.status() or "").endswith("INVALID_ARGUMENT")
+
+
+class TritonClient:
+    def __init__(self, url: str, *, timeout_s: float = 60.0, retries: int = 3, backoff_s: float = 0.5) -> None:
+        self.url = url
+        self.timeout_s = timeout_s
+        self.retries = retries
+        self.backoff_s = backoff_s
+        self._client = InferenceServerClient(url)
+        host, _, port = url.rpartition(":")
+        self._server = {"server.address": host, "server.port": int(port)}
+
+    async def close(self) -> None:
+        await self._client.close()
+
+    async def ready(self) -> bool:
+        try:
+            return bool(await self._client.is_server_ready())
+        except InferenceServerException:
+            return False
+
+    async def infer(
+        self, model: str, inputs: list[InferInput], outputs: list[str], request_id: str | None
+    ) -> Any:
+        """One ModelInfer call with retries; returns the tritonclient result."""
+        attempt = 0
+        while True:
+            with tracer().start_as_current_span(
+                "inference.GRPCInferenceService/ModelInfer",
+                kind=SpanKind.CLIENT,
+                attributes={
+                    "rpc.system": "grpc",
+                    "rpc.service": "inference.GRPCInferenceService",
+                    "rpc.method": "ModelInfer",
+                    "triton.model.name": model,
+                    "triton.attempt": attempt,
+                    **self._server,
+                    **({REQUEST_ID_ATTRIBUTE: request_id} if request_id else {}),
+                },
+            ) as span:
+                try:
+                    result = await self._client.infer(
+                        model,
+                        inputs,
+                        outputs=[InferRequestedOutput(name) for name in outputs],
+                        request_id=request_id or "",
+                        headers={k: v.decode() for k, v in headers_with_context().items()},
+                        client_timeout=self.timeout_s,
+                    )
+                except InferenceServerException as exc:
+                    span.set_status(Status(StatusCode.ERROR, str(exc)))
+                    if _is_input_error(exc):
+                        raise InferenceRejected(f"{model}: {exc.message()}") from exc
+                    error: Exception = exc
+                except (OSError, asyncio.TimeoutError) as exc:
+                    span.set_status(Status(StatusCode.ERROR, str(exc)))
+                    error = exc
+                else:
+                    response = result.get_response()
+                    span.set_attribute("triton.model.version", response.model_version)
+                    return result
+            if attempt >= self.retries:
+                raise InferenceUnavailable(f"{model} failed after {attempt + 1} attempts: {error}") from error
+            await asyncio.sleep(self.backoff_s * 2**attempt)
+            attempt += 1
+
+    async def generate(self, prompt: str, seed: int, request_id: str) -> GeneratedImage:
+        result = await self.infer(
+            GENERATOR_MODEL,
+            [_bytes_input("PROMPT", [prompt.encode()]), _int64_input("SEED", [seed])],
+            ["IMAGE", "METADATA"],
+            request_id,
+        )
+        metadata = json.loads(result.as_numpy("METADATA")[0][0])
+        version = result.get_response().model_version
+        return GeneratedImage(
+            png=bytes(result.as_numpy("IMAGE")[0][0]),
+            generator=GeneratorInfo(
+                model=GENERATOR_MODEL,
+                version=version,
+                weights=metadata["weights"],
+                random_weights=metadata["random_weights"],
+            ),
+        )
+
+    async def detect_faces(self, image: bytes, request_id: str) -> list[Finding]:
+        result = await self.infer(
+            FACE_MODEL, [_bytes_input("IMAGE", [image])], ["BOXES", "SCORES", "LANDMARKS"], request_id
+        )
+        version = result.get_response().model_version
+        boxes = result.as_numpy("BOXES")[0]
+        scores = result.as_numpy("SCORES")[0]
+        return [
+            Finding(
+                kind="face",
+                score=float(score),
+                box=(float(box[0]), float(box[1]), float(box[2]), float(box[3])),
+                model=FACE_MODEL,
+                model_version=version,
+            )
+            for box, score in zip(boxes, scores, strict=True)
+            if score > 0  # rows with score 0 pad the batch to its largest face count
+        ]

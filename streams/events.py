@@ -16,6 +16,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from streams import topics
+
 SCHEMA_VERSION = 1
 
 RequestId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,128}$")]
@@ -229,14 +231,14 @@ class DeadLetter(BaseModel):
 
 # The public topics and their schemas; internal topics (screened, decisions) are not part of the contract.
 PUBLIC_SCHEMAS: dict[str, type[BaseModel]] = {
-    "requests": GenerationRequest,
-    "submissions": ImageSubmission,
-    "candidates": Candidate,
-    "review": ReviewItem,
-    "review-decisions": ReviewDecision,
-    "outcomes": Outcome,
-    "audit": AuditEvent,
-    "dead-letter": DeadLetter,
+    topics.REQUESTS: GenerationRequest,
+    topics.SUBMISSIONS: ImageSubmission,
+    topics.CANDIDATES: Candidate,
+    topics.REVIEW: ReviewItem,
+    topics.REVIEW_DECISIONS: ReviewDecision,
+    topics.OUTCOMES: Outcome,
+    topics.AUDIT: AuditEvent,
+    topics.DEAD_LETTER: DeadLetter,
 }
 
 

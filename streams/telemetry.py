@@ -137,3 +137,44 @@ def produce_span(topic: str, request_id: str | None) -> Iterator[Span]:
         f"send {topic}", kind=SpanKind.PRODUCER, attributes=messaging_attributes(topic, "send", request_id)
     ) as span:
         yield span
+
+
+def read_spans(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    with open(path, encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def spans_of_request(spans: list[dict[str, Any]], request_id: str) -> list[dict[str, Any]]:
+    """Every span of the traces in which any span names this request id."""
+    trace_ids = {s["trace_id"] for s in spans if s["attributes"].get(REQUEST_ID_ATTRIBUTE) == request_id}
+    return sorted((s for s in spans if s["trace_id"] in trace_ids), key=lambda s: s["start_ns"])
+
+
+def format_trace_tree(spans: list[dict[str, Any]]) -> str:
+    """One line per span, indented under its parent, with its duration and offset from the trace start."""
+    if not spans:
+        return "no spans found"
+    by_parent: dict[str | None, list[dict[str, Any]]] = {}
+    ids = {s["span_id"] for s in spans}
+    for span in spans:
+        parent = span["parent_id"] if span["parent_id"] in ids else None
+        by_parent.setdefault(parent, []).append(span)
+    start = min(s["start_ns"] for s in spans)
+    lines: list[str] = []
+
+    def walk(parent: str | None, depth: int) -> None:
+        for span in by_parent.get(parent, []):
+            duration = (span["end_ns"] - span["start_ns"]) / 1e6
+            offset = (span["start_ns"] - start) / 1e6
+            status = "" if span["status"] != "ERROR" else "  ERROR"
+            lines.append(
+                f"{'  ' * depth}{span['name']}  {duration:.1f} ms  (+{offset:.1f} ms, {span['service']}){status}"
+            )
+            walk(span["span_id"], depth + 1)
+
+    walk(None, 0)
+    traces = {s["trace_id"] for s in spans}
+    header = f"trace {', '.join(sorted(traces))}: {len(spans)} spans"
+    return "\n".join([header, *lines])

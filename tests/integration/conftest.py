@@ -1,0 +1,58 @@
+"""One real stack (Tansu broker, tritonserver, Faust worker) for the whole integration test run."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from streams.client import ModstreamClient
+from streams.config import Settings
+from streams.stack import Stack
+
+pytestmark = pytest.mark.integration
+
+
+def stack_settings(data_dir: Path, offset: int) -> Settings:
+    """Settings on ports of their own, so that the tests never meet a stack a developer runs."""
+    return Settings(
+        data_dir=data_dir,
+        kafka_port=29092 + offset,
+        triton_http_port=28000 + offset,
+        triton_grpc_port=28001 + offset,
+        triton_metrics_port=28002 + offset,
+        worker_web_port=26066 + offset,
+        topic_partitions=4,
+        triton_retries=1,
+    )
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    stack = Stack(stack_settings(tmp_path_factory.mktemp("stack"), offset=100))
+    stack.start(progress=print)
+    try:
+        yield stack
+    finally:
+        stack.stop()
+
+
+@pytest.fixture(scope="session")
+def settings(stack: Stack) -> Settings:
+    return stack.effective_settings()
+
+
+def run(coroutine):  # type: ignore[no-untyped-def]
+    return asyncio.run(coroutine)
+
+
+async def submit_images(settings: Settings, images: list[bytes]) -> list[str]:
+    async with ModstreamClient(settings) as client:
+        return [await client.submit_image(image, user_id="tester") for image in images]
+
+
+async def submit_prompts(settings: Settings, prompts: list[str]) -> list[str]:
+    async with ModstreamClient(settings) as client:
+        return [await client.submit_prompt(prompt, user_id="tester") for prompt in prompts]

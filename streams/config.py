@@ -92,10 +92,6 @@ class Settings(BaseSettings):
     def span_file(self) -> Path:
         return self.trace_file or self.data_dir / "traces" / "spans.jsonl"
 
-    @property
-    def generator_dir(self) -> Path:
-        return self.generator_weights or self.data_dir / "models" / "tiny-random-sd"
-
     def as_environment(self) -> dict[str, str]:
         """These settings as ``MODSTREAM_*`` variables, for the processes the stack starts."""
         env = {}

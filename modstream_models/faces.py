@@ -17,9 +17,7 @@ class Faces:
 
     @classmethod
     def none(cls) -> Faces:
-        return cls(
-            np.zeros((0, 4), np.float32), np.zeros((0,), np.float32), np.zeros((0, 5, 2), np.float32)
-        )
+        return cls(np.zeros((0, 4), np.float32), np.zeros((0,), np.float32), np.zeros((0, 5, 2), np.float32))
 
 
 class FaceDetector:

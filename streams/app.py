@@ -58,7 +58,7 @@ class Readiness:
     ready = False
 
 
-@app.on_rebalance_complete.connect
+@app.on_rebalance_complete.connect  # type: ignore[arg-type]  # mode types receivers as taking a positional signal
 async def _mark_ready(sender: Any, **kwargs: Any) -> None:
     Readiness.ready = True
 

@@ -101,7 +101,7 @@ def cmd_outcome(args: argparse.Namespace) -> int:
         _print({"request_id": args.request_id, "end": None}, args.json, f"{args.request_id}: no end yet")
         return 3
     records = [{"end": record.end, "topic": record.topic, "event": record.value} for record in ends]
-    text = "\n".join(f"{args.request_id}: {r['end']} ({r['event'].get('reason', '')})" for r in records)
+    text = "\n".join(f"{args.request_id}: {record.end} ({record.value.get('reason', '')})" for record in ends)
     _print(records if len(records) > 1 else records[0], args.json, text)
     return 0
 
@@ -122,8 +122,11 @@ def cmd_schemas(args: argparse.Namespace) -> int:
         for path in write_json_schemas(directory):
             print(path)
         return 0
-    stale = [name for name, text in json_schemas().items() if not (directory / name).is_file()
-             or (directory / name).read_text() != text]
+    stale = [
+        name
+        for name, text in json_schemas().items()
+        if not (directory / name).is_file() or (directory / name).read_text() != text
+    ]
     if stale:
         print(f"out of date in {directory}: {', '.join(stale)}; run: modstream schemas --write", file=sys.stderr)
         return 1
@@ -178,9 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
     schemas.add_argument("--write", action="store_true")
     schemas.set_defaults(func=cmd_schemas)
 
-    demo = commands.add_parser(
-        "demo", help="start the stack, submit a mixed sample set, print where each ended, stop"
-    )
+    demo = commands.add_parser("demo", help="start the stack, submit a mixed sample set, print where each ended, stop")
     demo.add_argument("--timeout", type=float, default=180.0, help="seconds to wait for every end")
     demo.add_argument("--json", action="store_true", help="print the results as JSON")
     demo.set_defaults(func=cmd_demo)

@@ -1,8 +1,8 @@
 """The Python producer API for upstream apps, and the reader of where requests ended.
 
-    async with ModstreamClient(get_settings()) as client:
-        request_id = await client.submit_prompt("a lighthouse at dusk", user_id="alice")
-        ends = await wait_for_ends(get_settings(), [request_id], timeout_s=60)
+async with ModstreamClient(get_settings()) as client:
+    request_id = await client.submit_prompt("a lighthouse at dusk", user_id="alice")
+    ends = await wait_for_ends(get_settings(), [request_id], timeout_s=60)
 """
 
 from __future__ import annotations
@@ -15,12 +15,13 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from streams.blobs import BlobStore, open_blob_store
 from streams import topics
+from streams.blobs import BlobStore, open_blob_store
 from streams.config import Settings
 from streams.events import Event, GenerationRequest, ImageSubmission, new_request_id
 from streams.kafka import ensure_topics, partitions_of
 from streams.telemetry import headers_with_context, produce_span
+
 
 def media_type_of(data: bytes) -> str:
     """The media type by magic number; the screen stage decodes and checks the image itself."""
@@ -67,9 +68,7 @@ class ModstreamClient:
         seed: int | None = None,
         request_id: str | None = None,
     ) -> str:
-        reference = (
-            self.blobs.put(reference_image, media_type_of(reference_image)) if reference_image else None
-        )
+        reference = self.blobs.put(reference_image, media_type_of(reference_image)) if reference_image else None
         request = GenerationRequest(
             request_id=request_id or new_request_id(),
             tenant=tenant,
@@ -126,9 +125,7 @@ async def wait_for_ends(
     """
     wanted = set(request_ids)
     ends: dict[str, list[EndRecord]] = {request_id: [] for request_id in request_ids}
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False, group_id=None
-    )
+    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False, group_id=None)
     await consumer.start()
     try:
         partitions = await partitions_of(settings.kafka_bootstrap, topics.ENDS)

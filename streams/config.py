@@ -32,9 +32,7 @@ class Settings(BaseSettings):
     triton_url: str | None = Field(
         None, description="host:port (gRPC) of an existing Triton server; unset starts the embedded one."
     )
-    blob_url: str | None = Field(
-        None, description="file:///dir or s3://bucket/prefix; unset uses <data_dir>/blobs."
-    )
+    blob_url: str | None = Field(None, description="file:///dir or s3://bucket/prefix; unset uses <data_dir>/blobs.")
     kafka_port: int = Field(19092, description="Port of the embedded broker.")
     triton_http_port: int = Field(18000, description="HTTP port of the embedded Triton server.")
     triton_grpc_port: int = Field(18001, description="gRPC port of the embedded Triton server.")

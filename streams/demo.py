@@ -6,7 +6,6 @@ import asyncio
 import json
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 
 from streams import topics
 from streams.client import EndRecord, ModstreamClient, wait_for_ends
@@ -60,15 +59,16 @@ def _table(rows: list[dict[str, object]]) -> str:
     lines = [header]
     for row in rows:
         timings = [row[f"{s}_ms"] for s in STAGES]
-        lines.append([
-            str(row["input"])[:40],
-            str(row["end"]),
-            str(row["reason"])[:60],
-            *["-" if t is None else f"{t:.0f}" for t in timings],
-        ])
+        lines.append(
+            [
+                str(row["input"])[:40],
+                str(row["end"]),
+                str(row["reason"])[:60],
+                *["-" if t is None else f"{t:.0f}" for t in timings],
+            ]
+        )
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True))
-                     for line in lines)
+    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)) for line in lines)
 
 
 def run_demo(settings: Settings, *, as_json: bool, timeout_s: float) -> int:

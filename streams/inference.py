@@ -66,7 +66,7 @@ class TritonClient:
         self.backoff_s = backoff_s
         self._client = InferenceServerClient(url)
         host, _, port = url.rpartition(":")
-        self._server = {"server.address": host, "server.port": int(port)}
+        self._server: dict[str, str | int] = {"server.address": host, "server.port": int(port)}
 
     async def close(self) -> None:
         await self._client.close()
@@ -77,9 +77,7 @@ class TritonClient:
         except InferenceServerException:
             return False
 
-    async def infer(
-        self, model: str, inputs: list[InferInput], outputs: list[str], request_id: str | None
-    ) -> Any:
+    async def infer(self, model: str, inputs: list[InferInput], outputs: list[str], request_id: str | None) -> Any:
         """One ModelInfer call with retries; returns the tritonclient result."""
         attempt = 0
         while True:
@@ -110,7 +108,7 @@ class TritonClient:
                     if _is_input_error(exc):
                         raise InferenceRejected(f"{model}: {exc.message()}") from exc
                     error: Exception = exc
-                except (OSError, asyncio.TimeoutError) as exc:
+                except (TimeoutError, OSError) as exc:
                     span.set_status(Status(StatusCode.ERROR, str(exc)))
                     error = exc
                 else:

@@ -154,9 +154,7 @@ def triton_environment(settings: Settings) -> dict[str, str]:
 
 def triton_trace_arguments() -> list[str]:
     """Triton's own OpenTelemetry tracing, on when an OTLP endpoint is configured."""
-    endpoint = os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") or os.environ.get(
-        "OTEL_EXPORTER_OTLP_ENDPOINT"
-    )
+    endpoint = os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") or os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT")
     if not endpoint:
         return []
     url = endpoint.removeprefix("http://").removeprefix("https://").rstrip("/")
@@ -214,9 +212,7 @@ def worker_environment(settings: Settings) -> dict[str, str]:
 
 
 def start_worker(settings: Settings, log_dir: Path) -> Part:
-    part = _spawn(
-        "worker", [sys.executable, "-m", "streams.cli", "worker"], log_dir, env=worker_environment(settings)
-    )
+    part = _spawn("worker", [sys.executable, "-m", "streams.cli", "worker"], log_dir, env=worker_environment(settings))
     health = f"http://127.0.0.1:{settings.worker_web_port}/health/ready"
     wait_until(lambda: http_ok(health), part, "Faust worker", 120)
     return part

@@ -46,7 +46,8 @@ class JsonLinesSpanExporter(SpanExporter):
 
 
 def span_record(span: ReadableSpan) -> dict[str, Any]:
-    context = span.get_span_context()
+    context = span.context
+    assert context is not None  # a finished SDK span always has one
     return {
         "name": span.name,
         "trace_id": format(context.trace_id, "032x"),

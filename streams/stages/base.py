@@ -49,8 +49,9 @@ def triton() -> TritonClient:
     return _triton
 
 
-async def send(topic: faust.TopicT, event: Event | DeadLetter, key: str | None = None,
-               partition: int | None = None) -> None:
+async def send(
+    topic: faust.TopicT, event: Event | DeadLetter, key: str | None = None, partition: int | None = None
+) -> None:
     """Send and wait for the broker's acknowledgement, inside a producer span."""
     request_id = key or event.request_id
     with produce_span(topic.get_topic_name(), request_id):

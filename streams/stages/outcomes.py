@@ -48,7 +48,7 @@ class EndLedger:
 ledger = EndLedger()
 
 
-@app.on_partitions_revoked.connect
+@app.on_partitions_revoked.connect  # type: ignore[arg-type]  # mode types receivers as taking a positional signal
 async def _forget_ledger(sender: Any, revoked: Any, **kwargs: Any) -> None:
     # Another worker may write ends of these partitions now; re-read them if they come back.
     ledger.forget()
@@ -56,7 +56,9 @@ async def _forget_ledger(sender: Any, revoked: Any, **kwargs: Any) -> None:
 
 async def apply(decision: Decision) -> None:
     timer = StageTimer(STAGE)
-    partition = current_event().message.partition
+    event = current_event()
+    assert event is not None  # apply runs inside the agent, which sets the current event
+    partition = event.message.partition
     seen = await ledger.seen(partition)
     ends = seen[topics.REVIEW] if decision.end is End.REVIEW else seen[topics.OUTCOMES]
     if decision.request_id in ends:

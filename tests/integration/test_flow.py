@@ -53,8 +53,12 @@ def jpeg_with_gps() -> bytes:
 def audit_events(settings: Settings, request_id: str) -> list[dict]:
     async def read() -> list[dict]:
         tps = await partitions_of(settings.kafka_bootstrap, [topics.AUDIT])
-        return [json.loads(r.value) async for r in read_to_end(settings.kafka_bootstrap, tps)
-                if r.key == request_id.encode()]
+        return [
+            json.loads(r.value)
+            async for r in read_to_end(settings.kafka_bootstrap, tps)
+            if r.key == request_id.encode()
+        ]
+
     return run(read())
 
 
@@ -90,14 +94,18 @@ def test_prompt_goes_through_every_hop_to_published(settings: Settings) -> None:
         assert span["parent_id"] in by_id, f"{span['name']} is not joined to the request's trace"
 
     stages = [(e["stage"], e["action"]) for e in audit_events(settings, request_id)]
-    assert stages == [("screen", "passed"), ("generate", "generated"), ("moderate", "published"),
-                      ("outcomes", "published")]
+    assert stages == [
+        ("screen", "passed"),
+        ("generate", "generated"),
+        ("moderate", "published"),
+        ("outcomes", "published"),
+    ]
 
 
 def test_image_with_a_face_goes_to_review_and_one_without_is_published(settings: Settings) -> None:
-    face, no_face = run(submit_images(
-        settings, [(SAMPLES / "astronaut.jpg").read_bytes(), (SAMPLES / "chelsea.jpg").read_bytes()]
-    ))
+    face, no_face = run(
+        submit_images(settings, [(SAMPLES / "astronaut.jpg").read_bytes(), (SAMPLES / "chelsea.jpg").read_bytes()])
+    )
     ends = run(wait_for_ends(settings, [face, no_face], timeout_s=120))
     assert [e.end for e in ends[face]] == ["review"]
     review = ends[face][0].value
@@ -128,10 +136,12 @@ def test_bad_input_goes_to_dead_letter_with_its_reason_and_the_stream_goes_on(se
                 "truncated": await client.submit_image(coffee[: len(coffee) // 3], user_id="u"),
                 "decompression bomb": await client.submit_image(bomb.getvalue(), user_id="u"),
             }
-            await client.send_raw(topics.REQUESTS, b"{\"prompt\": ", key="malformed-1")
+            await client.send_raw(topics.REQUESTS, b'{"prompt": ', key="malformed-1")
             ids["invalid event"] = "malformed-1"
-            missing = b'{"schema_version":1,"request_id":"missing-blob-1","user_id":"u","image":' \
-                      b'{"sha256":"' + b"0" * 64 + b'","size":1}}'
+            missing = (
+                b'{"schema_version":1,"request_id":"missing-blob-1","user_id":"u","image":'
+                b'{"sha256":"' + b"0" * 64 + b'","size":1}}'
+            )
             await client.send_raw(topics.SUBMISSIONS, missing, key="missing-blob-1")
             ids["is not in"] = "missing-blob-1"
             ids["good"] = await client.submit_image(coffee, user_id="u")

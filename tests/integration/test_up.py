@@ -37,7 +37,10 @@ def test_up_prints_ready_and_sigterm_leaves_no_process(tmp_path: Path) -> None:
     marker = f"MODSTREAM_DATA_DIR={settings.data_dir.resolve()}"
     started = time.monotonic()
     up = subprocess.Popen(
-        [sys.executable, "-m", "streams.cli", "up"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [sys.executable, "-m", "streams.cli", "up"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         text=True,
     )
     lines = []

@@ -53,5 +53,12 @@ def test_json_schema_accepts_what_the_model_writes_and_refuses_what_it_refuses()
 
 def test_every_public_topic_has_a_schema() -> None:
     assert set(PUBLIC_SCHEMAS) == {
-        "requests", "submissions", "candidates", "review", "review-decisions", "outcomes", "audit", "dead-letter"
+        "requests",
+        "submissions",
+        "candidates",
+        "review",
+        "review-decisions",
+        "outcomes",
+        "audit",
+        "dead-letter",
     }

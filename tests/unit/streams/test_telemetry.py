@@ -17,9 +17,11 @@ def test_spans_round_trip_through_the_file_and_print_as_a_tree(tmp_path: Path) -
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(JsonLinesSpanExporter(spans_file)))
     tracer = provider.get_tracer("test")
-    with tracer.start_as_current_span("send requests", attributes={"modstream.request_id": "r1"}):
-        with tracer.start_as_current_span("process requests"):
-            pass
+    with (
+        tracer.start_as_current_span("send requests", attributes={"modstream.request_id": "r1"}),
+        tracer.start_as_current_span("process requests"),
+    ):
+        pass
     with tracer.start_as_current_span("send requests", attributes={"modstream.request_id": "other"}):
         pass
 

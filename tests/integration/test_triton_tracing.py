@@ -1,0 +1,109 @@
+"""Triton's own spans join the request's trace when an OTLP endpoint is configured."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+from opentelemetry.sdk.trace import TracerProvider
+
+from streams.inference import TritonClient
+from streams.stack import start_triton
+from tests.images import SAMPLES
+from tests.integration.conftest import stack_settings
+
+pytestmark = pytest.mark.integration
+
+
+def _service(attributes: list) -> str:
+    return next((a["value"]["stringValue"] for a in attributes if a["key"] == "service.name"), "")
+
+
+def spans_from_json(request: dict) -> list[tuple[str, str, str]]:
+    # OTLP/JSON writes ids as hex strings.
+    return [
+        (span["traceId"].lower(), span["name"], _service(resource_spans["resource"]["attributes"]))
+        for resource_spans in request.get("resourceSpans", [])
+        for scope_spans in resource_spans.get("scopeSpans", [])
+        for span in scope_spans.get("spans", [])
+    ]
+
+
+def spans_from_protobuf(request: ExportTraceServiceRequest) -> list[tuple[str, str, str]]:
+    found = []
+    for resource_spans in request.resource_spans:
+        attributes = resource_spans.resource.attributes
+        service = next((a.value.string_value for a in attributes if a.key == "service.name"), "")
+        for scope_spans in resource_spans.scope_spans:
+            found += [(span.trace_id.hex(), span.name, service) for span in scope_spans.spans]
+    return found
+
+
+class OtlpReceiver(ThreadingHTTPServer):
+    """A minimal OTLP/HTTP trace receiver (JSON or protobuf): keeps (trace id, span name, service) of each span."""
+
+    def __init__(self) -> None:
+        self.spans: list[tuple[str, str, str]] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (the stdlib's name)
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                if self.headers.get("Content-Type", "").startswith("application/json"):
+                    receiver.spans += spans_from_json(json.loads(body))  # Triton's exporter sends OTLP/JSON
+                else:
+                    receiver.spans += spans_from_protobuf(ExportTraceServiceRequest.FromString(body))
+                self.send_response(200)
+                self.send_header("Content-Type", "application/x-protobuf")
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        super().__init__(("127.0.0.1", 0), Handler)
+
+
+@pytest.fixture
+def receiver() -> Iterator[OtlpReceiver]:
+    server = OtlpReceiver()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+
+
+def test_triton_spans_continue_the_callers_trace(
+    tmp_path: Path, receiver: OtlpReceiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", f"http://127.0.0.1:{receiver.server_address[1]}")
+    settings = stack_settings(tmp_path, offset=300)
+    triton = start_triton(settings, tmp_path / "logs")
+    try:
+        tracer = TracerProvider().get_tracer("test")
+
+        async def call() -> str:
+            client = TritonClient(settings.triton_grpc)
+            try:
+                with tracer.start_as_current_span("caller") as span:
+                    await client.detect_faces((SAMPLES / "astronaut.jpg").read_bytes(), "triton-trace-1")
+                    return format(span.get_span_context().trace_id, "032x")
+            finally:
+                await client.close()
+
+        trace_id = asyncio.run(call())
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not any(t == trace_id for t, _, _ in receiver.spans):
+            time.sleep(0.5)
+    finally:
+        triton.stop()
+    joined = [(name, service) for t, name, service in receiver.spans if t == trace_id]
+    assert joined, f"no Triton span in trace {trace_id}; received {receiver.spans[:5]}"
+    assert all(service == "triton" for _, service in joined)
+    assert any("face_detector" in name for name, _ in joined), joined

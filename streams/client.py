@@ -7,7 +7,6 @@ async with ModstreamClient(get_settings()) as client:
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from dataclasses import dataclass
@@ -144,7 +143,6 @@ async def wait_for_ends(
                     key = record.key.decode(errors="replace") if record.key else None
                     if key in wanted:
                         ends[key].append(EndRecord(record.topic, json.loads(record.value)))
-            await asyncio.sleep(0)
     finally:
         await consumer.stop()
     return ends

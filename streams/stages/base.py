@@ -36,6 +36,12 @@ def blob_store() -> BlobStore:
     return open_blob_store(settings.blob_location, settings.s3_endpoint_url)
 
 
+@cache
+def pseudonym_key() -> bytes:
+    """The HMAC key for user ids, read once per worker rather than once per event."""
+    return settings.hmac_key()
+
+
 _triton: TritonClient | None = None
 
 

@@ -11,7 +11,7 @@ from streams.blobs import BlobNotFound
 from streams.events import BlobRef, Candidate, GenerationRequest, ImageSubmission, Screened, Source
 from streams.imaging import PNG, RejectedImage, sanitize_image
 from streams.privacy import pseudonymise
-from streams.stages.base import RejectedInput, StageTimer, audit, blob_store, run_stage, send
+from streams.stages.base import RejectedInput, StageTimer, audit, blob_store, pseudonym_key, run_stage, send
 
 STAGE = "screen"
 
@@ -32,7 +32,7 @@ async def screen_request(request: GenerationRequest) -> None:
     screened = Screened(
         request_id=request.request_id,
         tenant=request.tenant,
-        user=pseudonymise(request.user_id, settings.hmac_key()),
+        user=pseudonymise(request.user_id, pseudonym_key()),
         prompt=request.prompt,
         reference_image=reference,
         seed=request.seed,
@@ -49,7 +49,7 @@ async def screen_submission(submission: ImageSubmission) -> None:
     candidate = Candidate(
         request_id=submission.request_id,
         tenant=submission.tenant,
-        user=pseudonymise(submission.user_id, settings.hmac_key()),
+        user=pseudonymise(submission.user_id, pseudonym_key()),
         source=Source.SUBMITTED,
         image=image,
         submitted_at=submission.submitted_at,

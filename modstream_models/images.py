@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
+
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp"}
 
 
 class InvalidImage(ValueError):
@@ -28,3 +32,8 @@ def encode_png(image: Image.Image) -> bytes:
     out = io.BytesIO()
     image.save(out, format="PNG")
     return out.getvalue()
+
+
+def gallery_images(directory: Path) -> list[Path]:
+    """The image files directly inside ``directory``, sorted."""
+    return sorted(path for path in directory.iterdir() if path.suffix.lower() in IMAGE_SUFFIXES)

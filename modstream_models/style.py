@@ -28,8 +28,8 @@ import torch
 from PIL import Image
 
 from modstream_models.detections import Detection
+from modstream_models.images import gallery_images
 
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp"}
 DEFAULT_EMBEDDER = "efficientnet-lite0-gram"
 
 
@@ -121,10 +121,6 @@ def load_style_embedder(spec: str) -> StyleEmbedder:
     if kind == "clip" and location:
         return ClipStyleEmbedder(Path(location))
     raise ValueError(f"unknown style embedder {spec!r}: use {DEFAULT_EMBEDDER!r} or 'clip:/path/to/weights'")
-
-
-def gallery_images(directory: Path) -> list[Path]:
-    return sorted(path for path in directory.iterdir() if path.suffix.lower() in IMAGE_SUFFIXES)
 
 
 @dataclass(frozen=True)

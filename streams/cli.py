@@ -140,6 +140,85 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(get_settings(), as_json=args.json, timeout_s=args.timeout)
 
 
+def cmd_scan(args: argparse.Namespace) -> int:
+    from streams.scan import format_report, scan_files, triton_server
+    from streams.stack import StackError
+
+    settings = get_settings()
+    paths = [Path(path) for path in args.images]
+    try:
+        with triton_server(settings, progress=lambda step: print(f"... {step}", file=sys.stderr, flush=True)) as url:
+            redact_dir = Path(args.redact) if args.redact else None
+            reports = asyncio.run(scan_files(paths, settings, url, redact_dir))
+    except StackError as exc:
+        print(f"modstream scan: {exc}", file=sys.stderr)
+        return 1
+    _print(reports, args.json, "\n".join(format_report(report) for report in reports))
+    return 1 if any("error" in report for report in reports) else 0
+
+
+def cmd_bank(args: argparse.Namespace) -> int:
+    from modstream_models.protected import BankError, ProtectedBank
+
+    settings = get_settings()
+    bank = ProtectedBank(settings.protected_bank_file)
+    try:
+        if args.bank_command == "add":
+            added = []
+            for path in args.images:
+                entry = bank.add(_open_image(path), label=args.label or Path(path).stem, source=str(path))
+                added.append({"id": entry.id, "label": entry.label, "quality": entry.quality, "source": entry.source})
+            _print(
+                added, args.json, "\n".join(f"added {a['id']} {a['label']} (PDQ quality {a['quality']})" for a in added)
+            )
+        elif args.bank_command == "remove":
+            entry = bank.remove(args.id)
+            _print({"removed": entry.id}, args.json, f"removed {entry.id} {entry.label}")
+        else:
+            rows = [
+                {"id": e.id, "label": e.label, "source": e.source, "added_at": e.added_at, "quality": e.quality}
+                for e in bank.entries.values()
+            ]
+            text = "\n".join(f"{r['id']}  {r['label']}  {r['added_at']}  {r['source']}" for r in rows)
+            _print(rows, args.json, text or f"the protected bank ({bank.path}) is empty")
+    except (BankError, ValueError) as exc:
+        print(f"modstream bank: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_gallery(args: argparse.Namespace) -> int:
+    from streams.galleries import GalleryError, add_to_gallery, list_galleries, remove_gallery
+
+    directory = get_settings().style_galleries_dir
+    try:
+        if args.gallery_command == "add":
+            saved = add_to_gallery(directory, args.name, [_open_image(path) for path in args.images])
+            _print([str(path) for path in saved], args.json, f"gallery {args.name}: {len(saved)} image(s) added")
+        elif args.gallery_command == "remove":
+            remove_gallery(directory, args.name)
+            _print({"removed": args.name}, args.json, f"removed gallery {args.name}")
+        else:
+            galleries = list_galleries(directory)
+            text = "\n".join(f"{name}  {count} image(s)" for name, count in galleries.items())
+            _print(galleries, args.json, text or f"no style galleries in {directory}")
+    except (GalleryError, ValueError) as exc:
+        print(f"modstream gallery: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _open_image(path: str) -> Any:
+    from modstream_models.images import decode_image
+
+    try:
+        return decode_image(Path(path).read_bytes())
+    except OSError as exc:
+        raise ValueError(f"{path}: {exc.strerror or exc}") from exc
+    except ValueError as exc:
+        raise ValueError(f"{path}: {exc}") from exc
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="modstream",
@@ -185,6 +264,44 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--timeout", type=float, default=180.0, help="seconds to wait for every end")
     demo.add_argument("--json", action="store_true", help="print the results as JSON")
     demo.set_defaults(func=cmd_demo)
+
+    scan = commands.add_parser(
+        "scan",
+        help="run every safety model on image files through Triton and print the findings",
+        description="Faces, PII text, nudity, protected-image matches and style similarity for each image, "
+        "with scores, boxes and model versions. Uses MODSTREAM_TRITON_URL, else the running embedded server, "
+        "else starts the embedded server for the scan. Exit code 1 if any image could not be scanned.",
+    )
+    scan.add_argument("images", nargs="+", metavar="IMG")
+    scan.add_argument("--redact", metavar="OUT_DIR", help="write copies with faces blurred and PII text filled")
+    scan.add_argument("--json", action="store_true", help="print JSON (every detection, with `counts`)")
+    scan.set_defaults(func=cmd_scan)
+
+    bank = commands.add_parser("bank", help="manage the protected-image bank (PDQ hashes)")
+    bank_commands = bank.add_subparsers(dest="bank_command", required=True, metavar="ACTION")
+    bank_add = bank_commands.add_parser("add", help="add protected images")
+    bank_add.add_argument("images", nargs="+", metavar="IMG")
+    bank_add.add_argument("--label", help="a label for the entries (default: the file name)")
+    bank_add.add_argument("--json", action="store_true", help="print JSON")
+    bank_remove = bank_commands.add_parser("remove", help="remove an entry by id")
+    bank_remove.add_argument("id")
+    bank_remove.add_argument("--json", action="store_true", help="print JSON")
+    bank_list = bank_commands.add_parser("list", help="list the entries")
+    bank_list.add_argument("--json", action="store_true", help="print JSON")
+    bank.set_defaults(func=cmd_bank)
+
+    gallery = commands.add_parser("gallery", help="manage protected style galleries (reference images per style)")
+    gallery_commands = gallery.add_subparsers(dest="gallery_command", required=True, metavar="ACTION")
+    gallery_add = gallery_commands.add_parser("add", help="add reference images to a gallery (created if new)")
+    gallery_add.add_argument("name", help="gallery name: letters, digits, '-' and '_'")
+    gallery_add.add_argument("images", nargs="+", metavar="IMG")
+    gallery_add.add_argument("--json", action="store_true", help="print JSON")
+    gallery_remove = gallery_commands.add_parser("remove", help="remove a gallery")
+    gallery_remove.add_argument("name")
+    gallery_remove.add_argument("--json", action="store_true", help="print JSON")
+    gallery_list = gallery_commands.add_parser("list", help="list galleries and their sizes")
+    gallery_list.add_argument("--json", action="store_true", help="print JSON")
+    gallery.set_defaults(func=cmd_gallery)
     return parser
 
 

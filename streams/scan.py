@@ -1,0 +1,112 @@
+"""``modstream scan``: every safety model on local image files, through the Triton server.
+
+Uses the configured Triton server (``MODSTREAM_TRITON_URL``), else an embedded one that is already
+running (``modstream up``), else starts the embedded one for the scan and stops it afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import io
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from streams.config import Settings
+from streams.events import Finding
+from streams.inference import InferenceRejected, InferenceUnavailable, TritonClient
+from streams.thresholds import counts
+
+SECTIONS = {"face": "faces", "pii": "pii", "nudity": "nudity", "protected_match": "protected_matches", "style": "style"}
+
+
+@contextlib.contextmanager
+def triton_server(settings: Settings, progress: Callable[[str], None]) -> Iterator[str]:
+    """The gRPC address of a Triton server with the modstream models, starting one if there is none."""
+    from streams.stack import http_ok, start_triton
+
+    if settings.triton_url:
+        yield settings.triton_url
+        return
+    if http_ok(f"http://127.0.0.1:{settings.triton_http_port}/v2/health/ready"):
+        progress(f"using the running embedded Triton server on port {settings.triton_grpc_port}")
+        yield settings.triton_grpc
+        return
+    progress("starting the embedded Triton server (loading the models takes a while)")
+    part = start_triton(settings, settings.data_dir / "logs")
+    try:
+        yield settings.triton_grpc
+    finally:
+        part.stop()
+
+
+def _finding_json(finding: Finding, settings: Settings) -> dict[str, Any]:
+    return {
+        "label": finding.label,
+        "score": round(finding.score, 4),
+        "box": [round(value, 1) for value in finding.box] if finding.box else None,
+        **{name: value for name, value in finding.detail.items()},
+        "counts": counts(finding, settings),
+        "model": finding.model,
+        "model_version": finding.model_version,
+    }
+
+
+def _redacted_copy(data: bytes, findings: list[Finding], settings: Settings) -> Image.Image:
+    from modstream_models.redact import redact
+
+    flagged = [finding for finding in findings if finding.box and counts(finding, settings)]
+    return redact(
+        Image.open(io.BytesIO(data)),
+        blur=[finding.box for finding in flagged if finding.kind == "face" and finding.box],
+        fill=[finding.box for finding in flagged if finding.kind == "pii" and finding.box],
+    )
+
+
+async def scan_files(
+    paths: list[Path], settings: Settings, triton_url: str, redact_dir: Path | None = None
+) -> list[dict[str, Any]]:
+    client = TritonClient(triton_url, timeout_s=settings.triton_timeout_s, retries=settings.triton_retries)
+    try:
+        return list(await asyncio.gather(*(_scan_one(client, path, settings, redact_dir) for path in paths)))
+    finally:
+        await client.close()
+
+
+async def _scan_one(client: TritonClient, path: Path, settings: Settings, redact_dir: Path | None) -> dict[str, Any]:
+    report: dict[str, Any] = {"image": str(path)}
+    try:
+        data = path.read_bytes()
+        scan = await client.scan(data, request_id=f"scan-{hashlib.sha256(data).hexdigest()[:16]}")
+    except (OSError, InferenceRejected, InferenceUnavailable) as exc:
+        report["error"] = str(exc)
+        return report
+    for kind, section in SECTIONS.items():
+        report[section] = [_finding_json(f, settings) for f in scan.detections if f.kind == kind]
+    report["flagged"] = any(counts(finding, settings) for finding in scan.detections)
+    report["model_versions"] = scan.model_versions
+    if redact_dir is not None:
+        redact_dir.mkdir(parents=True, exist_ok=True)
+        target = redact_dir / f"{path.stem}.redacted.png"
+        _redacted_copy(data, scan.detections, settings).save(target)
+        report["redacted"] = str(target)
+    return report
+
+
+def format_report(report: dict[str, Any]) -> str:
+    if "error" in report:
+        return f"{report['image']}: ERROR {report['error']}"
+    lines = [f"{report['image']}: {'FLAGGED' if report['flagged'] else 'clean'}"]
+    for section in SECTIONS.values():
+        shown = [item for item in report[section] if item["counts"]]
+        described = ", ".join(
+            f"{item['label']} {item['score']:.2f}" + (f" at {item['box']}" if item["box"] else "") for item in shown
+        )
+        lines.append(f"  {section}: {described or '-'}")
+    if "redacted" in report:
+        lines.append(f"  redacted copy: {report['redacted']}")
+    return "\n".join(lines)

@@ -7,7 +7,6 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
-
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp"}
 
 

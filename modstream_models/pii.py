@@ -48,6 +48,43 @@ class UpscaleForOcr(ImagePreprocessor):
         return image.resize(size, Image.Resampling.LANCZOS), {"scale_factor": factor}
 
 
+class JoiningTesseractOCR(TesseractOCR):
+    """Tesseract, with words re-joined where it split an address at '@' or '.' ("jane @mail.org").
+
+    Those splits break email and URL recognition; two neighbouring words on one line are joined when
+    the first ends or the second starts with '@' or '.', or when '@' stands alone between them.
+    """
+
+    JOINERS = ("@", ".")
+
+    def perform_ocr(self, image: object, **kwargs: object) -> dict:
+        words = super().perform_ocr(image, **kwargs)
+        keep = [i for i, text in enumerate(words["text"]) if text.strip()]
+        merged: list[int] = []
+        for index in keep:
+            if merged and self._continues(words, merged[-1], index):
+                self._absorb(words, merged[-1], index)
+            else:
+                merged.append(index)
+        return {key: [values[i] for i in merged] for key, values in words.items()}
+
+    def _continues(self, words: dict, previous: int, current: int) -> bool:
+        same_line = all(words[key][previous] == words[key][current] for key in ("block_num", "par_num", "line_num"))
+        left, right = words["text"][previous], words["text"][current]
+        return same_line and (left.endswith(self.JOINERS) or right.startswith(self.JOINERS))
+
+    @staticmethod
+    def _absorb(words: dict, target: int, source: int) -> None:
+        right = max(words["left"][target] + words["width"][target], words["left"][source] + words["width"][source])
+        bottom = max(words["top"][target] + words["height"][target], words["top"][source] + words["height"][source])
+        words["left"][target] = min(words["left"][target], words["left"][source])
+        words["top"][target] = min(words["top"][target], words["top"][source])
+        words["width"][target] = right - words["left"][target]
+        words["height"][target] = bottom - words["top"][target]
+        words["text"][target] += words["text"][source]
+        words["conf"][target] = min(float(words["conf"][target]), float(words["conf"][source]))
+
+
 def _nlp_engine(spacy_model: str | None) -> NlpEngine:
     if spacy_model and importlib.util.find_spec(spacy_model) is not None:
         configuration = {"nlp_engine_name": "spacy", "models": [{"lang_code": "en", "model_name": spacy_model}]}
@@ -83,7 +120,7 @@ class PiiDetector:
         self.pattern_only = isinstance(nlp_engine, NoOpNlpEngine)
         analyzer = AnalyzerEngine(nlp_engine=nlp_engine, supported_languages=["en"])
         self.engine = ImageAnalyzerEngine(
-            analyzer_engine=analyzer, ocr=ocr or TesseractOCR(), image_preprocessor=UpscaleForOcr(upscale)
+            analyzer_engine=analyzer, ocr=ocr or JoiningTesseractOCR(), image_preprocessor=UpscaleForOcr(upscale)
         )
         self.entities = list(entities) if entities else None
         self.min_score = min_score

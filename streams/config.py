@@ -62,7 +62,7 @@ class Settings(BaseSettings):
         None, description="Protected-image bank file; unset uses <data_dir>/protected-bank.json."
     )
     protected_max_distance: int = Field(
-        64, ge=0, le=256, description="PDQ Hamming distance at or under which an image matches the bank."
+        72, ge=0, le=256, description="PDQ Hamming distance at or under which an image matches the bank."
     )
     style_galleries: Path | None = Field(
         None, description="Folder with one sub-folder of images per protected style; unset: <data_dir>/style-galleries."

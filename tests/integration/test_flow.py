@@ -14,6 +14,7 @@ from streams.blobs import open_blob_store
 from streams.client import ModstreamClient, wait_for_ends
 from streams.config import Settings
 from streams.events import BlobRef
+from streams.inference import SAFETY_MODELS
 from streams.kafka import partitions_of, read_to_end
 from streams.telemetry import read_spans, setup_tracing, spans_of_request
 from tests.images import SAMPLES
@@ -30,7 +31,7 @@ GENERATION_HOPS = [
     "inference.GRPCInferenceService/ModelInfer",  # generator
     "send candidates",
     "process candidates",
-    "inference.GRPCInferenceService/ModelInfer",  # face_detector
+    *["inference.GRPCInferenceService/ModelInfer"] * len(SAFETY_MODELS),  # the safety models, all at once
     "send decisions",
     "process decisions",
     "send outcomes",
@@ -83,12 +84,12 @@ def test_prompt_goes_through_every_hop_to_published(settings: Settings) -> None:
     image = Image.open(io.BytesIO(open_blob_store(settings.blob_location).get(BlobRef(**outcome["image"]))))
     assert image.size == (settings.generator_size, settings.generator_size)
 
-    # One trace holds every hop, in causal order, including both Triton calls.
+    # One trace holds every hop, in causal order, including every Triton call.
     spans = wait_for_spans(settings, request_id, ["send outcomes"])
     assert len({s["trace_id"] for s in spans}) == 1
     assert [s["name"] for s in spans if s["name"] in GENERATION_HOPS] == GENERATION_HOPS
     models = [s["attributes"]["triton.model.name"] for s in spans if s["attributes"].get("rpc.system") == "grpc"]
-    assert models == ["generator", "face_detector"]
+    assert models[0] == "generator" and sorted(models[1:]) == sorted(SAFETY_MODELS)
     by_id = {s["span_id"]: s for s in spans}
     for span in spans[1:]:
         assert span["parent_id"] in by_id, f"{span['name']} is not joined to the request's trace"
@@ -109,9 +110,11 @@ def test_image_with_a_face_goes_to_review_and_one_without_is_published(settings:
     ends = run(wait_for_ends(settings, [face, no_face], timeout_s=120))
     assert [e.end for e in ends[face]] == ["review"]
     review = ends[face][0].value
-    assert review["reason"] == "1 face(s) detected"
+    assert review["reason"] == "findings: face x1"
     (finding,) = review["findings"]
-    assert finding["kind"] == "face" and finding["model"] == "face_detector" and finding["model_version"] == "1"
+    assert finding["kind"] == finding["label"] == "face" and finding["model"] == "face_detector"
+    assert finding["model_version"].startswith("facenet-pytorch")
+    assert set(review["model_versions"]) == set(SAFETY_MODELS)
     assert finding["score"] > 0.99
     assert [e.end for e in ends[no_face]] == ["published"]
 

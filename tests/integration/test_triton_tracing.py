@@ -92,7 +92,7 @@ def test_triton_spans_continue_the_callers_trace(
             client = TritonClient(settings.triton_grpc)
             try:
                 with tracer.start_as_current_span("caller") as span:
-                    await client.detect_faces((SAMPLES / "astronaut.jpg").read_bytes(), "triton-trace-1")
+                    await client.detect("face_detector", (SAMPLES / "astronaut.jpg").read_bytes(), "triton-trace-1")
                     return format(span.get_span_context().trace_id, "032x")
             finally:
                 await client.close()

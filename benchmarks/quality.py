@@ -1,0 +1,289 @@
+"""Quality of the safety models on labelled sets the project generates (benchmarks/datasets.py).
+
+    .venv/bin/python -m benchmarks.quality            # full run, a few minutes on 2 cores
+    .venv/bin/python -m benchmarks.quality --quick    # smaller sets
+
+Runs the models in process (the Triton adapters call the same code) and writes
+benchmarks/results/quality.json plus a Markdown summary to stdout. Thresholds are the defaults of
+streams.config.Settings, so the figures describe the shipped configuration.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import random
+import sys
+import time
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from benchmarks.datasets import PHOTOS, STYLES, photo, pii_samples, protected_transforms
+from streams.config import Settings
+from streams.stack import REPO_ROOT
+
+RESULTS = REPO_ROOT / "benchmarks" / "results" / "quality.json"
+PII_ENTITIES = ("EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD")
+
+
+def log(message: str) -> None:
+    print(f"... {message}", file=sys.stderr, flush=True)
+
+
+def _centre_inside(box: tuple[float, ...], area: tuple[float, ...], slack: float = 4) -> bool:
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    return area[0] - slack <= cx <= area[2] + slack and area[1] - slack <= cy <= area[3] + slack
+
+
+def pii_quality(count: int, settings: Settings) -> dict[str, Any]:
+    from modstream_models.pii import PiiDetector
+
+    detector = PiiDetector(spacy_model=settings.pii_spacy_model or None)
+    samples = pii_samples(count)
+    found_by = defaultdict(lambda: [0, 0])  # (entity, height) -> [found, total]
+    precision = defaultdict(lambda: [0, 0])  # entity -> [correct boxes, reported boxes]
+    started = time.perf_counter()
+    for index, sample in enumerate(samples):
+        (detections,) = detector.detect([sample.image])
+        detections = [d for d in detections if d.score >= settings.pii_min_score and d.box]
+        for entity, line in sample.truth:
+            hit = any(d.label == entity and _centre_inside(d.box, line) for d in detections)  # type: ignore[arg-type]
+            found_by[(entity, sample.height)][0] += hit
+            found_by[(entity, sample.height)][1] += 1
+        for detection in detections:
+            if detection.label in PII_ENTITIES:
+                lines = [line for entity, line in sample.truth if entity == detection.label]
+                precision[detection.label][0] += any(_centre_inside(detection.box, line) for line in lines)  # type: ignore[arg-type]
+                precision[detection.label][1] += 1
+        if index % 20 == 19:
+            log(f"pii {index + 1}/{len(samples)}")
+    heights = sorted({height for _, height in found_by})
+    return {
+        "images": len(samples),
+        "seconds_per_image": round((time.perf_counter() - started) / len(samples), 3),
+        "model_version": detector.version,
+        "recall": {
+            entity: {str(h): round(found_by[(entity, h)][0] / found_by[(entity, h)][1], 3) for h in heights}
+            for entity in PII_ENTITIES
+        },
+        "recall_12px_and_above": {
+            entity: round(
+                sum(found_by[(entity, h)][0] for h in heights) / sum(found_by[(entity, h)][1] for h in heights), 3
+            )
+            for entity in PII_ENTITIES
+        },
+        "precision": {e: round(c / n, 3) if n else None for e, (c, n) in precision.items()},
+    }
+
+
+def face_quality(settings: Settings) -> dict[str, Any]:
+    from modstream_models.faces import FaceDetector
+
+    detector = FaceDetector()
+    astronaut = photo("astronaut")
+    face_box = (180, 60, 270, 175)
+    rng = random.Random(0)
+    cases: list[tuple[Image.Image, int]] = []
+    for scale in (0.25, 0.35, 0.5, 0.75, 1.0, 1.5):
+        cases.append((astronaut.resize((int(512 * scale), int(512 * scale))), 1))
+    for _ in range(24):  # crops that hold the whole face, and crops that hold none of it
+        side = rng.randint(200, 400)
+        left = rng.randint(max(0, face_box[2] - side), min(face_box[0], 512 - side))
+        top = rng.randint(max(0, face_box[3] - side), min(face_box[1], 512 - side))
+        cases.append((astronaut.crop((left, top, left + side, top + side)), 1))
+    cases.append((astronaut.crop((0, 250, 512, 512)), 0))
+    cases.append((astronaut.crop((300, 180, 512, 512)), 0))
+    for name in PHOTOS:
+        if name != "astronaut":
+            cases.append((photo(name), 0))
+    true_positive = false_positive = missed = 0
+    for image, faces in cases:
+        (detections,) = detector.detect([image])
+        counted = sum(d.score >= settings.face_min_score for d in detections)
+        true_positive += min(counted, faces)
+        false_positive += max(counted - faces, 0)
+        missed += max(faces - counted, 0)
+    return {
+        "images": len(cases),
+        "faces": true_positive + missed,
+        "recall": round(true_positive / (true_positive + missed), 3),
+        "precision": round(true_positive / max(true_positive + false_positive, 1), 3),
+        "model_version": detector.version,
+    }
+
+
+def _rate_at_fpr(positive: np.ndarray, negative: np.ndarray, fpr: float, higher_is_match: bool) -> dict[str, float]:
+    """True-positive rate at the loosest threshold whose false-positive rate is at most ``fpr``."""
+    sign = 1 if higher_is_match else -1
+    pos, neg = sign * positive, sign * negative
+    candidates = np.unique(np.concatenate([pos, neg]))
+    best = {"threshold": float("nan"), "tpr": 0.0, "fpr": 0.0}
+    for threshold in candidates:
+        false_rate = float((neg >= threshold).mean())
+        if false_rate <= fpr:
+            rate = float((pos >= threshold).mean())
+            if rate > best["tpr"] or (rate == best["tpr"] and np.isnan(best["threshold"])):
+                best = {"threshold": float(sign * threshold), "tpr": round(rate, 3), "fpr": round(false_rate, 4)}
+    return best
+
+
+def protected_quality(settings: Settings, tmp: Any) -> dict[str, Any]:
+    from modstream_models.protected import ProtectedBank, ProtectedMatcher
+
+    usable = [name for name in PHOTOS if name not in {"camera", "moon", "page", "text"}]  # no near-grey twins
+    banked, unrelated = usable[::2], usable[1::2]
+    bank = ProtectedBank(tmp / "bank.json")
+    ids = {name: bank.add(photo(name), name).id for name in banked}
+    matcher = ProtectedMatcher(tmp / "bank.json", top_k=1)
+    per_transform: dict[str, Any] = {}
+    positives, negatives = [], []
+    for transform_name, transform in protected_transforms().items():
+        own = []
+        for name in banked:
+            (best,) = matcher.detect([transform(photo(name))])
+            own.append(float(best[0].extras["DISTANCES"]) if best[0].label == ids[name] else 256.0)
+        other = [float(matcher.detect([transform(photo(name))])[0][0].extras["DISTANCES"]) for name in unrelated]
+        for name in unrelated:  # unrelated crops at several scales add negatives
+            image = photo(name)
+            for side in (0.5, 0.7):
+                width, height = int(image.width * side), int(image.height * side)
+                other.append(
+                    float(matcher.detect([transform(image.crop((0, 0, width, height)))])[0][0].extras["DISTANCES"])
+                )
+        positives += own
+        negatives += other
+        per_transform[transform_name] = {
+            "tpr_at_default_threshold": round(float(np.mean(np.array(own) <= settings.protected_max_distance)), 3),
+            "max_distance_own": max(own),
+            "min_distance_unrelated": min(other),
+        }
+    pos, neg = np.array(positives), np.array(negatives)
+    return {
+        "bank_entries": len(banked),
+        "positives": len(pos),
+        "negatives": len(neg),
+        "default_max_distance": settings.protected_max_distance,
+        "tpr_at_default": round(float((pos <= settings.protected_max_distance).mean()), 3),
+        "fpr_at_default": round(float((neg <= settings.protected_max_distance).mean()), 4),
+        "at_fpr_0.01": _rate_at_fpr(pos, neg, 0.01, higher_is_match=False),
+        "per_transform": per_transform,
+        "model_version": matcher.version,
+    }
+
+
+def style_quality(settings: Settings, tmp: Any) -> dict[str, Any]:
+    from modstream_models.style import GramStyleEmbedder, StyleMatcher, default_background
+
+    embedder = GramStyleEmbedder()
+    references, queries = default_background(count=8, seed=101), default_background(count=30, seed=202)
+    for style, render in STYLES.items():
+        folder = tmp / "galleries" / style
+        folder.mkdir(parents=True)
+        for index, image in enumerate(references):
+            render(image).save(folder / f"{index}.png")
+    matcher = StyleMatcher(tmp / "galleries", embedder, top_k=len(STYLES))
+    per_style: dict[str, Any] = {}
+    all_pos, all_neg = [], []
+    plain_scores = {style: [] for style in STYLES}
+    for found in matcher.detect(queries):
+        for detection in found:
+            plain_scores[detection.label].append(detection.score)
+    styled_scores = {style: matcher.detect([render(q) for q in queries]) for style, render in STYLES.items()}
+    for style in STYLES:
+        positive = [d.score for found in styled_scores[style] for d in found if d.label == style]
+        negative = plain_scores[style] + [
+            d.score
+            for other, results in styled_scores.items()
+            if other != style
+            for found in results
+            for d in found
+            if d.label == style
+        ]
+        all_pos += positive
+        all_neg += negative
+        per_style[style] = {
+            "tpr_at_default_z": round(float(np.mean(np.array(positive) >= settings.style_min_z)), 3),
+            "fpr_at_default_z": round(float(np.mean(np.array(negative) >= settings.style_min_z)), 3),
+            "at_fpr_0.01": _rate_at_fpr(np.array(positive), np.array(negative), 0.01, higher_is_match=True),
+        }
+    pos, neg = np.array(all_pos), np.array(all_neg)
+    return {
+        "galleries": len(STYLES),
+        "references_per_gallery": len(references),
+        "positives": len(pos),
+        "negatives": len(neg),
+        "default_min_z": settings.style_min_z,
+        "tpr_at_default": round(float((pos >= settings.style_min_z).mean()), 3),
+        "fpr_at_default": round(float((neg >= settings.style_min_z).mean()), 4),
+        "at_fpr_0.01": _rate_at_fpr(pos, neg, 0.01, higher_is_match=True),
+        "per_style": per_style,
+        "model_version": matcher.version,
+    }
+
+
+def markdown(results: dict[str, Any]) -> str:
+    pii, faces, protected, style = results["pii"], results["faces"], results["protected"], results["style"]
+    rows = ["| Detector | Set | Result |", "|---|---|---|"]
+    for entity in PII_ENTITIES:
+        by_height = ", ".join(f"{h}px {r}" for h, r in pii["recall"][entity].items())
+        rows.append(
+            f"| PII {entity} | {pii['images']} rendered images | recall {pii['recall_12px_and_above'][entity]} "
+            f"({by_height}), precision {pii['precision'].get(entity)} |"
+        )
+    rows.append(
+        f"| Faces (MTCNN) | {faces['images']} crops/rescales/photos | "
+        f"recall {faces['recall']}, precision {faces['precision']} |"
+    )
+    at = protected["at_fpr_0.01"]
+    rows.append(
+        f"| Protected match (PDQ) | {protected['positives']} copies / {protected['negatives']} unrelated | "
+        f"TPR {at['tpr']} at FPR {at['fpr']} (distance <= {at['threshold']}); "
+        f"default <= {protected['default_max_distance']}: "
+        f"TPR {protected['tpr_at_default']}, FPR {protected['fpr_at_default']} |"
+    )
+    at = style["at_fpr_0.01"]
+    rows.append(
+        f"| Style (Gram, calibrated) | {style['positives']} styled / {style['negatives']} other | "
+        f"TPR {at['tpr']} at FPR {at['fpr']} (z >= {at['threshold']:.2f}); default z >= {style['default_min_z']}: "
+        f"TPR {style['tpr_at_default']}, FPR {style['fpr_at_default']} |"
+    )
+    return "\n".join(rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    import tempfile
+    from pathlib import Path
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="smaller sets (for a quick look, not for the README)")
+    parser.add_argument("--output", default=str(RESULTS))
+    args = parser.parse_args(argv)
+    settings = Settings()
+    results: dict[str, Any] = {
+        "date": datetime.now().isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()}, {platform.processor() or 'cpu'}",
+        "quick": args.quick,
+    }
+    with tempfile.TemporaryDirectory() as directory:
+        tmp = Path(directory)
+        log("PII")
+        results["pii"] = pii_quality(24 if args.quick else 120, settings)
+        log("faces")
+        results["faces"] = face_quality(settings)
+        log("protected images")
+        results["protected"] = protected_quality(settings, tmp)
+        log("styles")
+        results["style"] = style_quality(settings, tmp)
+    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.output).write_text(json.dumps(results, indent=2) + "\n")
+    print(markdown(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -38,8 +38,10 @@ COLOURS = (  # text, background
 )
 TEXT_HEIGHTS = (12, 16, 24, 32)
 ROTATIONS = (0.0, -3.0, 3.0)
-PHOTOS = ("astronaut", "chelsea", "coffee", "rocket", "immunohistochemistry", "hubble_deep_field", "retina")
-PHOTOS += ("brick", "grass", "gravel", "horse", "colorwheel", "cell", "coins", "camera", "moon", "page", "text")
+PHOTOS = (
+    *("astronaut", "chelsea", "coffee", "rocket", "immunohistochemistry", "hubble_deep_field", "retina"),
+    *("brick", "grass", "gravel", "horse", "colorwheel", "cell", "coins", "camera", "moon", "page", "text"),
+)
 
 
 def photo(name: str) -> Image.Image:

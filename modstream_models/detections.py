@@ -42,9 +42,14 @@ class Detection:
 class ImageModel(Protocol):
     """A safety model that judges decoded RGB images, any number at a time."""
 
-    name: str
-    version: str
-    extra_shapes: Mapping[str, tuple[int, ...]]
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def version(self) -> str: ...
+
+    @property
+    def extra_shapes(self) -> Mapping[str, tuple[int, ...]]: ...
 
     def detect(self, images: Sequence[Image.Image]) -> list[list[Detection]]: ...
 

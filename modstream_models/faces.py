@@ -14,7 +14,7 @@ from modstream_models.detections import Detection
 
 class FaceDetector:
     name = "face_detector"
-    extra_shapes = {"LANDMARKS": (5, 2)}  # eyes, nose, mouth corners (x, y)
+    extra_shapes: dict[str, tuple[int, ...]] = {"LANDMARKS": (5, 2)}  # eyes, nose, mouth corners (x, y)
 
     def __init__(self, min_score: float = 0.0, device: str = "cpu") -> None:
         from facenet_pytorch import MTCNN

@@ -148,7 +148,8 @@ class ProtectedMatcher:
     """
 
     name = "protected_match"
-    extra_shapes = {"DISTANCES": ()}
+    extra_shapes: dict[str, tuple[int, ...]] = {"DISTANCES": ()}
+    version: str
 
     def __init__(self, bank_path: Path, top_k: int = 3) -> None:
         self.bank_path = bank_path

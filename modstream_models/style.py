@@ -199,7 +199,8 @@ class StyleMatcher:
     """
 
     name = "style_similarity"
-    extra_shapes = {"SIMILARITIES": ()}
+    extra_shapes: dict[str, tuple[int, ...]] = {"SIMILARITIES": ()}
+    version: str
 
     def __init__(
         self,

@@ -117,7 +117,9 @@ def load_models(settings: Settings) -> dict[str, ImageModel]:
         "pii_detector": PiiDetector(spacy_model=settings.pii_spacy_model or None),
         "nudity_detector": NudityDetector(),
         "protected_match": ProtectedMatcher(settings.protected_bank_file),
-        "style_similarity": StyleMatcher(settings.style_galleries_dir, load_style_embedder(settings.style_embedder)),
+        "style_similarity": StyleMatcher(
+            settings.style_galleries_dir, load_style_embedder(settings.style_embedder), cache_dir=settings.models_dir
+        ),
     }
 
 

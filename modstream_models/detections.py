@@ -1,9 +1,9 @@
-"""What every image safety model returns, and how it travels as Triton tensors.
+"""What every safety model returns, and how it travels as Triton tensors.
 
-Each model answers, per image, a list of detections: a label (face, entity type, NudeNet class,
-protected-bank entry, style gallery), a score, an optional pixel box and model-specific extras
-(face landmarks, Hamming distances, raw similarities). On the wire every model has the same core
-outputs, padded to the largest detection count in the batch:
+Each model answers, per input (an image; for ``prompt_pii`` a text), a list of detections: a label
+(face, entity type, NudeNet class, protected-bank entry, style gallery), a score, an optional pixel
+box and model-specific extras (face landmarks, Hamming distances, raw similarities, text spans).
+On the wire every model has the same core outputs, padded to the largest detection count in the batch:
 
     LABELS BYTES [-1]        empty string marks a padding row
     SCORES FP32 [-1]
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import numpy as np
 from PIL import Image
@@ -39,8 +39,11 @@ class Detection:
             raise ValueError("a detection needs a label: the empty label marks padding on the wire")
 
 
-class ImageModel(Protocol):
-    """A safety model that judges decoded RGB images, any number at a time."""
+InputT_contra = TypeVar("InputT_contra", contravariant=True)
+
+
+class Detector(Protocol[InputT_contra]):
+    """A safety model that judges inputs (decoded images, prompt texts), any number at a time."""
 
     @property
     def name(self) -> str: ...
@@ -51,7 +54,10 @@ class ImageModel(Protocol):
     @property
     def extra_shapes(self) -> Mapping[str, tuple[int, ...]]: ...
 
-    def detect(self, images: Sequence[Image.Image]) -> list[list[Detection]]: ...
+    def detect(self, inputs: Sequence[InputT_contra]) -> list[list[Detection]]: ...
+
+
+ImageModel = Detector[Image.Image]
 
 
 def encode_detections(

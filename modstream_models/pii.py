@@ -19,6 +19,7 @@ import subprocess  # noqa: E402
 from collections.abc import Sequence  # noqa: E402
 from importlib.metadata import version  # noqa: E402
 
+import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 from presidio_analyzer import AnalyzerEngine  # noqa: E402
 from presidio_analyzer.nlp_engine import NlpEngine, NlpEngineProvider, NoOpNlpEngine  # noqa: E402
@@ -102,6 +103,14 @@ def _tesseract_version() -> str:
     return first_line.splitlines()[0]
 
 
+def _analyzer(spacy_model: str | None) -> tuple[AnalyzerEngine, str]:
+    """Presidio's analyzer and a description of its language model for version strings."""
+    nlp_engine = _nlp_engine(spacy_model)
+    pattern_only = isinstance(nlp_engine, NoOpNlpEngine)
+    description = "pattern recognizers only" if pattern_only else f"spaCy {spacy_model}"
+    return AnalyzerEngine(nlp_engine=nlp_engine, supported_languages=["en"]), description
+
+
 class PiiDetector:
     """Finds PII entities in the text of an image; one detection per entity and word box."""
 
@@ -116,15 +125,13 @@ class PiiDetector:
         min_score: float = 0.3,
         upscale: float = 2.0,
     ) -> None:
-        nlp_engine = _nlp_engine(spacy_model)
-        self.pattern_only = isinstance(nlp_engine, NoOpNlpEngine)
-        analyzer = AnalyzerEngine(nlp_engine=nlp_engine, supported_languages=["en"])
+        analyzer, language_model = _analyzer(spacy_model)
+        self.pattern_only = language_model.startswith("pattern")
         self.engine = ImageAnalyzerEngine(
             analyzer_engine=analyzer, ocr=ocr or JoiningTesseractOCR(), image_preprocessor=UpscaleForOcr(upscale)
         )
         self.entities = list(entities) if entities else None
         self.min_score = min_score
-        language_model = "pattern recognizers only" if self.pattern_only else f"spaCy {spacy_model}"
         ocr_name = _tesseract_version() if ocr is None else type(ocr).__name__
         self.version = f"presidio-analyzer {version('presidio-analyzer')}, {ocr_name}, {language_model}"
 
@@ -147,3 +154,35 @@ class PiiDetector:
             for result in found
         }
         return list(detections.values())  # Presidio may report a word once per recognizer that matched it
+
+
+class TextPiiDetector:
+    """Finds PII entities in prompt texts; the SPANS extra holds each entity's [start, end) character offsets."""
+
+    name = "prompt_pii"
+    extra_shapes: dict[str, tuple[int, ...]] = {"SPANS": (2,)}
+
+    def __init__(
+        self,
+        spacy_model: str | None = DEFAULT_SPACY_MODEL,
+        entities: Sequence[str] | None = None,
+        min_score: float = 0.3,
+    ) -> None:
+        self.analyzer, language_model = _analyzer(spacy_model)
+        self.entities = list(entities) if entities else None
+        self.min_score = min_score
+        self.version = f"presidio-analyzer {version('presidio-analyzer')}, {language_model}"
+
+    def detect(self, texts: Sequence[str]) -> list[list[Detection]]:
+        return [self._detect_one(text) for text in texts]
+
+    def _detect_one(self, text: str) -> list[Detection]:
+        found = self.analyzer.analyze(text, language="en", entities=self.entities, score_threshold=self.min_score)
+        return [
+            Detection(
+                label=result.entity_type,
+                score=float(result.score),
+                extras={"SPANS": np.array([result.start, result.end], np.float32)},
+            )
+            for result in sorted(found, key=lambda result: (result.start, -result.score))
+        ]

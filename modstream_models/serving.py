@@ -1,36 +1,53 @@
-"""The body of every Triton adapter for an image safety model.
+"""The body of every Triton adapter for a safety model.
 
-Triton's dynamic batcher hands ``execute`` several requests at once; their images are decoded
-per request (a bad image fails only its own request, with INVALID_ARG), run through the model in
-one call, and split back into one response per request.
+Triton's dynamic batcher hands ``execute`` several requests at once; their inputs are decoded per
+request (a bad input fails only its own request, with INVALID_ARG), run through the model in one
+call, and split back into one response per request.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import numpy as np
 
-from modstream_models.detections import ImageModel, encode_detections
-from modstream_models.images import InvalidImage, decode_image
+from modstream_models.detections import Detector, ImageModel, encode_detections
+from modstream_models.images import decode_image
+
+InputT = TypeVar("InputT")
 
 
-def execute_image_model(pb_utils: Any, model: ImageModel, requests: list[Any]) -> list[Any]:
-    """Responses for ``requests`` (Triton python-backend objects; ``pb_utils`` is Triton's module)."""
+def decode_text(data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"text is not UTF-8: {exc}") from None
+
+
+def execute_detector(
+    pb_utils: Any, model: Detector[InputT], requests: list[Any], input_name: str, decode: Callable[[bytes], InputT]
+) -> list[Any]:
+    """Responses for ``requests`` (Triton python-backend objects; ``pb_utils`` is Triton's module).
+
+    ``decode`` turns the bytes of one ``input_name`` row into the model's input, raising ValueError
+    for input that can never be processed.
+    """
     responses: list[Any] = [None] * len(requests)
-    images, owners = [], []
+    inputs: list[InputT] = []
+    owners: list[int] = []
     for index, request in enumerate(requests):
-        rows = pb_utils.get_input_tensor_by_name(request, "IMAGE").as_numpy()
+        rows = pb_utils.get_input_tensor_by_name(request, input_name).as_numpy()
         try:
-            decoded = [decode_image(bytes(row[0])) for row in rows]
-        except InvalidImage as exc:
-            error = pb_utils.TritonError(f"IMAGE: {exc}", pb_utils.TritonError.INVALID_ARG)
+            decoded = [decode(bytes(row[0])) for row in rows]
+        except ValueError as exc:
+            error = pb_utils.TritonError(f"{input_name}: {exc}", pb_utils.TritonError.INVALID_ARG)
             responses[index] = pb_utils.InferenceResponse(output_tensors=[], error=error)
             continue
-        images += decoded
+        inputs += decoded
         owners += [index] * len(decoded)
     try:
-        results = model.detect(images) if images else []
+        results = model.detect(inputs) if inputs else []
     except Exception as exc:  # noqa: BLE001 - one bad batch must answer with an error, not kill the model instance
         error = pb_utils.TritonError(f"{model.name} failed: {exc!r}")
         return [r or pb_utils.InferenceResponse(output_tensors=[], error=error) for r in responses]
@@ -44,3 +61,8 @@ def execute_image_model(pb_utils: Any, model: ImageModel, requests: list[Any]) -
             output_tensors=[pb_utils.Tensor(name, value) for name, value in tensors.items()]
         )
     return responses
+
+
+def execute_image_model(pb_utils: Any, model: ImageModel, requests: list[Any]) -> list[Any]:
+    """An image model's responses: one encoded image (PNG/JPEG/WebP bytes) per ``IMAGE`` row."""
+    return execute_detector(pb_utils, model, requests, "IMAGE", decode_image)

@@ -118,6 +118,11 @@ class Settings(BaseSettings):
     def style_galleries_dir(self) -> Path:
         return self.style_galleries or self.data_dir / "style-galleries"
 
+    @property
+    def models_dir(self) -> Path:
+        """Models the project builds itself and caches of model start-up work."""
+        return self.data_dir / "models"
+
     def as_environment(self) -> dict[str, str]:
         """These settings as ``MODSTREAM_*`` variables, for the processes the stack starts."""
         env = {}

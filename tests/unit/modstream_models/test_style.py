@@ -75,3 +75,27 @@ def test_clip_loader_reads_a_local_checkpoint(tmp_path: Path) -> None:
 def test_unknown_embedder_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown style embedder"):
         load_style_embedder("vgg")
+
+
+class CountingEmbedder:
+    """The real embedder, counting the images it is asked to embed."""
+
+    def __init__(self, inner: GramStyleEmbedder) -> None:
+        self.inner, self.name, self.version, self.embedded = inner, inner.name, inner.version, 0
+
+    def embed(self, images: list[Image.Image]) -> np.ndarray:
+        self.embedded += len(images)
+        return self.inner.embed(images)
+
+
+def test_default_background_is_embedded_once_per_embedder_version(embedder: GramStyleEmbedder, tmp_path: Path) -> None:
+    counting = CountingEmbedder(embedder)
+    first = StyleMatcher(tmp_path / "missing", counting, cache_dir=tmp_path / "cache")
+    assert counting.embedded == len(default_background())
+    second = StyleMatcher(tmp_path / "missing", counting, cache_dir=tmp_path / "cache")
+    assert counting.embedded == len(default_background())
+    np.testing.assert_array_equal(first.background.descriptors, second.background.descriptors)
+    counting.version += " retrained"
+    StyleMatcher(tmp_path / "missing", counting, cache_dir=tmp_path / "cache")
+    assert counting.embedded == 2 * len(default_background())
+    assert len(list((tmp_path / "cache").glob("style-background-*.npy"))) == 2

@@ -1,7 +1,6 @@
 """Triton adapter for modstream_models.generator: one pipeline call for the whole dynamic batch."""
 
 import json
-import os
 from pathlib import Path
 
 import numpy as np
@@ -9,13 +8,13 @@ import triton_python_backend_utils as pb_utils
 
 from modstream_models.generator import Generator, build_tiny_random_pipeline
 from modstream_models.images import encode_png
+from streams.config import Settings
 
 
-def _weights_dir() -> Path:
-    configured = os.environ.get("MODSTREAM_GENERATOR_WEIGHTS")
-    if configured:
-        return Path(configured)
-    tiny = Path(os.environ.get("MODSTREAM_DATA_DIR", "var")) / "models" / "tiny-random-sd"
+def _weights_dir(settings: Settings) -> Path:
+    if settings.generator_weights:
+        return settings.generator_weights
+    tiny = settings.models_dir / "tiny-random-sd"
     if not (tiny / "model_index.json").is_file():
         build_tiny_random_pipeline(tiny)
     return tiny
@@ -23,11 +22,8 @@ def _weights_dir() -> Path:
 
 class TritonPythonModel:
     def initialize(self, args):
-        self.generator = Generator(
-            _weights_dir(),
-            steps=int(os.environ.get("MODSTREAM_GENERATOR_STEPS", "2")),
-            size=int(os.environ.get("MODSTREAM_GENERATOR_SIZE", "128")),
-        )
+        settings = Settings()
+        self.generator = Generator(_weights_dir(settings), steps=settings.generator_steps, size=settings.generator_size)
         self.metadata = json.dumps(
             {"weights": self.generator.weights.name, "random_weights": self.generator.weights.random_weights}
         ).encode()

@@ -10,7 +10,11 @@ from streams.config import Settings
 class TritonPythonModel:
     def initialize(self, args):
         settings = Settings()
-        self.model = StyleMatcher(settings.style_galleries_dir.resolve(), load_style_embedder(settings.style_embedder))
+        self.model = StyleMatcher(
+            settings.style_galleries_dir.resolve(),
+            load_style_embedder(settings.style_embedder),
+            cache_dir=settings.models_dir.resolve(),
+        )
 
     def execute(self, requests):
         return execute_image_model(pb_utils, self.model, requests)

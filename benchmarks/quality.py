@@ -25,6 +25,7 @@ from PIL import Image
 
 from benchmarks.datasets import PHOTOS, STYLES, photo, pii_samples, protected_transforms
 from streams.config import Settings
+from streams.policy import DEFAULT_POLICY, load_policy
 from streams.stack import REPO_ROOT
 
 RESULTS = REPO_ROOT / "benchmarks" / "results" / "quality.json"
@@ -40,6 +41,15 @@ def _centre_inside(box: tuple[float, ...], area: tuple[float, ...], slack: float
     return area[0] - slack <= cx <= area[2] + slack and area[1] - slack <= cy <= area[3] + slack
 
 
+def threshold(rule_id: str) -> float:
+    """The default policy's threshold of a rule: the benchmark measures what the shipped policy does."""
+    (rule,) = [rule for rule in load_policy(DEFAULT_POLICY).rules.rules if rule.id == rule_id]
+    return rule.min_score
+
+
+MAX_DISTANCE = round(256 * (1 - threshold("output-protected-image")))  # protected score = 1 - distance/256
+
+
 def pii_quality(count: int, settings: Settings) -> dict[str, Any]:
     from modstream_models.pii import PiiDetector
 
@@ -50,7 +60,7 @@ def pii_quality(count: int, settings: Settings) -> dict[str, Any]:
     started = time.perf_counter()
     for index, sample in enumerate(samples):
         (detections,) = detector.detect([sample.image])
-        detections = [d for d in detections if d.score >= settings.pii_min_score and d.box]
+        detections = [d for d in detections if d.score >= threshold("image-pii") and d.box]
         for entity, line in sample.truth:
             hit = any(d.label == entity and _centre_inside(d.box, line) for d in detections)  # type: ignore[arg-type]
             found_by[(entity, sample.height)][0] += hit
@@ -104,7 +114,7 @@ def face_quality(settings: Settings) -> dict[str, Any]:
     true_positive = false_positive = missed = 0
     for image, faces in cases:
         (detections,) = detector.detect([image])
-        counted = sum(d.score >= settings.face_min_score for d in detections)
+        counted = sum(d.score >= threshold("output-face") for d in detections)
         true_positive += min(counted, faces)
         false_positive += max(counted - faces, 0)
         missed += max(faces - counted, 0)
@@ -158,7 +168,7 @@ def protected_quality(settings: Settings, tmp: Any) -> dict[str, Any]:
         positives += own
         negatives += other
         per_transform[transform_name] = {
-            "tpr_at_default_threshold": round(float(np.mean(np.array(own) <= settings.protected_max_distance)), 3),
+            "tpr_at_default_threshold": round(float(np.mean(np.array(own) <= MAX_DISTANCE)), 3),
             "max_distance_own": max(own),
             "min_distance_unrelated": min(other),
         }
@@ -167,9 +177,9 @@ def protected_quality(settings: Settings, tmp: Any) -> dict[str, Any]:
         "bank_entries": len(banked),
         "positives": len(pos),
         "negatives": len(neg),
-        "default_max_distance": settings.protected_max_distance,
-        "tpr_at_default": round(float((pos <= settings.protected_max_distance).mean()), 3),
-        "fpr_at_default": round(float((neg <= settings.protected_max_distance).mean()), 4),
+        "default_max_distance": MAX_DISTANCE,
+        "tpr_at_default": round(float((pos <= MAX_DISTANCE).mean()), 3),
+        "fpr_at_default": round(float((neg <= MAX_DISTANCE).mean()), 4),
         "at_fpr_0.01": _rate_at_fpr(pos, neg, 0.01, higher_is_match=False),
         "per_transform": per_transform,
         "model_version": matcher.version,
@@ -207,8 +217,8 @@ def style_quality(settings: Settings, tmp: Any) -> dict[str, Any]:
         all_pos += positive
         all_neg += negative
         per_style[style] = {
-            "tpr_at_default_z": round(float(np.mean(np.array(positive) >= settings.style_min_z)), 3),
-            "fpr_at_default_z": round(float(np.mean(np.array(negative) >= settings.style_min_z)), 3),
+            "tpr_at_default_z": round(float(np.mean(np.array(positive) >= threshold("image-protected-style"))), 3),
+            "fpr_at_default_z": round(float(np.mean(np.array(negative) >= threshold("image-protected-style"))), 3),
             "at_fpr_0.01": _rate_at_fpr(np.array(positive), np.array(negative), 0.01, higher_is_match=True),
         }
     pos, neg = np.array(all_pos), np.array(all_neg)
@@ -217,9 +227,9 @@ def style_quality(settings: Settings, tmp: Any) -> dict[str, Any]:
         "references_per_gallery": len(references),
         "positives": len(pos),
         "negatives": len(neg),
-        "default_min_z": settings.style_min_z,
-        "tpr_at_default": round(float((pos >= settings.style_min_z).mean()), 3),
-        "fpr_at_default": round(float((neg >= settings.style_min_z).mean()), 4),
+        "default_min_z": threshold("image-protected-style"),
+        "tpr_at_default": round(float((pos >= threshold("image-protected-style")).mean()), 3),
+        "fpr_at_default": round(float((neg >= threshold("image-protected-style")).mean()), 4),
         "at_fpr_0.01": _rate_at_fpr(pos, neg, 0.01, higher_is_match=True),
         "per_style": per_style,
         "model_version": matcher.version,

@@ -75,7 +75,12 @@ async def _submit(args: argparse.Namespace, settings: Settings) -> str:
             )
         reference = Path(args.reference).read_bytes() if args.reference else None
         return await client.submit_prompt(
-            args.prompt, user_id=args.user, tenant=args.tenant, reference_image=reference, seed=args.seed
+            args.prompt,
+            user_id=args.user,
+            tenant=args.tenant,
+            reference_image=reference,
+            subject_consent=args.consent,
+            seed=args.seed,
         )
 
 
@@ -187,6 +192,46 @@ def cmd_bank(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_policy(args: argparse.Namespace) -> int:
+    from streams.policy import PolicyError, load_policy
+
+    path = Path(args.file) if args.file else get_settings().policy_path
+    try:
+        policy = load_policy(path)
+    except PolicyError as exc:
+        print(f"modstream policy check: {exc}", file=sys.stderr)
+        return 1
+    tenants = sorted(policy.rules.tenants)
+    summary = {
+        "file": str(path),
+        "version": policy.version,
+        "rules": len(policy.rules.rules),
+        "tenants": tenants,
+        "protected_names": len(policy.protected_names),
+        "prohibited_terms": len(policy.prohibited),
+    }
+    text = (
+        f"{path}: policy {policy.version} is valid: {summary['rules']} rules, "
+        f"{summary['protected_names']} protected names, {summary['prohibited_terms']} prohibited terms, "
+        f"tenant overrides: {', '.join(tenants) or 'none'}"
+    )
+    _print(summary, args.json, text)
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from streams.stats import audit_rates, format_rates, parse_window
+
+    try:
+        window = parse_window(args.window)
+    except ValueError as exc:
+        print(f"modstream stats: {exc}", file=sys.stderr)
+        return 2
+    result = asyncio.run(audit_rates(get_settings(), window))
+    _print(result, args.json, format_rates(result))
+    return 0
+
+
 def cmd_gallery(args: argparse.Namespace) -> int:
     from streams.galleries import GalleryError, add_to_gallery, list_galleries, remove_gallery
 
@@ -237,6 +282,9 @@ def build_parser() -> argparse.ArgumentParser:
     submit = commands.add_parser("submit", help="submit a prompt (to generate) or an image (to moderate)")
     submit.add_argument("--prompt", help="the text prompt")
     submit.add_argument("--reference", metavar="IMG", help="a reference (style) image for the prompt")
+    submit.add_argument(
+        "--consent", action="store_true", help="the people shown in the reference image consented to its use"
+    )
     submit.add_argument("--image", metavar="IMG", help="an image generated elsewhere: moderation only")
     submit.add_argument("--user", default="cli-user", help="the user id (pseudonymised at ingress)")
     submit.add_argument("--tenant", default="default")
@@ -276,6 +324,18 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--redact", metavar="OUT_DIR", help="write copies with faces blurred and PII text filled")
     scan.add_argument("--json", action="store_true", help="print JSON (every detection, with `counts`)")
     scan.set_defaults(func=cmd_scan)
+
+    policy = commands.add_parser("policy", help="the acceptable-use policy file")
+    policy_commands = policy.add_subparsers(dest="policy_command", required=True, metavar="ACTION")
+    check = policy_commands.add_parser("check", help="validate a policy file (default: the configured one)")
+    check.add_argument("file", nargs="?", help="the YAML file; default MODSTREAM_POLICY_FILE or the shipped policy")
+    check.add_argument("--json", action="store_true", help="print JSON")
+    check.set_defaults(func=cmd_policy)
+
+    stats = commands.add_parser("stats", help="moderation rates over a time window, from the audit topic")
+    stats.add_argument("--window", default="24h", help="how far back: 90s, 15m, 24h, 7d (default 24h)")
+    stats.add_argument("--json", action="store_true", help="print JSON")
+    stats.set_defaults(func=cmd_stats)
 
     bank = commands.add_parser("bank", help="manage the protected-image bank (PDQ hashes)")
     bank_commands = bank.add_subparsers(dest="bank_command", required=True, metavar="ACTION")

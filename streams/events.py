@@ -91,6 +91,9 @@ class GenerationRequest(Event):
     user_id: str = Field(max_length=256, description="Raw user id; pseudonymised by the screen stage.")
     prompt: str = Field(min_length=1, max_length=4000)
     reference_image: BlobRef | None = None
+    subject_consent: bool = Field(
+        False, description="The user states that the people shown in the reference image consented to its use."
+    )
     seed: int | None = Field(None, ge=0, le=2**31 - 1)
     submitted_at: datetime = Field(default_factory=utcnow)
 
@@ -114,10 +117,54 @@ class Item(Event):
     timings_ms: dict[str, float] = Field(default_factory=dict)
 
 
-class Screened(Item):
-    """``screened`` (internal): a request that passed screening, user pseudonymised, images cleaned."""
+class Finding(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
-    prompt: str
+    kind: str = Field(description="face, pii, nudity, protected_match, style, ...")
+    label: str = Field(
+        description="What was found: 'face', a PII entity type, a NudeNet class, a protected-bank entry id "
+        "or a style gallery name."
+    )
+    score: float = Field(description="Model score; for style a calibrated z-score, for protected 1 - distance/256.")
+    box: tuple[float, float, float, float] | None = Field(None, description="x0, y0, x1, y1 in pixels")
+    span: tuple[int, int] | None = Field(None, description="start, end character offsets in the prompt")
+    model: str
+    model_version: str
+    detail: dict[str, str | float | int] = Field(default_factory=dict)
+
+
+class Evidence(BaseModel):
+    """A policy rule that fired: the finding, the threshold it reached and the action it asks for."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    rule: str
+    context: Literal["prompt", "reference", "output"]
+    action: Literal["allow", "redact", "review", "block"]
+    reason_code: str
+    threshold: float
+    finding: Finding
+
+
+class Evidenced(Item):
+    """An item with the policy evidence gathered about it so far."""
+
+    prompt: str | None = Field(None, description="The prompt with PII replaced by entity types (never raw).")
+    evidence: list[Evidence] = Field(default_factory=list)
+    policy_version: str | None = None
+    model_versions: dict[str, str] = Field(
+        default_factory=dict, description="Every model that judged the item, with its version."
+    )
+
+
+class Screened(Evidenced):
+    """``screened`` (internal): a request that passed screening, user pseudonymised, images cleaned.
+
+    ``prompt`` is the PII-redacted prompt; ``generator_prompt`` what the generator gets (raw unless
+    the policy redacts prompt PII), kept on this internal topic only.
+    """
+
+    generator_prompt: str
     reference_image: BlobRef | None = None
     seed: int | None = None
 
@@ -131,40 +178,24 @@ class GeneratorInfo(BaseModel):
     random_weights: bool = Field(description="True when the image is noise from untrained test weights.")
 
 
-class Candidate(Item):
-    """``candidates``: an image to moderate, generated here or submitted."""
+class Candidate(Evidenced):
+    """``candidates``: an image to moderate, generated here or submitted, with the screening's evidence."""
 
     source: Source
     image: BlobRef
     generator: GeneratorInfo | None = None
 
 
-class Finding(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    kind: str = Field(description="face, pii, nudity, protected_match, style, ...")
-    label: str = Field(
-        description="What was found: 'face', a PII entity type, a NudeNet class, a protected-bank entry id "
-        "or a style gallery name."
-    )
-    score: float = Field(description="Model score; for style a calibrated z-score, for protected 1 - distance/256.")
-    box: tuple[float, float, float, float] | None = Field(None, description="x0, y0, x1, y1 in pixels")
-    model: str
-    model_version: str
-    detail: dict[str, str | float | int] = Field(default_factory=dict)
-
-
-class JudgedItem(Item):
+class JudgedItem(Evidenced):
     """An item with the evidence gathered about it and the reason for where it goes."""
 
     stage: str = Field(description="The stage that decided.")
     reason: str
-    image: BlobRef | None = None
+    reason_code: str | None = Field(None, description="Why, for upstream apps to show: the strictest rule's code.")
+    image: BlobRef | None = Field(None, description="The image as it is published (redacted when the policy says).")
+    preview: BlobRef | None = Field(None, description="A redacted copy for reviewers.")
+    redactions: list[str] = Field(default_factory=list, description="What was redacted: 'face', 'pii:PHONE_NUMBER'.")
     generator: GeneratorInfo | None = None
-    findings: list[Finding] = Field(default_factory=list)
-    model_versions: dict[str, str] = Field(
-        default_factory=dict, description="Every model that judged the item, with its version."
-    )
 
 
 class Decision(JudgedItem):
@@ -212,9 +243,14 @@ class AuditEvent(Event):
     stage: str
     action: str
     reason: str
+    reason_code: str | None = None
     tenant: str | None = None
     user: str | None = None
-    findings: list[Finding] = Field(default_factory=list)
+    prompt: str | None = Field(None, description="The PII-redacted prompt.")
+    evidence: list[Evidence] = Field(default_factory=list)
+    redactions: list[str] = Field(default_factory=list)
+    policy_version: str | None = None
+    model_versions: dict[str, str] = Field(default_factory=dict)
     at: datetime = Field(default_factory=utcnow)
 
 

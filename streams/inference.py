@@ -24,6 +24,7 @@ from streams.events import Finding, GeneratorInfo
 from streams.telemetry import REQUEST_ID_ATTRIBUTE, headers_with_context, tracer
 
 GENERATOR_MODEL = "generator"
+PROMPT_PII_MODEL = "prompt_pii"
 SAFETY_MODELS = {  # Triton model name: the kind of finding it reports
     "face_detector": "face",
     "pii_detector": "pii",
@@ -156,27 +157,39 @@ class TritonClient:
 
     async def detect(self, model: str, image: bytes, request_id: str | None) -> tuple[str, list[Finding]]:
         """The version of ``model`` and everything it reports about ``image`` (one encoded image)."""
-        result = await self.infer(model, [_bytes_input("IMAGE", [image])], [], request_id)
+        return await self._detections(model, SAFETY_MODELS[model], _bytes_input("IMAGE", [image]), request_id)
+
+    async def prompt_pii(self, prompt: str, request_id: str | None) -> tuple[str, list[Finding]]:
+        """PII entities in a prompt text, each with the character span it covers."""
+        return await self._detections(PROMPT_PII_MODEL, "pii", _bytes_input("TEXT", [prompt.encode()]), request_id)
+
+    async def _detections(
+        self, model: str, kind: str, model_input: InferInput, request_id: str | None
+    ) -> tuple[str, list[Finding]]:
+        result = await self.infer(model, [model_input], [], request_id)
         outputs = {output.name: result.as_numpy(output.name) for output in result.get_response().outputs}
         version, detections = decode_detections(outputs)
-        kind = SAFETY_MODELS[model]
-        return version, [
-            Finding(
-                kind=kind,
-                label=detection.label,
-                score=detection.score,
-                box=detection.box,
-                model=model,
-                model_version=version,
-                detail={name.lower(): float(value) for name, value in detection.extras.items() if value.ndim == 0},
+        findings = []
+        for detection in detections:
+            span = detection.extras.get("SPANS")
+            findings.append(
+                Finding(
+                    kind=kind,
+                    label=detection.label,
+                    score=detection.score,
+                    box=detection.box,
+                    span=(int(span[0]), int(span[1])) if span is not None else None,
+                    model=model,
+                    model_version=version,
+                    detail={name.lower(): float(value) for name, value in detection.extras.items() if value.ndim == 0},
+                )
             )
-            for detection in detections
-        ]
+        return version, findings
 
-    async def scan(self, image: bytes, request_id: str | None) -> Scan:
-        """Every safety model on one image, all requests in flight at once."""
-        answers = await asyncio.gather(*(self.detect(model, image, request_id) for model in SAFETY_MODELS))
+    async def scan(self, image: bytes, request_id: str | None, models: Sequence[str] = tuple(SAFETY_MODELS)) -> Scan:
+        """The safety ``models`` (all by default) on one image, all requests in flight at once."""
+        answers = await asyncio.gather(*(self.detect(model, image, request_id) for model in models))
         return Scan(
-            model_versions={model: version for model, (version, _) in zip(SAFETY_MODELS, answers, strict=True)},
+            model_versions={model: version for model, (version, _) in zip(models, answers, strict=True)},
             detections=[finding for _, findings in answers for finding in findings],
         )

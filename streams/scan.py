@@ -9,17 +9,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import io
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from PIL import Image
-
 from streams.config import Settings
 from streams.events import Finding
 from streams.inference import InferenceRejected, InferenceUnavailable, TritonClient
-from streams.thresholds import counts
+from streams.policy import Context, Policy, Verdict, judge, load_policy
 
 SECTIONS = {"face": "faces", "pii": "pii", "nudity": "nudity", "protected_match": "protected_matches", "style": "style"}
 
@@ -44,40 +41,41 @@ def triton_server(settings: Settings, progress: Callable[[str], None]) -> Iterat
         part.stop()
 
 
-def _finding_json(finding: Finding, settings: Settings) -> dict[str, Any]:
+def _finding_json(finding: Finding, verdict: Verdict) -> dict[str, Any]:
+    fired = [e for e in verdict.evidence if e.finding == finding]
     return {
         "label": finding.label,
         "score": round(finding.score, 4),
         "box": [round(value, 1) for value in finding.box] if finding.box else None,
         **{name: value for name, value in finding.detail.items()},
-        "counts": counts(finding, settings),
+        "counts": bool(fired),
+        "rules": [{"rule": e.rule, "action": e.action, "reason_code": e.reason_code} for e in fired],
         "model": finding.model,
         "model_version": finding.model_version,
     }
 
 
-def _redacted_copy(data: bytes, findings: list[Finding], settings: Settings) -> Image.Image:
-    from modstream_models.redact import redact
+def _redacted_copy(data: bytes, verdict: Verdict) -> bytes:
+    from streams.policy.redaction import redact_image
 
-    flagged = [finding for finding in findings if finding.box and counts(finding, settings)]
-    return redact(
-        Image.open(io.BytesIO(data)),
-        blur=[finding.box for finding in flagged if finding.kind == "face" and finding.box],
-        fill=[finding.box for finding in flagged if finding.kind == "pii" and finding.box],
-    )
+    return redact_image(data, [e for e in verdict.evidence if e.finding.kind in ("face", "pii")])
 
 
 async def scan_files(
-    paths: list[Path], settings: Settings, triton_url: str, redact_dir: Path | None = None
+    paths: list[Path], settings: Settings, triton_url: str, redact_dir: Path | None = None, tenant: str = "default"
 ) -> list[dict[str, Any]]:
+    """One report per image: every finding, and what the policy (for ``tenant``, on outputs) makes of it."""
+    policy = load_policy(settings.policy_path)
     client = TritonClient(triton_url, timeout_s=settings.triton_timeout_s, retries=settings.triton_retries)
     try:
-        return list(await asyncio.gather(*(_scan_one(client, path, settings, redact_dir) for path in paths)))
+        return list(await asyncio.gather(*(_scan_one(client, path, policy, tenant, redact_dir) for path in paths)))
     finally:
         await client.close()
 
 
-async def _scan_one(client: TritonClient, path: Path, settings: Settings, redact_dir: Path | None) -> dict[str, Any]:
+async def _scan_one(
+    client: TritonClient, path: Path, policy: Policy, tenant: str, redact_dir: Path | None
+) -> dict[str, Any]:
     report: dict[str, Any] = {"image": str(path)}
     try:
         data = path.read_bytes()
@@ -85,14 +83,17 @@ async def _scan_one(client: TritonClient, path: Path, settings: Settings, redact
     except (OSError, InferenceRejected, InferenceUnavailable) as exc:
         report["error"] = str(exc)
         return report
+    verdict = judge(policy, tenant, Context.OUTPUT, scan.detections)
     for kind, section in SECTIONS.items():
-        report[section] = [_finding_json(f, settings) for f in scan.detections if f.kind == kind]
-    report["flagged"] = any(counts(finding, settings) for finding in scan.detections)
+        report[section] = [_finding_json(f, verdict) for f in scan.detections if f.kind == kind]
+    report["flagged"] = bool(verdict.evidence)
+    report["verdict"] = {"action": verdict.action.value, "reason_code": verdict.reason_code, "reason": verdict.reason}
+    report["policy_version"] = policy.version
     report["model_versions"] = scan.model_versions
     if redact_dir is not None:
         redact_dir.mkdir(parents=True, exist_ok=True)
         target = redact_dir / f"{path.stem}.redacted.png"
-        _redacted_copy(data, scan.detections, settings).save(target)
+        target.write_bytes(_redacted_copy(data, verdict))
         report["redacted"] = str(target)
     return report
 
@@ -100,7 +101,8 @@ async def _scan_one(client: TritonClient, path: Path, settings: Settings, redact
 def format_report(report: dict[str, Any]) -> str:
     if "error" in report:
         return f"{report['image']}: ERROR {report['error']}"
-    lines = [f"{report['image']}: {'FLAGGED' if report['flagged'] else 'clean'}"]
+    verdict = report["verdict"]
+    lines = [f"{report['image']}: {verdict['action'].upper()} ({verdict['reason']})"]
     for section in SECTIONS.values():
         shown = [item for item in report[section] if item["counts"]]
         described = ", ".join(

@@ -19,6 +19,7 @@ from streams.app import audit_topic, dead_letter_topic, settings
 from streams.blobs import BlobStore, open_blob_store
 from streams.events import AuditEvent, DeadLetter, Event, InvalidEvent, Item
 from streams.inference import TritonClient
+from streams.policy import Policy, PolicyStore
 from streams.telemetry import consume_span, headers_with_context, produce_span
 
 log = logging.getLogger("modstream")
@@ -40,6 +41,16 @@ def blob_store() -> BlobStore:
 def pseudonym_key() -> bytes:
     """The HMAC key for user ids, read once per worker rather than once per event."""
     return settings.hmac_key()
+
+
+@cache
+def _policy_store() -> PolicyStore:
+    return PolicyStore(settings.policy_path)
+
+
+def policy() -> Policy:
+    """The policy in force: re-read when its file changes, so the next event uses the new version."""
+    return _policy_store().current()
 
 
 _triton: TritonClient | None = None
@@ -71,6 +82,7 @@ async def send(
 
 
 async def audit(stage: str, action: str, reason: str, item: Item | Event) -> None:
+    """One audit event for ``item``: the decision and its evidence, never a raw prompt."""
     await send(
         audit_topic,
         AuditEvent(
@@ -78,11 +90,22 @@ async def audit(stage: str, action: str, reason: str, item: Item | Event) -> Non
             stage=stage,
             action=action,
             reason=reason,
-            tenant=getattr(item, "tenant", None),
-            user=getattr(item, "user", None),
-            findings=getattr(item, "findings", []),
+            **{field: getattr(item, field) for field in AUDITED_FIELDS if getattr(item, field, None) is not None},
         ),
     )
+
+
+# Item fields that the audit event repeats; ``prompt`` on items is always the PII-redacted one.
+AUDITED_FIELDS = (
+    "tenant",
+    "user",
+    "prompt",
+    "evidence",
+    "reason_code",
+    "redactions",
+    "policy_version",
+    "model_versions",
+)
 
 
 def _key_of(message: Any) -> str | None:

@@ -1,62 +1,81 @@
-"""Moderate: run every safety model on Triton for each candidate image and decide its end.
+"""Moderate: run the policy's image safety models on Triton for each candidate and decide its end.
 
-Candidates are taken in batches (``stream.take_events``) and each one's five model requests are sent
-at once, so Triton's dynamic batcher sees batches of up to ``moderation_batch`` images per model.
-Until the policy issue lands, any finding over its threshold (``streams.thresholds``) sends the item
-to review. A model that stays unavailable after the retries sends it to review too (fail closed),
-never to publish.
+Candidates are taken in batches (``stream.take_events``) and each one's model requests are sent at
+once, so Triton's dynamic batcher sees batches of up to ``moderation_batch`` images per model. The
+policy judges the findings together with the screening's evidence: allow and redact publish (the
+published image redacted, and the record says what was), review queues the item with a redacted
+preview, block rejects it with the rule's reason code. A required model that stays unavailable after
+the retries sends the item to review (fail closed), never to publish.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
 
 from streams.app import app, candidates_topic, decisions_topic, settings
-from streams.events import Candidate, Decision, End, Finding
+from streams.events import BlobRef, Candidate, Decision, End, Evidenced
+from streams.imaging import PNG
 from streams.inference import InferenceRejected, InferenceUnavailable
-from streams.stages.base import RejectedInput, StageTimer, audit, blob_store, process_event, send, triton
-from streams.thresholds import flagged
+from streams.policy import Action, Context, Verdict, combine, judge, verdict_of
+from streams.policy.redaction import redact_image, redaction_labels
+from streams.stages.base import RejectedInput, StageTimer, audit, blob_store, policy, process_event, send, triton
 
 STAGE = "moderate"
-
-
-def route(findings: list[Finding]) -> tuple[End, str]:
-    if not findings:
-        return End.PUBLISHED, "no findings"
-    kinds = Counter(finding.kind for finding in findings)
-    return End.REVIEW, "findings: " + ", ".join(f"{kind} x{count}" for kind, count in sorted(kinds.items()))
+ENDS = {
+    Action.ALLOW: End.PUBLISHED,
+    Action.REDACT: End.PUBLISHED,
+    Action.REVIEW: End.REVIEW,
+    Action.BLOCK: End.REJECTED,
+}
 
 
 async def moderate(candidate: Candidate) -> None:
     timer = StageTimer(STAGE)
+    current = policy()
     image = blob_store().get(candidate.image)
-    model_versions: dict[str, str] = {}
+    screening = verdict_of(candidate.evidence)
+    model_versions = dict(candidate.model_versions)
+    published, preview, redactions = candidate.image, None, []
     try:
-        scan = await triton().scan(image, candidate.request_id)
+        scan = await triton().scan(image, candidate.request_id, current.rules.required_models(Context.OUTPUT))
     except InferenceRejected as exc:
         raise RejectedInput(str(exc)) from exc
     except InferenceUnavailable as exc:
-        findings, end, reason = [], End.REVIEW, f"moderation unavailable: {exc}"
+        verdict = screening
+        end, reason = End.REVIEW, f"moderation unavailable: {exc}"
+        reason_code: str | None = "CHECKS_UNAVAILABLE"
     else:
-        findings, model_versions = flagged(scan.detections, settings), scan.model_versions
-        end, reason = route(findings)
+        model_versions.update(scan.model_versions)
+        output = judge(current, candidate.tenant, Context.OUTPUT, scan.detections)
+        verdict = combine([screening, output])
+        end, reason, reason_code = ENDS[verdict.action], verdict.reason, verdict.reason_code
+        if end is End.PUBLISHED and output.redacting():
+            published = blob_store().put(redact_image(image, output.redacting()), PNG)
+            redactions = redaction_labels(output.redacting())
+        elif end is End.REVIEW:
+            preview = _preview(image, output)
+    carried = candidate.model_dump(exclude={"schema_version", "timings_ms"}, include=set(Evidenced.model_fields))
+    carried.update(evidence=verdict.evidence, model_versions=model_versions, policy_version=current.version)
     decision = Decision(
-        request_id=candidate.request_id,
+        **carried,
         end=end,
         stage=STAGE,
         reason=reason,
-        tenant=candidate.tenant,
-        user=candidate.user,
-        image=candidate.image,
+        reason_code=reason_code,
+        image=published,
+        preview=preview,
+        redactions=redactions,
         generator=candidate.generator,
-        findings=findings,
-        model_versions=model_versions,
-        submitted_at=candidate.submitted_at,
         timings_ms=timer.timings(candidate.timings_ms),
     )
     await audit(STAGE, end.value, reason, decision)
     await send(decisions_topic, decision)
+
+
+def _preview(image: bytes, output: Verdict) -> BlobRef:
+    """Reviewers see every face and PII box that a rule fired on redacted, whatever the rule's action."""
+    redactable = [e for e in output.evidence if e.finding.kind in ("face", "pii")]
+    return blob_store().put(redact_image(image, redactable), PNG)
 
 
 @app.agent(candidates_topic, concurrency=2)

@@ -3,22 +3,34 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from streams import topics
 from streams.client import ModstreamClient
 from streams.config import Settings
+from streams.kafka import partitions_of, read_to_end
+from streams.policy import DEFAULT_POLICY
 from streams.stack import Stack
 
 pytestmark = pytest.mark.integration
 
 
 def stack_settings(data_dir: Path, offset: int) -> Settings:
-    """Settings on ports of their own, so that the tests never meet a stack a developer runs."""
+    """Settings on ports of their own, so that the tests never meet a stack a developer runs.
+
+    The policy is a copy of the default one in the data directory, for tests that change it.
+    """
+    policy_dir = data_dir / "policy"
+    if not policy_dir.exists():
+        shutil.copytree(DEFAULT_POLICY.parent, policy_dir, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
     return Settings(
         data_dir=data_dir,
+        policy_file=policy_dir / DEFAULT_POLICY.name,
         kafka_port=29092 + offset,
         triton_http_port=28000 + offset,
         triton_grpc_port=28001 + offset,
@@ -56,3 +68,15 @@ async def submit_images(settings: Settings, images: list[bytes]) -> list[str]:
 async def submit_prompts(settings: Settings, prompts: list[str]) -> list[str]:
     async with ModstreamClient(settings) as client:
         return [await client.submit_prompt(prompt, user_id="tester") for prompt in prompts]
+
+
+def audit_events(settings: Settings, request_id: str) -> list[dict]:
+    async def read() -> list[dict]:
+        tps = await partitions_of(settings.kafka_bootstrap, [topics.AUDIT])
+        return [
+            json.loads(r.value)
+            async for r in read_to_end(settings.kafka_bootstrap, tps)
+            if r.key == request_id.encode()
+        ]
+
+    return run(read())

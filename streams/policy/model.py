@@ -1,0 +1,126 @@
+"""The policy file's schema: rules that map findings, per context, to one action.
+
+A rule fires for a finding when the kind and context match, the label is one of the rule's labels
+(any label when none are listed), and the score reaches ``min_score``. An item's action is the
+strictest action of the rules that fired (block > review > redact > allow); its reason code is that
+of the strictest rule. Scores are the models' own: for protected images 1 - PDQ distance/256, for
+styles the calibrated z-score, for listed names and prohibited terms 1.0.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+
+class Action(StrEnum):
+    ALLOW = "allow"
+    REDACT = "redact"
+    REVIEW = "review"
+    BLOCK = "block"
+
+    @property
+    def severity(self) -> int:
+        return list(Action).index(self)
+
+
+class Context(StrEnum):
+    PROMPT = "prompt"
+    REFERENCE = "reference"  # the reference (style) image of a request
+    OUTPUT = "output"  # a generated or submitted image
+
+
+IMAGE_KINDS = ("face", "pii", "nudity", "protected_match", "style")
+PROMPT_KINDS = ("pii", "protected_name", "prohibited")
+Kind = Literal["face", "pii", "nudity", "protected_match", "style", "protected_name", "prohibited"]
+# Kinds whose findings raise a copyright alert (counted by `modstream stats`).
+COPYRIGHT_KINDS = frozenset({"protected_match", "style", "protected_name"})
+# What the redact action can act on: boxes of faces and PII text in images, PII spans in prompts.
+REDACTABLE = {Context.PROMPT: {"pii"}, Context.REFERENCE: {"face", "pii"}, Context.OUTPUT: {"face", "pii"}}
+MODELS = {
+    Context.PROMPT: ("prompt_pii",),
+    Context.REFERENCE: ("face_detector", "pii_detector", "nudity_detector", "protected_match", "style_similarity"),
+    Context.OUTPUT: ("face_detector", "pii_detector", "nudity_detector", "protected_match", "style_similarity"),
+}
+ReasonCode = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_]{1,63}$")]
+RuleId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Rule(Strict):
+    id: RuleId
+    kind: Kind
+    contexts: list[Context] = Field(min_length=1)
+    labels: list[str] | None = Field(None, description="Finding labels the rule covers; unset: all.")
+    min_score: float = Field(0.0, description="The rule fires at scores at or above this threshold.")
+    action: Action
+    reason_code: ReasonCode
+    unless_consent: bool = Field(False, description="Does not fire when the request states the subjects' consent.")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Rule:
+        for context in self.contexts:
+            kinds = PROMPT_KINDS if context is Context.PROMPT else IMAGE_KINDS
+            if self.kind not in kinds:
+                raise ValueError(f"kind {self.kind!r} does not occur in context {context.value!r}")
+            if self.action is Action.REDACT and self.kind not in REDACTABLE[context]:
+                raise ValueError(f"{self.kind!r} findings cannot be redacted in context {context.value!r}")
+        return self
+
+    def covers(self, kind: str, label: str, context: Context) -> bool:
+        return kind == self.kind and context in self.contexts and (self.labels is None or label in self.labels)
+
+
+class RuleChange(Strict):
+    """A tenant's change to one rule."""
+
+    min_score: float | None = None
+    action: Action | None = None
+
+
+class Lists(Strict):
+    protected_names: dict[str, str] = Field(default_factory=dict, description="list name: file of names")
+    prohibited: dict[str, str] = Field(default_factory=dict, description="category: file of terms")
+
+
+class PolicyFile(Strict):
+    """What the YAML file holds."""
+
+    version: str = Field(min_length=1, max_length=64)
+    checks: dict[Context, list[str]] = Field(
+        default_factory=dict, description="Models that must answer per context; unset: all of that context."
+    )
+    lists: Lists = Field(default_factory=Lists)
+    rules: list[Rule]
+    tenants: dict[str, dict[str, RuleChange]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> PolicyFile:
+        ids = [rule.id for rule in self.rules]
+        duplicates = sorted({rule_id for rule_id in ids if ids.count(rule_id) > 1})
+        if duplicates:
+            raise ValueError(f"rule ids must be unique: {', '.join(duplicates)}")
+        for tenant, changes in self.tenants.items():
+            unknown = sorted(set(changes) - set(ids))
+            if unknown:
+                raise ValueError(f"tenant {tenant!r} changes unknown rules: {', '.join(unknown)}")
+        for context, models in self.checks.items():
+            unknown = sorted(set(models) - set(MODELS[context]))
+            if unknown:
+                raise ValueError(f"checks.{context.value}: unknown models {', '.join(unknown)}")
+        return self
+
+    def required_models(self, context: Context) -> tuple[str, ...]:
+        return tuple(self.checks.get(context, MODELS[context]))
+
+    def rules_for(self, tenant: str) -> list[Rule]:
+        changes = self.tenants.get(tenant, {})
+        return [
+            rule.model_copy(update=changes[rule.id].model_dump(exclude_none=True)) if rule.id in changes else rule
+            for rule in self.rules
+        ]

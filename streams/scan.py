@@ -58,7 +58,7 @@ def _finding_json(finding: Finding, verdict: Verdict) -> dict[str, Any]:
 def _redacted_copy(data: bytes, verdict: Verdict) -> bytes:
     from streams.policy.redaction import redact_image
 
-    return redact_image(data, [e for e in verdict.evidence if e.finding.kind in ("face", "pii")])
+    return redact_image(data, verdict.evidence)  # it blurs the faces and fills the PII text among them
 
 
 async def scan_files(

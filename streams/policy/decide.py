@@ -19,8 +19,14 @@ TERM_MODELS = {"protected_name": "protected-names", "prohibited": "prohibited-te
 
 @dataclass(frozen=True)
 class Verdict:
-    action: Action
+    """The rules that fired (strictest first, see ``verdict_of``) and what they ask for."""
+
     evidence: list[Evidence] = field(default_factory=list)
+
+    @property
+    def action(self) -> Action:
+        """The strictest action of the evidence; allow when there is none."""
+        return max((Action(e.action) for e in self.evidence), key=lambda a: a.severity, default=Action.ALLOW)
 
     @property
     def deciding(self) -> Evidence | None:
@@ -78,10 +84,7 @@ def combine(verdicts: Iterable[Verdict]) -> Verdict:
 
 def verdict_of(evidence: Iterable[Evidence]) -> Verdict:
     """The verdict that ``evidence`` asks for: its strictest action (allow when there is none)."""
-    evidence = list(evidence)
-    action = max((Action(e.action) for e in evidence), key=lambda a: a.severity, default=Action.ALLOW)
-    ordered = sorted(evidence, key=lambda e: -Action(e.action).severity)
-    return Verdict(action, ordered)
+    return Verdict(sorted(evidence, key=lambda e: -Action(e.action).severity))
 
 
 def term_findings(policy: Policy, prompt: str) -> list[Finding]:

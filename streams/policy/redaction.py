@@ -12,7 +12,7 @@ from streams.events import Evidence
 
 
 def redact_image(png_or_jpeg: bytes, evidence: Iterable[Evidence]) -> bytes:
-    """A PNG of the image with the boxes of the face and PII findings in ``evidence`` redacted."""
+    """A PNG of the image with the boxes of the face and PII findings in ``evidence`` redacted (others ignored)."""
     findings = [e.finding for e in evidence if e.finding.box is not None]
     image = redact(
         Image.open(io.BytesIO(png_or_jpeg)),

@@ -74,8 +74,7 @@ async def moderate(candidate: Candidate) -> None:
 
 def _preview(image: bytes, output: Verdict) -> BlobRef:
     """Reviewers see every face and PII box that a rule fired on redacted, whatever the rule's action."""
-    redactable = [e for e in output.evidence if e.finding.kind in ("face", "pii")]
-    return blob_store().put(redact_image(image, redactable), PNG)
+    return blob_store().put(redact_image(image, output.evidence), PNG)
 
 
 @app.agent(candidates_topic, concurrency=2)

@@ -175,7 +175,7 @@ async def screen_submission(submission: ImageSubmission) -> None:
         submitted_at=submission.submitted_at,
         policy_version=current.version,
     )
-    verdict = Verdict(Action.ALLOW)
+    verdict = Verdict()
     if submission.prompt:
         try:
             verdict, redacted, _, versions = await screen_prompt(

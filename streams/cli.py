@@ -36,7 +36,8 @@ def cmd_up(args: argparse.Namespace) -> int:
     effective = stack.effective_settings()
     print(
         f"ready: kafka {effective.kafka_bootstrap}, triton {effective.triton_grpc}, "
-        f"worker http://127.0.0.1:{settings.worker_web_port}; logs in {stack.log_dir}. Ctrl-C stops.",
+        f"worker http://127.0.0.1:{settings.worker_web_port}, review console {settings.review_base_url}; "
+        f"logs in {stack.log_dir}. Ctrl-C stops.",
         flush=True,
     )
     try:
@@ -253,6 +254,113 @@ def cmd_gallery(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_review_service(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from streams.reviewing.service import create_app
+    from streams.telemetry import setup_tracing
+
+    settings = get_settings()
+    setup_tracing("modstream-review", settings.span_file)
+    uvicorn.run(create_app(settings), host="127.0.0.1", port=settings.review_port, log_level=args.loglevel)
+    return 0
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    from streams.reviewing.client import ReviewApiError, ReviewClient
+
+    try:
+        client = ReviewClient(get_settings())
+        if args.review_command == "list":
+            queue = client.pending(args.reason_code, args.tenant)
+            lines = [f"{queue['count']} waiting, oldest {queue['oldest_age_s'] or 0:.0f} s"]
+            lines += [
+                f"{i['request_id']}  {i['reason_code'] or '-':22} p{i['priority']}  {i['tenant']}  {i['queued_at']}"
+                + (f"  claimed by {i['claimed_by']}" if i["claimed_by"] else "")
+                for i in queue["items"]
+            ]
+            _print(queue, args.json, "\n".join(lines))
+        elif args.review_command == "show":
+            item = client.open(args.request_id)
+            evidence = [
+                f"  {e['rule']}: {e['finding']['kind']} {e['finding']['label']} score {e['finding']['score']:.3f} "
+                f">= {e['threshold']} ({e['finding']['model']} v{e['finding']['model_version']}) -> {e['action']}"
+                for e in item["item"]["evidence"]
+            ]
+            text = "\n".join(
+                [f"{item['request_id']}: {item['reason_code']} ({item['reason']})", f"  prompt: {item['prompt']}"]
+                + evidence
+            )
+            _print(item, args.json, text)
+        else:
+            action = {"approve": "redact_approve" if args.redacted else "approve", "reject": "reject"}[
+                args.review_command
+            ]
+            applied = client.decide(args.request_id, action, getattr(args, "reason_code", None), args.reason)
+            _print(applied, args.json, f"{args.request_id}: {action} sent")
+    except ReviewApiError as exc:
+        print(f"modstream review: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _store() -> Any:
+    from streams.store import open_database
+
+    return open_database(get_settings().database)
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    import getpass
+
+    from streams.store import Accounts, AuthError, Role
+
+    accounts = Accounts(_store())
+    if args.users_command == "add":
+        password = sys.stdin.readline().rstrip("\n") if args.password_stdin else None
+        if password is None and sys.stdin.isatty():
+            password = getpass.getpass(f"password for {args.name} (empty: API token only): ") or None
+        try:
+            token = accounts.add(args.name, Role(args.role), password)
+        except AuthError as exc:
+            print(f"modstream users: {exc}", file=sys.stderr)
+            return 1
+        _print({"name": args.name, "role": args.role, "token": token}, args.json,
+               f"added {args.name} ({args.role}); API token (shown once): {token}")  # fmt: skip
+    elif args.users_command == "remove":
+        if not accounts.remove(args.name):
+            print(f"modstream users: no user {args.name}", file=sys.stderr)
+            return 1
+        _print({"removed": args.name}, args.json, f"removed {args.name}")
+    else:
+        found = accounts.list()
+        _print(found, args.json, "\n".join(f"{u['name']}  {u['role']}" for u in found) or "no users")
+    return 0
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from streams.store import AuditStore
+
+    history = AuditStore(_store()).history(args.request_id)
+    lines = [
+        f"{h['at']}  {h['stage']:9} {h['action']:18} {h['reason_code'] or '':20} {h['reason']}"
+        + (f"  [{h['actor']}]" if h["actor"] else "")
+        for h in history
+    ]
+    _print(history, args.json, "\n".join(lines) or f"nothing recorded for {args.request_id}")
+    return 0 if history else 3
+
+
+def cmd_erase(args: argparse.Namespace) -> int:
+    from streams.erasure import erase_user
+
+    settings = get_settings()
+    report = erase_user(settings, args.user)
+    _print(report, args.json,
+           f"erased {args.user}: {len(report['requests'])} request(s), {report['blobs_deleted']} blob(s)")  # fmt: skip
+    return 0
+
+
 def _open_image(path: str) -> Any:
     from modstream_models.images import decode_image
 
@@ -272,7 +380,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    up = commands.add_parser("up", help="start the embedded stack (broker, Triton, worker) until Ctrl-C")
+    up = commands.add_parser("up", help="start the embedded stack (broker, Triton, worker, review service) until Ctrl-C")
     up.set_defaults(func=cmd_up)
 
     worker = commands.add_parser("worker", help="run the Faust worker (what `up` starts)")
@@ -336,6 +444,61 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("--window", default="24h", help="how far back: 90s, 15m, 24h, 7d (default 24h)")
     stats.add_argument("--json", action="store_true", help="print JSON")
     stats.set_defaults(func=cmd_stats)
+
+    review_service = commands.add_parser(
+        "review-service", help="run the review service: console, JSON API, audit store feed (what `up` starts)"
+    )
+    review_service.add_argument("--loglevel", default="info", choices=["debug", "info", "warning", "error"])
+    review_service.set_defaults(func=cmd_review_service)
+
+    review = commands.add_parser(
+        "review",
+        help="work the review queue over the review service's API",
+        description="Needs MODSTREAM_REVIEW_TOKEN (an API token from `modstream users add`) and, for a remote "
+        "service, MODSTREAM_REVIEW_URL.",
+    )
+    review_commands = review.add_subparsers(dest="review_command", required=True, metavar="ACTION")
+    review_list = review_commands.add_parser("list", help="waiting items, highest priority and oldest first")
+    review_list.add_argument("--reason-code", help="only this reason code")
+    review_list.add_argument("--tenant", help="only this tenant")
+    review_show = review_commands.add_parser("show", help="an item with its evidence (claims it for you)")
+    review_show.add_argument("request_id")
+    review_approve = review_commands.add_parser("approve", help="publish the item")
+    review_approve.add_argument("request_id")
+    review_approve.add_argument("--redacted", action="store_true", help="publish the redacted preview instead")
+    review_reject = review_commands.add_parser("reject", help="reject the item with a reason code")
+    review_reject.add_argument("request_id")
+    review_reject.add_argument("--reason-code", required=True, help="what upstream apps show, e.g. NUDITY")
+    for sub in (review_approve, review_reject):
+        sub.add_argument("--reason", default="", help="a note for the audit record")
+    for sub in (review_list, review_show, review_approve, review_reject):
+        sub.add_argument("--json", action="store_true", help="print JSON")
+    review.set_defaults(func=cmd_review)
+
+    users = commands.add_parser("users", help="manage reviewer accounts (in the audit and review store)")
+    users_commands = users.add_subparsers(dest="users_command", required=True, metavar="ACTION")
+    users_add = users_commands.add_parser("add", help="add an account; prints its API token once")
+    users_add.add_argument("name")
+    users_add.add_argument("--role", default="reviewer", choices=["reviewer", "lead", "admin"])
+    users_add.add_argument("--password-stdin", action="store_true", help="read the console password from stdin")
+    users_remove = users_commands.add_parser("remove", help="remove an account and end its sessions")
+    users_remove.add_argument("name")
+    users_list = users_commands.add_parser("list", help="list accounts")
+    for sub in (users_add, users_remove, users_list):
+        sub.add_argument("--json", action="store_true", help="print JSON")
+    users.set_defaults(func=cmd_users)
+
+    audit = commands.add_parser("audit", help="the recorded history of a request, from the audit store")
+    audit.add_argument("request_id")
+    audit.add_argument("--json", action="store_true", help="print JSON")
+    audit.set_defaults(func=cmd_audit)
+
+    erase = commands.add_parser(
+        "erase", help="erase a user's prompts, images and review items from the store and the blob store"
+    )
+    erase.add_argument("--user", required=True, metavar="PSEUDONYM", help="the pseudonymised user id (u_...)")
+    erase.add_argument("--json", action="store_true", help="print JSON")
+    erase.set_defaults(func=cmd_erase)
 
     bank = commands.add_parser("bank", help="manage the protected-image bank (PDQ hashes)")
     bank_commands = bank.add_subparsers(dest="bank_command", required=True, metavar="ACTION")

@@ -72,6 +72,18 @@ class Settings(BaseSettings):
     triton_timeout_s: float = Field(60.0, description="Deadline of one Triton call.")
     triton_retries: int = Field(3, ge=0, description="Retries of a failed Triton call, with backoff.")
     trace_file: Path | None = Field(None, description="Span file; unset uses <data_dir>/traces/spans.jsonl.")
+    database_url: str | None = Field(
+        None,
+        description="Audit and review store: sqlite:///file or postgresql+psycopg://...; "
+        "unset: <data_dir>/modstream.db.",
+    )
+    review_port: int = Field(18080, description="Port of the review service (console and API).")
+    review_url: str | None = Field(None, description="Review service URL for `modstream review`; unset: the local one.")
+    review_token: str | None = Field(None, description="API token for `modstream review` (from `modstream users add`).")
+    review_claim_s: float = Field(
+        300.0, gt=0, description="How long an opened review item stays locked to its reviewer."
+    )
+    review_session_hours: float = Field(12.0, gt=0, description="Lifetime of a review console login.")
 
     @classmethod
     def settings_customise_sources(
@@ -119,6 +131,14 @@ class Settings(BaseSettings):
         from streams.policy.loader import DEFAULT_POLICY
 
         return self.policy_file or DEFAULT_POLICY
+
+    @property
+    def database(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'modstream.db').resolve()}"
+
+    @property
+    def review_base_url(self) -> str:
+        return (self.review_url or f"http://127.0.0.1:{self.review_port}").rstrip("/")
 
     @property
     def models_dir(self) -> Path:

@@ -214,14 +214,17 @@ class ReviewItem(JudgedItem):
 class ReviewAction(StrEnum):
     APPROVE = "approve"
     REJECT = "reject"
+    REDACT_APPROVE = "redact_approve"  # publish the redacted preview instead of the image
 
 
 class ReviewDecision(Event):
-    """``review-decisions``: a reviewer's decision on a review item."""
+    """``review-decisions``: a reviewer's decision on a review item, with the item it was taken on."""
 
     action: ReviewAction
     reviewer: str = Field(min_length=1, max_length=128)
     reason: str = Field("", max_length=1000)
+    reason_code: str | None = Field(None, max_length=64, description="For a rejection: the code upstream apps show.")
+    item: ReviewItem
     decided_at: datetime = Field(default_factory=utcnow)
 
 
@@ -251,6 +254,13 @@ class AuditEvent(Event):
     redactions: list[str] = Field(default_factory=list)
     policy_version: str | None = None
     model_versions: dict[str, str] = Field(default_factory=dict)
+    images: list[BlobRef] = Field(
+        default_factory=list, description="Blobs of this request the step read or wrote (for erasure)."
+    )
+    actor: str | None = Field(None, description="The reviewer, for human decisions and views.")
+    event_id: str | None = Field(
+        None, description="Set on events that may legitimately repeat (views); others dedup on their content."
+    )
     at: datetime = Field(default_factory=utcnow)
 
 

@@ -1,4 +1,5 @@
-"""The embedded stack that ``modstream up`` starts: Tansu broker, tritonserver on CPU, the Faust worker.
+"""The embedded stack that ``modstream up`` starts: Tansu broker, tritonserver on CPU, the Faust worker,
+the review service.
 
 Each part is a child process in its own process group, stopped by its PID (SIGTERM, then SIGKILL
 after a grace period). A part whose URL is configured (``MODSTREAM_KAFKA_URL``,
@@ -218,6 +219,16 @@ def start_worker(settings: Settings, log_dir: Path) -> Part:
     return part
 
 
+def start_review_service(settings: Settings, log_dir: Path) -> Part:
+    if port_open("127.0.0.1", settings.review_port):
+        raise StackError(f"port {settings.review_port} is taken: stop what runs there or set MODSTREAM_REVIEW_PORT")
+    part = _spawn(
+        "review", [sys.executable, "-m", "streams.cli", "review-service"], log_dir, env=worker_environment(settings)
+    )
+    wait_until(lambda: http_ok(f"http://127.0.0.1:{settings.review_port}/health"), part, "review service", 60)
+    return part
+
+
 @dataclass
 class Stack:
     settings: Settings
@@ -237,6 +248,8 @@ class Stack:
                 self.parts["triton"] = start_triton(self.settings, self.log_dir)
             progress("starting Faust worker")
             self.parts["worker"] = start_worker(self.settings, self.log_dir)
+            progress("starting review service")
+            self.parts["review"] = start_review_service(self.settings, self.log_dir)
         except BaseException:
             self.stop()
             raise
@@ -244,11 +257,14 @@ class Stack:
     def restart_worker(self) -> None:
         self.parts["worker"] = start_worker(self.settings, self.log_dir)
 
+    def restart_review_service(self) -> None:
+        self.parts["review"] = start_review_service(self.settings, self.log_dir)
+
     def restart_triton(self) -> None:
         self.parts["triton"] = start_triton(self.settings, self.log_dir)
 
     def stop(self) -> None:
-        for name in ("worker", "triton", "broker"):
+        for name in ("review", "worker", "triton", "broker"):
             part = self.parts.pop(name, None)
             if part is not None:
                 part.stop()

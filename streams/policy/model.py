@@ -98,6 +98,9 @@ class PolicyFile(Strict):
     lists: Lists = Field(default_factory=Lists)
     rules: list[Rule]
     tenants: dict[str, dict[str, RuleChange]] = Field(default_factory=dict)
+    review_priority: dict[str, int] = Field(
+        default_factory=dict, description="reason code: priority in the review queue (higher first; unlisted: 0)."
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> PolicyFile:

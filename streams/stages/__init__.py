@@ -1,5 +1,5 @@
 """One module per stage; importing this package registers every agent on the app."""
 
-from streams.stages import generate, moderate, outcomes, screen
+from streams.stages import generate, moderate, outcomes, review, screen
 
-__all__ = ["generate", "moderate", "outcomes", "screen"]
+__all__ = ["generate", "moderate", "outcomes", "review", "screen"]

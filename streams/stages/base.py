@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from functools import cache
 from typing import Any, TypeVar
 
@@ -17,7 +17,7 @@ import faust
 
 from streams.app import audit_topic, dead_letter_topic, settings
 from streams.blobs import BlobStore, open_blob_store
-from streams.events import AuditEvent, DeadLetter, Event, InvalidEvent, Item
+from streams.events import AuditEvent, BlobRef, DeadLetter, Event, InvalidEvent, Item
 from streams.inference import TritonClient
 from streams.policy import Policy, PolicyStore
 from streams.telemetry import consume_span, headers_with_context, produce_span
@@ -81,8 +81,20 @@ async def send(
         await delivery
 
 
-async def audit(stage: str, action: str, reason: str, item: Item | Event) -> None:
-    """One audit event for ``item``: the decision and its evidence, never a raw prompt."""
+async def audit(
+    stage: str,
+    action: str,
+    reason: str,
+    item: Item | Event,
+    other_images: Iterable[BlobRef | None] = (),
+    actor: str | None = None,
+) -> None:
+    """One audit event for ``item``: the decision and its evidence, never a raw prompt.
+
+    The event lists the blobs the item refers to and ``other_images`` of the request (the upload as
+    the user sent it, before screening re-encoded it), so that erasing a user finds every image.
+    """
+    images = [getattr(item, field, None) for field in IMAGE_FIELDS] + list(other_images)
     await send(
         audit_topic,
         AuditEvent(
@@ -90,9 +102,14 @@ async def audit(stage: str, action: str, reason: str, item: Item | Event) -> Non
             stage=stage,
             action=action,
             reason=reason,
+            images=[image for image in images if isinstance(image, BlobRef)],
+            actor=actor,
             **{field: getattr(item, field) for field in AUDITED_FIELDS if getattr(item, field, None) is not None},
         ),
     )
+
+
+IMAGE_FIELDS = ("image", "preview", "reference_image")
 
 
 # Item fields that the audit event repeats; ``prompt`` on items is always the PII-redacted one.

@@ -118,7 +118,7 @@ async def _end_here(item: Evidenced, end: End, reason: str, reason_code: str | N
 async def screen_request(request: GenerationRequest) -> None:
     timer = StageTimer(STAGE)
     current = policy()
-    reference = clean_image(request.reference_image) if request.reference_image else None
+    cleaned = reference = clean_image(request.reference_image) if request.reference_image else None
     user = pseudonymise(request.user_id, pseudonym_key())
     base = Evidenced(
         request_id=request.request_id,
@@ -138,12 +138,12 @@ async def screen_request(request: GenerationRequest) -> None:
             verdicts.append(reference_verdict)
             versions = {**versions, **{f"reference:{m}": v for m, v in reference_versions.items()}}
     except ChecksUnavailable as exc:
-        await _fail_closed(base, str(exc), timer)
+        await _fail_closed(base, str(exc), timer, [request.reference_image, cleaned, reference])
         return
     verdict = combine(verdicts)
     item = base.model_copy(update={"evidence": verdict.evidence, "model_versions": versions})
     if verdict.action is Action.BLOCK:
-        await audit(STAGE, "blocked", verdict.reason, item)
+        await audit(STAGE, "blocked", verdict.reason, item, other_images=[request.reference_image, cleaned, reference])
         await _end_here(item, End.REJECTED, verdict.reason, verdict.reason_code, timer)
         return
     screened = Screened(
@@ -153,14 +153,20 @@ async def screen_request(request: GenerationRequest) -> None:
         seed=request.seed,
         timings_ms=timer.timings({}),
     )
-    await audit(STAGE, "passed", f"request passed screening ({verdict.action.value})", screened)
+    await audit(
+        STAGE,
+        "passed",
+        f"request passed screening ({verdict.action.value})",
+        screened,
+        [request.reference_image, cleaned],
+    )
     await send(screened_topic, screened)
 
 
-async def _fail_closed(item: Evidenced, reason: str, timer: StageTimer) -> None:
+async def _fail_closed(item: Evidenced, reason: str, timer: StageTimer, images: list[BlobRef | None]) -> None:
     """A required check did not answer after the retries: a person decides, nothing goes on unchecked."""
     prompt_unknown = item.model_copy(update={"prompt": None})  # without the PII model, no redacted prompt exists
-    await audit(STAGE, "review", reason, prompt_unknown)
+    await audit(STAGE, "review", reason, prompt_unknown, images)
     await _end_here(prompt_unknown, End.REVIEW, reason, "CHECKS_UNAVAILABLE", timer)
 
 
@@ -182,12 +188,12 @@ async def screen_submission(submission: ImageSubmission) -> None:
                 submission.prompt, submission.tenant, submission.request_id, current
             )
         except ChecksUnavailable as exc:
-            await _fail_closed(base, str(exc), timer)
+            await _fail_closed(base, str(exc), timer, [submission.image, image])
             return
         base = base.model_copy(update={"prompt": redacted, "model_versions": versions})
     item = base.model_copy(update={"evidence": verdict.evidence})
     if verdict.action is Action.BLOCK:
-        await audit(STAGE, "blocked", verdict.reason, item)
+        await audit(STAGE, "blocked", verdict.reason, item, other_images=[submission.image, image])
         await _end_here(item, End.REJECTED, verdict.reason, verdict.reason_code, timer)
         return
     candidate = Candidate(
@@ -196,7 +202,7 @@ async def screen_submission(submission: ImageSubmission) -> None:
         image=image,
         timings_ms=timer.timings({}),
     )
-    await audit(STAGE, "passed", "submission passed screening", candidate)
+    await audit(STAGE, "passed", "submission passed screening", candidate, [submission.image])
     await send(candidates_topic, candidate)
 
 

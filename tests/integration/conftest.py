@@ -37,6 +37,7 @@ def stack_settings(data_dir: Path, offset: int) -> Settings:
         triton_metrics_port=28002 + offset,
         worker_web_port=26066 + offset,
         topic_partitions=4,
+        review_port=28080 + offset,
         triton_retries=2,
     )
 

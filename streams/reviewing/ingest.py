@@ -1,0 +1,52 @@
+"""Feeds the store from Kafka: the ``audit`` topic into the audit store, ``review`` into the queue.
+
+Offsets are committed after the rows are written, and both writes are idempotent, so a restart
+repeats at most a few events and records none twice. An unreadable event is logged and skipped.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from aiokafka import AIOKafkaConsumer
+
+from streams import topics
+from streams.events import AuditEvent, InvalidEvent, ReviewItem
+from streams.policy import PolicyStore
+from streams.store import AuditStore, ReviewQueue
+
+log = logging.getLogger("modstream.review")
+GROUP = "modstream-review-store"
+
+
+async def ingest(bootstrap: str, audit: AuditStore, queue: ReviewQueue, policy: PolicyStore) -> None:
+    consumer = AIOKafkaConsumer(
+        topics.AUDIT,
+        topics.REVIEW,
+        bootstrap_servers=bootstrap,
+        group_id=GROUP,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+    )
+    await consumer.start()
+    try:
+        while True:
+            batches = await consumer.getmany(timeout_ms=500, max_records=200)
+            for records in batches.values():
+                for record in records:
+                    store_record(record.topic, record.value or b"", audit, queue, policy)
+            if batches:
+                await consumer.commit()
+    finally:
+        await consumer.stop()
+
+
+def store_record(topic: str, value: bytes, audit: AuditStore, queue: ReviewQueue, policy: PolicyStore) -> None:
+    try:
+        if topic == topics.AUDIT:
+            audit.record(AuditEvent.from_bytes(value))
+        else:
+            item = ReviewItem.from_bytes(value)
+            queue.add(item, policy.current().rules.review_priority.get(item.reason_code or "", 0))
+    except InvalidEvent as exc:
+        log.warning("skipped an unreadable %s event: %s", topic, exc)

@@ -1,0 +1,139 @@
+"""Reviewer accounts: roles, scrypt password hashes, API tokens and browser sessions with CSRF tokens.
+
+Secrets are stored only as hashes: a password as scrypt with its own salt, an API token and a session
+token as SHA-256 (they are long random strings, so a fast hash is enough).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from streams.store.schema import sessions, users
+from streams.store.timeutil import as_utc, now
+
+SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+
+
+class Role(StrEnum):
+    REVIEWER = "reviewer"
+    LEAD = "lead"  # may also see unredacted images
+    ADMIN = "admin"
+
+    @property
+    def sees_unredacted(self) -> bool:
+        return self in (Role.LEAD, Role.ADMIN)
+
+
+class AuthError(ValueError):
+    """Unknown user, wrong password or token, or an account that already exists."""
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    role: Role
+
+
+@dataclass(frozen=True)
+class Session:
+    user: User
+    token: str
+    csrf_token: str
+
+
+def hash_password(password: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, **SCRYPT)
+    return f"scrypt${salt.hex()}${digest.hex()}"
+
+
+def password_matches(password: str, stored: str) -> bool:
+    _, salt, digest = stored.split("$")
+    candidate = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), **SCRYPT)
+    return hmac.compare_digest(candidate.hex(), digest)
+
+
+def _sha256(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class Accounts:
+    def __init__(self, engine: Engine, session_hours: float = 12.0) -> None:
+        self.engine = engine
+        self.session_length = timedelta(hours=session_hours)
+
+    def add(self, name: str, role: Role, password: str | None = None) -> str:
+        """Create an account; returns its API token (shown once: only its hash is kept)."""
+        if not name or len(name) > 128:
+            raise AuthError("a user name has 1 to 128 characters")
+        token = f"msr_{secrets.token_urlsafe(32)}"
+        row: dict[str, Any] = {
+            "name": name,
+            "role": role.value,
+            "password_hash": hash_password(password) if password else None,
+            "token_hash": _sha256(token),
+            "created_at": now(),
+        }
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(insert(users).values(**row))
+        except IntegrityError:
+            raise AuthError(f"user {name} exists: remove it first to re-create it") from None
+        return token
+
+    def remove(self, name: str) -> bool:
+        with self.engine.begin() as connection:
+            connection.execute(delete(sessions).where(sessions.c.user_name == name))
+            return bool(connection.execute(delete(users).where(users.c.name == name)).rowcount)
+
+    def list(self) -> list[dict[str, str]]:
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(users.c.name, users.c.role, users.c.created_at).order_by(users.c.name))
+            return [{"name": n, "role": r, "created_at": as_utc(c).isoformat()} for n, r, c in rows]
+
+    def by_token(self, token: str) -> User | None:
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                select(users.c.name, users.c.role).where(users.c.token_hash == _sha256(token))
+            ).first()
+        return User(row.name, Role(row.role)) if row else None
+
+    def login(self, name: str, password: str) -> Session:
+        with self.engine.connect() as connection:
+            row = connection.execute(select(users).where(users.c.name == name)).mappings().first()
+        if row is None or not row["password_hash"] or not password_matches(password, row["password_hash"]):
+            raise AuthError("wrong user name or password")
+        token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+        with self.engine.begin() as connection:
+            connection.execute(delete(sessions).where(sessions.c.expires_at < now()))
+            connection.execute(
+                insert(sessions).values(
+                    token_hash=_sha256(token), user_name=name, csrf_token=csrf, expires_at=now() + self.session_length
+                )
+            )
+        return Session(User(name, Role(row["role"])), token, csrf)
+
+    def session(self, token: str) -> Session | None:
+        query = (
+            select(users.c.name, users.c.role, sessions.c.csrf_token, sessions.c.expires_at)
+            .join(users, users.c.name == sessions.c.user_name)
+            .where(sessions.c.token_hash == _sha256(token))
+        )
+        with self.engine.connect() as connection:
+            row = connection.execute(query).first()
+        if row is None or as_utc(row.expires_at) < now():
+            return None
+        return Session(User(row.name, Role(row.role)), token, row.csrf_token)
+
+    def logout(self, token: str) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(delete(sessions).where(sessions.c.token_hash == _sha256(token)))

@@ -1,0 +1,111 @@
+"""The audit store: every decision of every stage and reviewer, looked up by request id.
+
+Writes are idempotent. An event that may repeat on purpose (a lead viewing an unredacted image
+twice) carries an ``event_id``; any other event is keyed on its request, stage, action, reason and
+actor, so a redelivery from the audit topic, or a stage that re-ran after a crash, adds nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from sqlalchemy import Engine, delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from streams.events import AuditEvent
+from streams.store.schema import audit_events, review_items
+from streams.store.timeutil import as_utc
+
+
+def event_key(event: AuditEvent) -> str:
+    if event.event_id:
+        identity = f"id\0{event.event_id}"
+    else:
+        identity = "\0".join([event.request_id, event.stage, event.action, event.reason, event.actor or ""])
+    return hashlib.sha256(identity.encode()).hexdigest()
+
+
+def _insert_ignoring_duplicates(engine: Engine, row: dict[str, Any]) -> bool:
+    """Insert ``row`` unless its event key is there; True when it was new."""
+    dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(audit_events)
+        .values(**row)
+        .on_conflict_do_nothing(index_elements=["event_key"])
+        .returning(audit_events.c.id)
+    )
+    with engine.begin() as connection:
+        return connection.execute(statement).first() is not None
+
+
+class AuditStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def record(self, event: AuditEvent) -> bool:
+        """Store ``event``; False when it was already stored."""
+        data = event.model_dump(mode="json")
+        return _insert_ignoring_duplicates(
+            self.engine,
+            {
+                "event_key": event_key(event),
+                "request_id": event.request_id,
+                "at": event.at,
+                "stage": event.stage,
+                "action": event.action,
+                "reason": event.reason,
+                "reason_code": event.reason_code,
+                "tenant": event.tenant,
+                "user": event.user,
+                "actor": event.actor,
+                "prompt": event.prompt,
+                "evidence": data["evidence"],
+                "redactions": data["redactions"],
+                "images": data["images"],
+                "policy_version": event.policy_version,
+                "model_versions": data["model_versions"],
+            },
+        )
+
+    def history(self, request_id: str) -> list[dict[str, Any]]:
+        """Every recorded step of a request, oldest first."""
+        query = (
+            select(audit_events)
+            .where(audit_events.c.request_id == request_id)
+            .order_by(audit_events.c.at, audit_events.c.id)
+        )
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).mappings().all()
+        return [
+            {**{k: v for k, v in row.items() if k not in ("id", "event_key")}, "at": as_utc(row["at"]).isoformat()}
+            for row in rows
+        ]
+
+    def prompt_of(self, request_id: str) -> str | None:
+        """The request's prompt as the store holds it (PII-redacted)."""
+        query = (
+            select(audit_events.c.prompt)
+            .where(audit_events.c.request_id == request_id, audit_events.c.prompt.is_not(None))
+            .order_by(audit_events.c.at)
+            .limit(1)
+        )
+        with self.engine.connect() as connection:
+            return connection.execute(query).scalar_one_or_none()
+
+    def erase_user(self, user: str) -> tuple[list[str], list[dict[str, Any]]]:
+        """Remove a user's prompts, image references and review items; returns their request ids and images.
+
+        The decisions themselves stay (what happened, by which rule), without the user's content.
+        """
+        with self.engine.begin() as connection:
+            rows = connection.execute(
+                select(audit_events.c.request_id, audit_events.c.images).where(audit_events.c.user == user)
+            ).all()
+            items = connection.execute(select(review_items.c.item).where(review_items.c.user == user)).scalars().all()
+            connection.execute(update(audit_events).where(audit_events.c.user == user).values(prompt=None, images=[]))
+            connection.execute(delete(review_items).where(review_items.c.user == user))
+        images = [image for _, found in rows for image in found]
+        for item in items:
+            images += [item[field] for field in ("image", "preview") if item.get(field)]
+        return sorted({request_id for request_id, _ in rows}), images

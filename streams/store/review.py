@@ -1,0 +1,178 @@
+"""The review queue: items waiting for a person, claims, and the one decision each item gets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Engine, and_, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from streams.events import ReviewItem
+from streams.store.schema import review_items
+from streams.store.timeutil import as_utc, now
+
+
+class Refused(RuntimeError):
+    """The item cannot be claimed or decided now; the message says why, for the reviewer to read."""
+
+
+@dataclass(frozen=True)
+class Claim:
+    reviewer: str
+    until: datetime
+
+
+def _summary(row: Any) -> dict[str, Any]:
+    item = row["item"]
+    return {
+        "request_id": row["request_id"],
+        "tenant": row["tenant"],
+        "reason_code": row["reason_code"],
+        "reason": item["reason"],
+        "priority": row["priority"],
+        "queued_at": as_utc(row["queued_at"]).isoformat(),
+        "claimed_by": row["claimed_by"] if row["claimed_until"] and as_utc(row["claimed_until"]) > now() else None,
+        "decision": row["decision"],
+        "decided_by": row["decided_by"],
+    }
+
+
+class ReviewQueue:
+    def __init__(self, engine: Engine, claim_s: float = 300.0) -> None:
+        self.engine = engine
+        self.claim = timedelta(seconds=claim_s)
+
+    def add(self, item: ReviewItem, priority: int = 0) -> bool:
+        """Queue ``item`` once; False when it was already there (a redelivery)."""
+        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
+        statement = (
+            dialect.insert(review_items)
+            .values(
+                request_id=item.request_id,
+                tenant=item.tenant,
+                user=item.user,
+                reason_code=item.reason_code,
+                priority=priority,
+                queued_at=item.queued_at,
+                item=item.model_dump(mode="json"),
+            )
+            .on_conflict_do_nothing(index_elements=["request_id"])
+            .returning(review_items.c.request_id)
+        )
+        with self.engine.begin() as connection:
+            return connection.execute(statement).first() is not None
+
+    def pending(self, reason_code: str | None = None, tenant: str | None = None, limit: int = 100) -> dict[str, Any]:
+        """Undecided items, highest priority first and then oldest first, with counts and the oldest age."""
+        where: list[ColumnElement[bool]] = [review_items.c.decided_at.is_(None)]
+        if reason_code:
+            where.append(review_items.c.reason_code == reason_code)
+        if tenant:
+            where.append(review_items.c.tenant == tenant)
+        query = (
+            select(review_items)
+            .where(*where)
+            .order_by(review_items.c.priority.desc(), review_items.c.queued_at, review_items.c.request_id)
+            .limit(limit)
+        )
+        counts_query = (
+            select(review_items.c.reason_code, func.count(), func.min(review_items.c.queued_at))
+            .where(*where)
+            .group_by(review_items.c.reason_code)
+        )
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).mappings().all()
+            counts = connection.execute(counts_query).all()
+        oldest = min((as_utc(first) for _, _, first in counts), default=None)
+        return {
+            "items": [_summary(row) for row in rows],
+            "count": sum(count for _, count, _ in counts),
+            "by_reason": {code or "": count for code, count, _ in counts},
+            "oldest_age_s": round((now() - oldest).total_seconds(), 1) if oldest else None,
+        }
+
+    def get(self, request_id: str) -> dict[str, Any] | None:
+        with self.engine.connect() as connection:
+            row = (
+                connection.execute(select(review_items).where(review_items.c.request_id == request_id))
+                .mappings()
+                .first()
+            )
+        if row is None:
+            return None
+        return {
+            **_summary(row),
+            "item": row["item"],
+            "decided_at": as_utc(row["decided_at"]).isoformat() if row["decided_at"] else None,
+            "decision_reason_code": row["decision_reason_code"],
+            "decision_reason": row["decision_reason"],
+        }
+
+    def _refusal(self, request_id: str, reviewer: str) -> Refused:
+        found = self.get(request_id)
+        if found is None:
+            return Refused(f"no review item {request_id}")
+        if found["decision"]:
+            return Refused(
+                f"already decided: {found['decision']} by {found['decided_by']} at {found['decided_at']}; "
+                "nothing was changed"
+            )
+        return Refused(f"claimed by {found['claimed_by']}: open another item or wait until the claim expires")
+
+    def _open_to(self, reviewer: str, at: datetime) -> Any:
+        return and_(
+            review_items.c.decided_at.is_(None),
+            or_(
+                review_items.c.claimed_by.is_(None),
+                review_items.c.claimed_by == reviewer,
+                review_items.c.claimed_until < at,
+            ),
+        )
+
+    def claim_for(self, request_id: str, reviewer: str) -> Claim:
+        """Lock the item for ``reviewer`` (renewed when they hold it); Refused when another holds it."""
+        at = now()
+        until = at + self.claim
+        with self.engine.begin() as connection:
+            changed = connection.execute(
+                update(review_items)
+                .where(review_items.c.request_id == request_id, self._open_to(reviewer, at))
+                .values(claimed_by=reviewer, claimed_until=until)
+            ).rowcount
+        if not changed:
+            raise self._refusal(request_id, reviewer)
+        return Claim(reviewer, until)
+
+    def decide(self, request_id: str, reviewer: str, decision: str, reason_code: str | None, reason: str) -> None:
+        """Record the item's one decision; Refused when it was decided already or another reviewer holds it.
+
+        One conditional UPDATE: of two reviewers deciding at once, exactly one changes the row.
+        """
+        at = now()
+        with self.engine.begin() as connection:
+            changed = connection.execute(
+                update(review_items)
+                .where(review_items.c.request_id == request_id, self._open_to(reviewer, at))
+                .values(
+                    decided_by=reviewer,
+                    decided_at=at,
+                    decision=decision,
+                    decision_reason_code=reason_code,
+                    decision_reason=reason,
+                )
+            ).rowcount
+        if not changed:
+            raise self._refusal(request_id, reviewer)
+
+    def undo_decision(self, request_id: str, reviewer: str) -> None:
+        """Take back a decision that could not be sent on, so that it can be taken again."""
+        with self.engine.begin() as connection:
+            connection.execute(
+                update(review_items)
+                .where(review_items.c.request_id == request_id, review_items.c.decided_by == reviewer)
+                .values(
+                    decided_by=None, decided_at=None, decision=None, decision_reason_code=None, decision_reason=None
+                )
+            )

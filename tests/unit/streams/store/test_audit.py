@@ -1,0 +1,51 @@
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine
+
+from streams.events import AuditEvent, BlobRef, ReviewItem
+from streams.store import AuditStore, ReviewQueue
+
+T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+
+
+def event(stage: str, action: str, minutes: int, **fields: object) -> AuditEvent:
+    return AuditEvent(
+        request_id="r1", stage=stage, action=action, reason=f"{stage} {action}", at=T0 + timedelta(minutes=minutes),
+        **fields,  # type: ignore[arg-type]
+    )  # fmt: skip
+
+
+def test_history_is_in_order_and_redeliveries_add_nothing(engine: Engine) -> None:
+    store = AuditStore(engine)
+    steps = [event("screen", "passed", 0, prompt="a cat"), event("generate", "generated", 1),
+             event("moderate", "review", 2), event("outcomes", "review", 3)]  # fmt: skip
+    for step in reversed(steps):
+        assert store.record(step)
+    assert not store.record(steps[0])
+    # a stage that re-ran after a crash writes the same step again, later: still one record
+    assert not store.record(steps[1].model_copy(update={"at": T0 + timedelta(minutes=5)}))
+    history = store.history("r1")
+    assert [(h["stage"], h["action"]) for h in history] == [(s.stage, s.action) for s in steps]
+    assert history[0]["at"] == T0.isoformat() and store.prompt_of("r1") == "a cat"
+
+
+def test_views_with_event_ids_are_each_recorded(engine: Engine) -> None:
+    store = AuditStore(engine)
+    view = event("review", "viewed_unredacted", 0, actor="lee", event_id="v1")
+    assert store.record(view) and store.record(view.model_copy(update={"event_id": "v2"}))
+    assert not store.record(view)
+    assert [h["actor"] for h in store.history("r1")] == ["lee", "lee"]
+
+
+def test_erasing_a_user_removes_prompts_images_and_review_items(engine: Engine) -> None:
+    store, queue = AuditStore(engine), ReviewQueue(engine)
+    image = BlobRef(sha256="a" * 64, size=3, media_type="image/png")
+    preview = BlobRef(sha256="b" * 64, size=3, media_type="image/png")
+    store.record(event("screen", "passed", 0, user="u_gone", prompt="my secret", images=[image]))
+    store.record(event("screen", "passed", 0, user="u_kept", prompt="kept").model_copy(update={"request_id": "r2"}))
+    queue.add(ReviewItem(request_id="r1", tenant="t", user="u_gone", submitted_at=T0, stage="moderate",
+                         reason="face", image=image, preview=preview))  # fmt: skip
+    requests, images = store.erase_user("u_gone")
+    assert requests == ["r1"] and {i["sha256"] for i in images} == {"a" * 64, "b" * 64}
+    assert store.prompt_of("r1") is None and store.history("r1")[0]["images"] == []
+    assert queue.get("r1") is None and store.prompt_of("r2") == "kept"

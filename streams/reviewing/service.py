@@ -5,8 +5,6 @@ from ``modstream users add``) or the session cookie of a console login, which mu
 CSRF token in ``X-CSRF-Token`` on every request that changes something.
 """
 
-from __future__ import annotations
-
 import asyncio
 import contextlib
 import hmac
@@ -76,7 +74,22 @@ class Services:
         self.accounts = Accounts(engine, session_hours=settings.review_session_hours)
         self.policy = PolicyStore(settings.policy_path)
         self.blobs = open_blob_store(settings.blob_location, settings.s3_endpoint_url)
-        self.producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all")
+        self._producer: AIOKafkaProducer | None = None
+
+    async def start(self) -> None:
+        """The producer needs the running event loop, so it starts with the app."""
+        self._producer = AIOKafkaProducer(bootstrap_servers=self.settings.kafka_bootstrap, acks="all")
+        await self._producer.start()
+
+    async def stop(self) -> None:
+        if self._producer is not None:
+            await self._producer.stop()
+
+    @property
+    def producer(self) -> AIOKafkaProducer:
+        if self._producer is None:
+            raise RuntimeError("the review service's Kafka producer has not started")
+        return self._producer
 
     async def send(self, topic: str, key: str, value: bytes) -> None:
         with produce_span(topic, key):
@@ -90,7 +103,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        await services.producer.start()
+        await services.start()
         feeding = asyncio.create_task(ingest(settings.kafka_bootstrap, services.audit, services.queue, services.policy))
         try:
             yield
@@ -98,7 +111,7 @@ def create_app(settings: Settings) -> FastAPI:
             feeding.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await feeding
-            await services.producer.stop()
+            await services.stop()
 
     app = FastAPI(
         title="modstream review",

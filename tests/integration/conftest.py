@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import shutil
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 
 from streams import topics
@@ -81,3 +87,64 @@ def audit_events(settings: Settings, request_id: str) -> list[dict]:
         ]
 
     return run(read())
+
+
+def cli(settings: Settings, *args: str, stdin: str | None = None, extra_env: dict[str, str] | None = None) -> str:
+    """``modstream ARGS`` as a user runs it against this stack; its standard output."""
+    env = {
+        **os.environ,
+        **settings.as_environment(),
+        "MODSTREAM_KAFKA_URL": settings.kafka_bootstrap,
+        **(extra_env or {}),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "streams.cli", *args], env=env, input=stdin, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@dataclass(frozen=True)
+class Reviewers:
+    """Accounts made with `modstream users add`: name -> API token; every password is PASSWORD."""
+
+    tokens: dict[str, str]
+
+    def api(self, settings: Settings, name: str | None = None) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {self.tokens[name]}"} if name else {}
+        return httpx.Client(base_url=settings.review_base_url, headers=headers, timeout=30)
+
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="session")
+def reviewers(settings: Settings) -> Reviewers:
+    tokens = {}
+    for name, role in (("rita", "reviewer"), ("bob", "reviewer"), ("lena", "lead")):
+        added = json.loads(
+            cli(settings, "users", "add", name, "--role", role, "--password-stdin", "--json", stdin=PASSWORD)
+        )
+        tokens[name] = added["token"]
+    return Reviewers(tokens)
+
+
+def queued(api: httpx.Client, tenant: str, count: int, timeout_s: float = 120) -> list[dict]:
+    """The review queue of ``tenant`` once the review service holds ``count`` items of it."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        found = api.get("/api/queue", params={"tenant": tenant}).json()["items"]
+        if len(found) >= count:
+            return found
+        time.sleep(0.3)
+    raise AssertionError(f"the review queue of tenant {tenant} did not reach {count} item(s)")
+
+
+async def submit_for_review(settings: Settings, tenant: str, count: int = 1, user_id: str = "tester") -> list[str]:
+    """Prompts that name a listed artist: generated, moderated, then queued for review with a preview."""
+    async with ModstreamClient(settings) as client:
+        return [
+            await client.submit_prompt(f"a harbour in the style of Greg Rutkowski, study {n}", user_id=user_id,
+                                       tenant=tenant)
+            for n in range(count)
+        ]  # fmt: skip

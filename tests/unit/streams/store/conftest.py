@@ -21,7 +21,9 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         yield open_database(f"sqlite:///{tmp_path / 'store.db'}")
         return
     if not POSTGRES_URL:
-        pytest.skip("PostgreSQL store tests need MODSTREAM_TEST_DATABASE_URL (e.g. postgresql+psycopg://postgres@127.0.0.1/test)")
+        pytest.skip(
+            "PostgreSQL store tests need MODSTREAM_TEST_DATABASE_URL (e.g. postgresql+psycopg://postgres@127.0.0.1/test)"
+        )
     schema = f"t_{uuid.uuid4().hex[:12]}"  # a schema per test: tests never see each other's rows
     admin = create_engine(POSTGRES_URL)
     with admin.begin() as connection:

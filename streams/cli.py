@@ -380,7 +380,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    up = commands.add_parser("up", help="start the embedded stack (broker, Triton, worker, review service) until Ctrl-C")
+    up = commands.add_parser(
+        "up", help="start the embedded stack (broker, Triton, worker, review service) until Ctrl-C"
+    )
     up.set_defaults(func=cmd_up)
 
     worker = commands.add_parser("worker", help="run the Faust worker (what `up` starts)")

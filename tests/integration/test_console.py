@@ -1,0 +1,80 @@
+"""The review console in a real browser (Playwright driving Debian's Chromium) over the real stack."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from streams.client import wait_for_ends
+from streams.config import Settings
+from tests.integration.conftest import PASSWORD, Reviewers, queued, run, submit_for_review
+
+pytestmark = pytest.mark.integration
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
+        )
+        yield browser
+        browser.close()
+
+
+def open_oldest_item(browser: Browser, settings: Settings, tenant: str) -> Page:
+    page = browser.new_page()
+    page.goto(settings.review_base_url)
+    page.fill("input[name=username]", "rita")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("#login button[type=submit]")
+    expect(page.locator("#queue")).to_be_visible()
+    page.fill("#filter-tenant", tenant)
+    page.click("#refresh")
+    expect(page.locator("#items tr")).to_have_count(2)
+    page.locator("#items tr").first.click()
+    expect(page.locator("#item")).to_be_visible()
+    expect(page.locator("#evidence tr")).not_to_have_count(0)
+    expect(page.locator("#preview")).to_have_js_property("complete", True)
+    return page
+
+
+def outcome_of(settings: Settings, request_id: str) -> dict:
+    for _ in range(40):
+        ends = run(wait_for_ends(settings, [request_id], timeout_s=5, settle_s=1))[request_id]
+        outcomes = [end.value for end in ends if end.end != "review"]
+        if outcomes:
+            assert len(outcomes) == 1
+            return outcomes[0]
+    raise AssertionError(f"{request_id} got no outcome")
+
+
+def test_reviewer_logs_in_opens_the_oldest_item_and_approves_it(
+    browser: Browser, settings: Settings, reviewers: Reviewers
+) -> None:
+    run(submit_for_review(settings, "t-console-approve", count=2))
+    oldest = queued(reviewers.api(settings, "rita"), "t-console-approve", 2)[0]["request_id"]
+    page = open_oldest_item(browser, settings, "t-console-approve")
+    expect(page.locator("#item-title")).to_contain_text(oldest)
+    page.keyboard.press("a")
+    expect(page.locator("#queue")).to_be_visible()
+    outcome = outcome_of(settings, oldest)
+    assert outcome["status"] == "published" and outcome["stage"] == "review"
+
+
+def test_reviewer_rejects_an_item_with_a_reason_code(
+    browser: Browser, settings: Settings, reviewers: Reviewers
+) -> None:
+    run(submit_for_review(settings, "t-console-reject", count=2))
+    oldest = queued(reviewers.api(settings, "rita"), "t-console-reject", 2)[0]["request_id"]
+    page = open_oldest_item(browser, settings, "t-console-reject")
+    expect(page.locator("#item-title")).to_contain_text(oldest)
+    page.fill("#reject-code", "STYLE_NOT_ALLOWED")
+    page.click("#reject")
+    expect(page.locator("#queue")).to_be_visible()
+    outcome = outcome_of(settings, oldest)
+    assert outcome["status"] == "rejected" and outcome["reason_code"] == "STYLE_NOT_ALLOWED"

@@ -262,7 +262,7 @@ def cmd_review_service(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     setup_tracing("modstream-review", settings.span_file)
-    uvicorn.run(create_app(settings), host="127.0.0.1", port=settings.review_port, log_level=args.loglevel)
+    uvicorn.run(create_app(settings), host=settings.review_host, port=settings.review_port, log_level=args.loglevel)
     return 0
 
 

@@ -77,6 +77,7 @@ class Settings(BaseSettings):
         description="Audit and review store: sqlite:///file or postgresql+psycopg://...; "
         "unset: <data_dir>/modstream.db.",
     )
+    review_host: str = Field("127.0.0.1", description="Address the review service listens on.")
     review_port: int = Field(18080, description="Port of the review service (console and API).")
     review_url: str | None = Field(None, description="Review service URL for `modstream review`; unset: the local one.")
     review_token: str | None = Field(None, description="API token for `modstream review` (from `modstream users add`).")

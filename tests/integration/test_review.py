@@ -15,7 +15,7 @@ from streams.config import Settings
 from streams.events import BlobRef
 from streams.privacy import pseudonymise
 from streams.stack import Stack
-from tests.integration.conftest import Reviewers, cli, queued, run, submit_for_review
+from tests.integration.conftest import PASSWORD, Reviewers, cli, queued, run, submit_for_review
 
 pytestmark = pytest.mark.integration
 
@@ -141,3 +141,19 @@ def test_erase_leaves_nothing_of_the_user_in_the_store_or_the_blob_store(
         assert all(h["prompt"] is None and h["images"] == [] for h in lena.get(f"/api/audit/{request_id}").json())
     erasure = lena.get(f"/api/audit/erasure:{pseudonym}").json()
     assert [h["action"] for h in erasure] == ["erased"]
+
+
+def test_console_sessions_need_the_csrf_token_to_change_anything(settings: Settings, reviewers: Reviewers) -> None:
+    (request_id,) = run(submit_for_review(settings, "t-csrf"))
+    queued(reviewers.api(settings, "rita"), "t-csrf", 1)
+    browser = reviewers.api(settings)
+    login = browser.post("/api/login", json={"username": "rita", "password": PASSWORD})
+    assert login.status_code == 200 and "httponly" in login.headers["set-cookie"].lower()
+    csrf = login.json()["csrf_token"]
+    assert browser.get("/api/queue", params={"tenant": "t-csrf"}).status_code == 200
+    decision = f"/api/items/{request_id}/decision"
+    forged = browser.post(decision, json={"action": "approve"})
+    assert forged.status_code == 403 and "X-CSRF-Token" in forged.json()["detail"]
+    assert browser.post(decision, json={"action": "approve"}, headers={"X-CSRF-Token": csrf}).status_code == 200
+    assert browser.post("/api/logout", headers={"X-CSRF-Token": csrf}).status_code == 200
+    assert browser.get("/api/queue").status_code == 401

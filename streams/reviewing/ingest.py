@@ -6,9 +6,11 @@ repeats at most a few events and records none twice. An unreadable event is logg
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from aiokafka import AIOKafkaConsumer
+from sqlalchemy.exc import SQLAlchemyError
 
 from streams import topics
 from streams.events import AuditEvent, InvalidEvent, ReviewItem
@@ -17,6 +19,7 @@ from streams.store import AuditStore, ReviewQueue
 
 log = logging.getLogger("modstream.review")
 GROUP = "modstream-review-store"
+RETRY_S = 2.0
 
 
 async def ingest(bootstrap: str, audit: AuditStore, queue: ReviewQueue, policy: PolicyStore) -> None:
@@ -32,9 +35,15 @@ async def ingest(bootstrap: str, audit: AuditStore, queue: ReviewQueue, policy: 
     try:
         while True:
             batches = await consumer.getmany(timeout_ms=500, max_records=200)
-            for records in batches.values():
-                for record in records:
-                    store_record(record.topic, record.value or b"", audit, queue, policy)
+            try:
+                for records in batches.values():
+                    for record in records:
+                        store_record(record.topic, record.value or b"", audit, queue, policy)
+            except SQLAlchemyError:  # the database is away: read the batch again once it is back
+                log.exception("writing to the store failed; retrying in %s s", RETRY_S)
+                await consumer.seek_to_committed()
+                await asyncio.sleep(RETRY_S)
+                continue
             if batches:
                 await consumer.commit()
     finally:

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from streams import topics
-from streams.client import ModstreamClient
+from streams.client import ModstreamClient, wait_for_ends
 from streams.config import Settings
 from streams.kafka import partitions_of, read_to_end
 from streams.policy import DEFAULT_POLICY
@@ -155,3 +155,15 @@ async def submit_for_review(settings: Settings, tenant: str, count: int = 1, use
                                        tenant=tenant)
             for n in range(count)
         ]  # fmt: skip
+
+
+def outcome_after_review(settings: Settings, request_id: str, timeout_s: float = 120) -> dict:
+    """The one outcome a reviewed request gets once the reviewer's decision is applied."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        ends = run(wait_for_ends(settings, [request_id], timeout_s=5, settle_s=1))[request_id]
+        outcomes = [end.value for end in ends if end.end != "review"]
+        if outcomes:
+            assert len(outcomes) == 1, outcomes
+            return outcomes[0]
+    raise AssertionError(f"{request_id} got no outcome within {timeout_s:.0f} s")

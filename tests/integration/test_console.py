@@ -8,9 +8,8 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from streams.client import wait_for_ends
 from streams.config import Settings
-from tests.integration.conftest import PASSWORD, Reviewers, queued, run, submit_for_review
+from tests.integration.conftest import PASSWORD, Reviewers, outcome_after_review, queued, run, submit_for_review
 
 pytestmark = pytest.mark.integration
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -43,16 +42,6 @@ def open_oldest_item(browser: Browser, settings: Settings, tenant: str) -> Page:
     return page
 
 
-def outcome_of(settings: Settings, request_id: str) -> dict:
-    for _ in range(40):
-        ends = run(wait_for_ends(settings, [request_id], timeout_s=5, settle_s=1))[request_id]
-        outcomes = [end.value for end in ends if end.end != "review"]
-        if outcomes:
-            assert len(outcomes) == 1
-            return outcomes[0]
-    raise AssertionError(f"{request_id} got no outcome")
-
-
 def test_reviewer_logs_in_opens_the_oldest_item_and_approves_it(
     browser: Browser, settings: Settings, reviewers: Reviewers
 ) -> None:
@@ -62,7 +51,7 @@ def test_reviewer_logs_in_opens_the_oldest_item_and_approves_it(
     expect(page.locator("#item-title")).to_contain_text(oldest)
     page.keyboard.press("a")
     expect(page.locator("#queue")).to_be_visible()
-    outcome = outcome_of(settings, oldest)
+    outcome = outcome_after_review(settings, oldest)
     assert outcome["status"] == "published" and outcome["stage"] == "review"
 
 
@@ -76,5 +65,5 @@ def test_reviewer_rejects_an_item_with_a_reason_code(
     page.fill("#reject-code", "STYLE_NOT_ALLOWED")
     page.click("#reject")
     expect(page.locator("#queue")).to_be_visible()
-    outcome = outcome_of(settings, oldest)
+    outcome = outcome_after_review(settings, oldest)
     assert outcome["status"] == "rejected" and outcome["reason_code"] == "STYLE_NOT_ALLOWED"

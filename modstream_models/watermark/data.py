@@ -1,0 +1,57 @@
+"""Natural images to train and evaluate the watermark on, all of them shipped inside installed wheels.
+
+Training uses scikit-image's RGB sample photographs; evaluation holds out images never seen in
+training: the repository's own samples are not used (they are the same photos as scikit-image's),
+matplotlib's portrait of Grace Hopper, and scikit-image's motorcycle stereo pair. Random crops at
+random scales, flips and colour changes stretch the few photographs into many training images.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+TRAIN_IMAGES = ("astronaut", "chelsea", "coffee", "rocket", "hubble_deep_field", "immunohistochemistry", "retina")
+
+
+def _as_tensor(array: np.ndarray) -> torch.Tensor:
+    return torch.from_numpy(np.ascontiguousarray(array[..., :3], dtype=np.float32) / 255).permute(2, 0, 1)
+
+
+def training_photos() -> list[torch.Tensor]:
+    import skimage.data
+
+    return [_as_tensor(getattr(skimage.data, name)()) for name in TRAIN_IMAGES]
+
+
+def held_out_photos() -> list[torch.Tensor]:
+    import matplotlib
+    import skimage.data
+    from PIL import Image
+
+    hopper_file = Path(matplotlib.get_data_path()) / "sample_data" / "grace_hopper.jpg"
+    hopper = np.asarray(Image.open(hopper_file).convert("RGB"))
+    left, right = skimage.data.stereo_motorcycle()[:2]
+    return [_as_tensor(hopper), _as_tensor(left), _as_tensor(right)]
+
+
+def random_crops(photos: list[torch.Tensor], count: int, size: int, rng: random.Random) -> torch.Tensor:
+    """``count`` crops of ``size`` x ``size``: random photo, scale, position, flip, brightness and saturation."""
+    crops = []
+    for _ in range(count):
+        photo = rng.choice(photos)
+        h, w = photo.shape[-2:]
+        side = rng.randint(min(size, h, w), min(h, w))
+        top, left = rng.randint(0, h - side), rng.randint(0, w - side)
+        crop = F.interpolate(photo[None, :, top : top + side, left : left + side], size=(size, size),
+                             mode="bilinear", antialias=True, align_corners=False)[0]  # fmt: skip
+        if rng.random() < 0.5:
+            crop = crop.flip(-1)
+        grey = crop.mean(0, keepdim=True)
+        crop = (grey + (crop - grey) * rng.uniform(0.6, 1.3)) * rng.uniform(0.8, 1.2)
+        crops.append(crop.clamp(0, 1))
+    return torch.stack(crops)

@@ -1,0 +1,96 @@
+"""The watermark networks and their use on images of any size.
+
+The encoder sees the image at a fixed working size (128 x 128) with the 120 code bits spread over a
+16 x 16 map, and returns a residual. The residual is upsampled to the image's own size and added
+there (as TrustMark does), so the image keeps its resolution and detail; the decoder reads the bits
+back from the image resized to the working size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+from torch import nn
+
+from modstream_models.watermark.payload import CODE_BITS
+
+WORKING_SIZE = 128
+
+
+def _block(channels_in: int, channels_out: int, stride: int = 1) -> nn.Sequential:
+    return nn.Sequential(
+        nn.Conv2d(channels_in, channels_out, 3, stride=stride, padding=1),
+        nn.BatchNorm2d(channels_out),
+        nn.GELU(),
+    )
+
+
+class Encoder(nn.Module):
+    def __init__(self, bits: int = CODE_BITS, channels: int = 64) -> None:
+        super().__init__()
+        self.message = nn.Linear(bits, 4 * 16 * 16)
+        self.image = nn.Sequential(_block(3, channels), _block(channels, channels))
+        self.mix = nn.Sequential(
+            _block(channels + 4 + 3, channels), _block(channels, channels), _block(channels, channels)
+        )
+        self.residual = nn.Conv2d(channels, 3, 1)
+
+    def forward(self, images: torch.Tensor, bits: torch.Tensor) -> torch.Tensor:
+        """A residual in [-1, 1] for images in [0, 1] at the working size and bits in {0, 1}."""
+        message = self.message(bits * 2 - 1).view(-1, 4, 16, 16)
+        message = F.interpolate(message, size=images.shape[-2:], mode="nearest")
+        features = self.image(images)
+        return torch.tanh(self.residual(self.mix(torch.cat([features, message, images], dim=1))))
+
+
+class Decoder(nn.Module):
+    def __init__(self, bits: int = CODE_BITS, channels: int = 64) -> None:
+        super().__init__()
+        self.features = nn.Sequential(
+            _block(3, channels), _block(channels, channels, 2), _block(channels, channels, 2),
+            _block(channels, 2 * channels, 2), _block(2 * channels, 2 * channels, 2),
+        )  # fmt: skip
+        self.bits = nn.Linear(2 * channels * 8 * 8, bits)
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        """Bit logits for images in [0, 1] at the working size."""
+        return self.bits(self.features(images).flatten(1))
+
+
+@dataclass
+class Watermarker:
+    """A trained encoder-decoder pair, applied to images of any size."""
+
+    encoder: Encoder
+    decoder: Decoder
+    strength: float = 0.03  # residual scale in [0, 1] intensity units, fixed at training time
+
+    def __post_init__(self) -> None:
+        self.encoder.eval()
+        self.decoder.eval()
+
+    @torch.no_grad()
+    def embed(self, image: Image.Image, bits: np.ndarray) -> Image.Image:
+        full = _to_tensor(image)
+        working = F.interpolate(full, size=(WORKING_SIZE, WORKING_SIZE), mode="bilinear", antialias=True)
+        residual = self.encoder(working, torch.from_numpy(bits.astype(np.float32))[None])
+        residual = F.interpolate(residual, size=full.shape[-2:], mode="bilinear", align_corners=False)
+        return _to_image((full + self.strength * residual).clamp(0, 1))
+
+    @torch.no_grad()
+    def read(self, image: Image.Image) -> np.ndarray:
+        """The probability of each code bit being 1."""
+        working = F.interpolate(_to_tensor(image), size=(WORKING_SIZE, WORKING_SIZE), mode="bilinear", antialias=True)
+        return torch.sigmoid(self.decoder(working))[0].numpy()
+
+
+def _to_tensor(image: Image.Image) -> torch.Tensor:
+    return torch.from_numpy(np.asarray(image.convert("RGB"), dtype=np.float32) / 255).permute(2, 0, 1)[None]
+
+
+def _to_image(tensor: torch.Tensor) -> Image.Image:
+    return Image.fromarray((tensor[0].permute(1, 2, 0).numpy() * 255).round().astype(np.uint8))

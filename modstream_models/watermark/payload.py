@@ -1,0 +1,64 @@
+"""The watermark payload: 64 bits, BCH-coded to 120 bits, whitened with a fixed key.
+
+BCH(127, t=8) over GF(2^7), shortened to 64 data bits and 56 parity bits, corrects any 8 wrong
+bits of the 120. A watermark counts as detected only when at most 6 bits needed correcting: for the
+bits of an unwatermarked image, which behave like coin flips, the chance to land that close to one
+of the 2^64 codewords is 2^64 * V(120, 6) / 2^120, about 5e-8, under the 1e-6 false-positive target
+(with 8 allowed it would be 1.2e-5). The whitening mask keeps the all-zero word, which a decoder may
+read from a flat image, from being a codeword.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import bchlib
+import numpy as np
+
+PAYLOAD_BITS = 64
+BCH = bchlib.BCH(8, m=7)
+CODE_BITS = PAYLOAD_BITS + BCH.ecc_bits  # 120
+DETECTION_MAX_ERRORS = 6
+WHITENING = np.random.default_rng(0x6D6F6473).integers(0, 2, CODE_BITS, dtype=np.uint8)  # fixed: part of the format
+
+
+@dataclass(frozen=True)
+class Decoded:
+    payload: bytes | None  # None when no watermark was found
+    corrected_bits: int
+
+
+def _bits(data: bytes, count: int) -> np.ndarray:
+    return np.unpackbits(np.frombuffer(data, dtype=np.uint8))[:count]
+
+
+def encode_payload(payload: bytes) -> np.ndarray:
+    """The 120 bits to embed for an 8-byte payload."""
+    if len(payload) != PAYLOAD_BITS // 8:
+        raise ValueError(f"the payload is {PAYLOAD_BITS // 8} bytes, not {len(payload)}")
+    ecc = BCH.encode(bytearray(payload))
+    code = np.concatenate([_bits(payload, PAYLOAD_BITS), _bits(bytes(ecc), BCH.ecc_bits)])
+    return code ^ WHITENING
+
+
+def decode_bits(bits: np.ndarray) -> Decoded:
+    """The payload from 120 read bits (0/1); None unless at most 6 of them needed correcting."""
+    if bits.shape != (CODE_BITS,):
+        raise ValueError(f"expected {CODE_BITS} bits, got shape {bits.shape}")
+    code = (np.asarray(bits, dtype=np.uint8) & 1) ^ WHITENING
+    data = bytearray(np.packbits(code[:PAYLOAD_BITS]).tobytes())
+    ecc = bytearray(np.packbits(code[PAYLOAD_BITS:]).tobytes())  # padded with zeros to whole bytes, as encode
+    errors = BCH.decode(data, ecc)
+    # an error located in the shortened-away positions means the word is no codeword of this code
+    if not 0 <= errors <= DETECTION_MAX_ERRORS or any(location >= CODE_BITS for location in BCH.errloc[:errors]):
+        return Decoded(None, max(errors, 0))
+    BCH.correct(data, ecc)
+    return Decoded(bytes(data), errors)
+
+
+def payload_for_request(request_id: str) -> bytes:
+    """A request id (32 hex digits) maps to its first 64 bits; the audit store finds it by that prefix."""
+    try:
+        return bytes.fromhex(request_id[:16])
+    except ValueError:
+        raise ValueError(f"request id {request_id!r} does not start with 16 hex digits") from None

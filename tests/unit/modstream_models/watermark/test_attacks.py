@@ -1,0 +1,44 @@
+import io
+import random
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from modstream_models.watermark.attacks import blur, brightness_contrast, crop, jpeg, random_attack, resize
+from modstream_models.watermark.data import random_crops, training_photos
+
+
+@pytest.fixture(scope="module")
+def images() -> torch.Tensor:
+    return random_crops(training_photos(), 2, 128, random.Random(0))
+
+
+def real_jpeg(images: torch.Tensor, quality: int) -> torch.Tensor:
+    out = []
+    for image in images:
+        buffer = io.BytesIO()
+        array = (image.permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
+        Image.fromarray(array).save(buffer, format="JPEG", quality=quality, subsampling=0)
+        out.append(torch.from_numpy(np.asarray(Image.open(buffer), dtype=np.float32) / 255).permute(2, 0, 1))
+    return torch.stack(out)
+
+
+@pytest.mark.parametrize("quality", [30, 50, 90])
+def test_the_jpeg_approximation_is_close_to_real_jpeg(images: torch.Tensor, quality: int) -> None:
+    approximated, real = jpeg(images, quality), real_jpeg(images, quality)
+    assert (approximated - real).abs().mean() < 0.01
+    assert (approximated - images).abs().mean() > 0.002  # it does change the image
+
+
+def test_every_attack_keeps_shape_and_range_and_passes_gradients(images: torch.Tensor) -> None:
+    rng = random.Random(3)
+    attacks = [lambda x: jpeg(x, 50), lambda x: blur(x, 1.0), lambda x: resize(x, 0.5), lambda x: crop(x, 0.7),
+               lambda x: brightness_contrast(x, 0.1, 1.2)] + [random_attack(rng)[1] for _ in range(20)]  # fmt: skip
+    for attack in attacks:
+        marked = images.clone().requires_grad_(True)
+        attacked = attack(marked)
+        assert attacked.shape == images.shape and attacked.min() >= 0 and attacked.max() <= 1
+        attacked.sum().backward()
+        assert marked.grad is not None and torch.isfinite(marked.grad).all()

@@ -1,0 +1,34 @@
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+from modstream_models.watermark.model import Decoder, Encoder, Watermarker
+from modstream_models.watermark.payload import CODE_BITS, encode_payload
+from modstream_models.watermark.train import CHECKPOINT, Trainer, main
+
+
+def test_training_writes_checkpoints_and_resumes_where_it_stopped(tmp_path: Path) -> None:
+    assert main(["--out", str(tmp_path), "--steps", "2", "--batch", "2", "--checkpoint-every", "1"]) == 0
+    first = torch.load(tmp_path / CHECKPOINT, weights_only=False)
+    assert first["step"] == 2
+    assert main(["--out", str(tmp_path), "--steps", "3", "--batch", "2", "--checkpoint-every", "1"]) == 0
+    resumed = torch.load(tmp_path / CHECKPOINT, weights_only=False)
+    assert resumed["step"] == 3
+    trainer = Trainer(tmp_path, batch=2, lr=1e-3, strength=0.05, target_psnr=42, seed=0)
+    assert trainer.step == 3
+    assert all(torch.equal(a, b) for a, b in zip(trainer.encoder.state_dict().values(),
+                                                  resumed["encoder"].values(), strict=True))  # fmt: skip
+
+
+def test_embedding_keeps_any_image_size_and_reads_one_probability_per_bit() -> None:
+    torch.manual_seed(0)
+    watermarker = Watermarker(Encoder(), Decoder(), strength=1.0)  # untrained: a small residual, scaled up
+    image = Image.fromarray(np.random.default_rng(0).integers(40, 210, (301, 517, 3), dtype=np.uint8))
+    marked = watermarker.embed(image, encode_payload(bytes(8)))
+    assert marked.size == image.size
+    difference = np.abs(np.asarray(marked, dtype=np.int16) - np.asarray(image, dtype=np.int16))
+    assert 0 < difference.max() <= 255 * 0.1  # an untrained residual stays small
+    probabilities = watermarker.read(marked)
+    assert probabilities.shape == (CODE_BITS,) and ((probabilities >= 0) & (probabilities <= 1)).all()

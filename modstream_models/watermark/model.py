@@ -1,14 +1,15 @@
 """The watermark networks and their use on images of any size.
 
-The encoder sees the image at a fixed working size (128 x 128) with the 120 code bits spread over a
-16 x 16 map, and returns a residual. The residual is upsampled to the image's own size and added
-there (as TrustMark does), so the image keeps its resolution and detail; the decoder reads the bits
-back from the image resized to the working size.
+The encoder sees the image at a fixed working size (64 x 64, small enough to train on a CPU) with
+the 120 code bits spread over a 16 x 16 map, and returns a residual. The residual is upsampled to
+the image's own size and added there (as TrustMark does), so the image keeps its resolution and
+detail; the decoder reads the bits back from the image resized to the working size.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -16,9 +17,10 @@ import torch.nn.functional as F
 from PIL import Image
 from torch import nn
 
-from modstream_models.watermark.payload import CODE_BITS
+from modstream_models.watermark.payload import CODE_BITS, decode_bits, encode_payload
 
-WORKING_SIZE = 128
+WORKING_SIZE = 64
+WEIGHTS = Path(__file__).resolve().parent / "weights.pt"  # shipped; `train --export` writes it
 
 
 def _block(channels_in: int, channels_out: int, stride: int = 1) -> nn.Sequential:
@@ -30,7 +32,7 @@ def _block(channels_in: int, channels_out: int, stride: int = 1) -> nn.Sequentia
 
 
 class Encoder(nn.Module):
-    def __init__(self, bits: int = CODE_BITS, channels: int = 64) -> None:
+    def __init__(self, bits: int = CODE_BITS, channels: int = 32) -> None:
         super().__init__()
         self.message = nn.Linear(bits, 4 * 16 * 16)
         self.image = nn.Sequential(_block(3, channels), _block(channels, channels))
@@ -48,17 +50,28 @@ class Encoder(nn.Module):
 
 
 class Decoder(nn.Module):
-    def __init__(self, bits: int = CODE_BITS, channels: int = 64) -> None:
+    def __init__(self, bits: int = CODE_BITS, channels: int = 32) -> None:
         super().__init__()
         self.features = nn.Sequential(
             _block(3, channels), _block(channels, channels, 2), _block(channels, channels, 2),
             _block(channels, 2 * channels, 2), _block(2 * channels, 2 * channels, 2),
         )  # fmt: skip
-        self.bits = nn.Linear(2 * channels * 8 * 8, bits)
+        self.bits = nn.Linear(2 * channels * (WORKING_SIZE // 16) ** 2, bits)
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         """Bit logits for images in [0, 1] at the working size."""
         return self.bits(self.features(images).flatten(1))
+
+
+@dataclass(frozen=True)
+class Reading:
+    payload: bytes | None  # None: no watermark detected
+    bit_confidence: float  # mean distance of the bit probabilities from 0.5, scaled to 0..1
+    corrected_bits: int
+
+    @property
+    def detected(self) -> bool:
+        return self.payload is not None
 
 
 @dataclass
@@ -80,6 +93,23 @@ class Watermarker:
         residual = self.encoder(working, torch.from_numpy(bits.astype(np.float32))[None])
         residual = F.interpolate(residual, size=full.shape[-2:], mode="bilinear", align_corners=False)
         return _to_image((full + self.strength * residual).clamp(0, 1))
+
+    @classmethod
+    def load(cls, path: Path = WEIGHTS) -> Watermarker:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+        encoder, decoder = Encoder(), Decoder()
+        encoder.load_state_dict(state["encoder"])
+        decoder.load_state_dict(state["decoder"])
+        return cls(encoder, decoder, float(state["strength"]))
+
+    def embed_payload(self, image: Image.Image, payload: bytes) -> Image.Image:
+        return self.embed(image, encode_payload(payload))
+
+    def read_payload(self, image: Image.Image) -> Reading:
+        probabilities = self.read(image)
+        decoded = decode_bits((probabilities > 0.5).astype(np.uint8))
+        confidence = float(np.abs(probabilities - 0.5).mean() * 2)
+        return Reading(decoded.payload, round(confidence, 4), decoded.corrected_bits)
 
     @torch.no_grad()
     def read(self, image: Image.Image) -> np.ndarray:

@@ -2,10 +2,11 @@
 
 Each step embeds random code words into a batch of natural-image crops, attacks the result with one
 random attack of the noise layer (or two in a row), and minimises the bit error (binary cross-
-entropy) plus the image change (mean squared error, weighted so that the residual settles near the
-target PSNR). A checkpoint (networks, optimiser, step, random state) is written every
-``--checkpoint-every`` steps; a new run with the same ``--out`` resumes from the last one. Runs on
-the CPU (2 cores: about a second a step at batch 16) and faster on a GPU when there is one.
+entropy) plus the image change (mean squared error with a hinge at the target PSNR). The bits are
+learnt on clean images first; attacks and the image term are phased in over the first 3000 steps.
+A checkpoint (networks, optimiser, step, random state) is written every ``--checkpoint-every``
+steps; a new run with the same ``--out`` resumes from the last one. Runs on the CPU (2 cores:
+about 2 steps a second at batch 32) and faster on a GPU.
 """
 
 from __future__ import annotations
@@ -23,10 +24,16 @@ import torch.nn.functional as F
 
 from modstream_models.watermark.attacks import random_attack
 from modstream_models.watermark.data import random_crops, training_photos
-from modstream_models.watermark.model import WORKING_SIZE, Decoder, Encoder
+from modstream_models.watermark.model import WEIGHTS, WORKING_SIZE, Decoder, Encoder
 from modstream_models.watermark.payload import CODE_BITS
 
 CHECKPOINT = "checkpoint.pt"
+ATTACK_RAMP = (300, 1500)  # steps over which attacked batches go from none to all
+IMAGE_RAMP = (500, 3000)  # steps over which the image term's weight goes from 0 to 1
+
+
+def _ramp(step: int, start: int, end: int) -> float:
+    return min(1.0, max(0.0, (step - start) / (end - start)))
 
 
 class Trainer:
@@ -76,13 +83,14 @@ class Trainer:
         images = random_crops(self.photos, self.batch, WORKING_SIZE, self.rng).to(self.device)
         bits = torch.randint(0, 2, (self.batch, CODE_BITS), device=self.device).float()
         marked = (images + self.strength * self.encoder(images, bits)).clamp(0, 1)
-        _, attack = random_attack(self.rng)
-        logits = self.decoder(attack(marked))
+        # curriculum: the bits are learnt on clean images first, then attacks and the image term come in
+        attacked = self.rng.random() < _ramp(self.step, *ATTACK_RAMP)
+        logits = self.decoder(random_attack(self.rng)[1](marked) if attacked else marked)
         bit_loss = F.binary_cross_entropy_with_logits(logits, bits)
         mse = F.mse_loss(marked, images)
-        # above the target PSNR the image term only nudges; below it, it dominates
-        image_loss = mse / self.target_mse * (0.01 if mse.item() < self.target_mse else 0.3)
-        loss = bit_loss + image_loss
+        # a hinge at the target PSNR: below it the image term dominates, above it only nudges
+        image_loss = F.relu(mse / self.target_mse - 1) + 0.001 * mse / self.target_mse
+        loss = bit_loss + _ramp(self.step, *IMAGE_RAMP) * image_loss
         self.optimiser.zero_grad()
         loss.backward()
         self.optimiser.step()
@@ -91,17 +99,32 @@ class Trainer:
         return {"loss": loss.item(), "bit_accuracy": accuracy, "psnr": 10 * math.log10(1 / max(mse.item(), 1e-12))}
 
 
+def export(out: Path, weights: Path) -> None:
+    """The networks of the last checkpoint, without the optimiser: the weights that ship."""
+    state = torch.load(out / CHECKPOINT, map_location="cpu", weights_only=False)
+    torch.save({"encoder": state["encoder"], "decoder": state["decoder"], "strength": state["strength"],
+                "step": state["step"]}, weights)  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=Path("var/watermark-training"), help="checkpoints and log")
     parser.add_argument("--steps", type=int, default=20000, help="train until this many steps in all")
     parser.add_argument("--batch", type=int, default=16)
-    parser.add_argument("--lr", type=float, default=2e-4)
-    parser.add_argument("--strength", type=float, default=0.05, help="largest residual, in [0, 1] intensity")
+    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--strength", type=float, default=0.1, help="largest residual, in [0, 1] intensity")
     parser.add_argument("--target-psnr", type=float, default=42.0)
     parser.add_argument("--checkpoint-every", type=int, default=200)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--export", type=Path, nargs="?", const=WEIGHTS, metavar="WEIGHTS",
+        help=f"write the last checkpoint's networks to WEIGHTS (default {WEIGHTS.name}, the shipped file) and stop",
+    )  # fmt: skip
     args = parser.parse_args(argv)
+    if args.export:
+        export(args.out, args.export)
+        print(f"wrote {args.export}")
+        return 0
     trainer = Trainer(args.out, args.batch, args.lr, args.strength, args.target_psnr, args.seed)
     if trainer.step:
         print(f"resuming at step {trainer.step} from {args.out / CHECKPOINT}", flush=True)

@@ -24,11 +24,11 @@ def test_training_writes_checkpoints_and_resumes_where_it_stopped(tmp_path: Path
 
 def test_embedding_keeps_any_image_size_and_reads_one_probability_per_bit() -> None:
     torch.manual_seed(0)
-    watermarker = Watermarker(Encoder(), Decoder(), strength=1.0)  # untrained: a small residual, scaled up
+    watermarker = Watermarker(Encoder(), Decoder(), strength=0.1)
     image = Image.fromarray(np.random.default_rng(0).integers(40, 210, (301, 517, 3), dtype=np.uint8))
     marked = watermarker.embed(image, encode_payload(bytes(8)))
     assert marked.size == image.size
     difference = np.abs(np.asarray(marked, dtype=np.int16) - np.asarray(image, dtype=np.int16))
-    assert 0 < difference.max() <= 255 * 0.1  # an untrained residual stays small
+    assert 0 < difference.max() <= 26  # the residual is at most strength * 255
     probabilities = watermarker.read(marked)
     assert probabilities.shape == (CODE_BITS,) and ((probabilities >= 0) & (probabilities <= 1)).all()

@@ -25,6 +25,13 @@ def decode_text(data: bytes) -> str:
         raise ValueError(f"text is not UTF-8: {exc}") from None
 
 
+def invalid_argument(pb_utils: Any, message: str) -> Any:
+    """The response for a request whose input can never be processed (clients do not retry it)."""
+    return pb_utils.InferenceResponse(
+        output_tensors=[], error=pb_utils.TritonError(message, pb_utils.TritonError.INVALID_ARG)
+    )
+
+
 def execute_detector(
     pb_utils: Any, model: Detector[InputT], requests: list[Any], input_name: str, decode: Callable[[bytes], InputT]
 ) -> list[Any]:
@@ -41,8 +48,7 @@ def execute_detector(
         try:
             decoded = [decode(bytes(row[0])) for row in rows]
         except ValueError as exc:
-            error = pb_utils.TritonError(f"{input_name}: {exc}", pb_utils.TritonError.INVALID_ARG)
-            responses[index] = pb_utils.InferenceResponse(output_tensors=[], error=error)
+            responses[index] = invalid_argument(pb_utils, f"{input_name}: {exc}")
             continue
         inputs += decoded
         owners += [index] * len(decoded)

@@ -361,6 +361,45 @@ def cmd_erase(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_watermark(args: argparse.Namespace) -> int:
+    from modstream_models.watermark.model import Watermarker
+
+    try:
+        watermarker = Watermarker.load(Path(args.weights)) if args.weights else Watermarker.load()
+        image = _open_image(args.image)
+        if args.watermark_command == "embed":
+            payload = bytes.fromhex(args.payload)
+            watermarker.embed_payload(image, payload).save(args.out)
+            _print({"out": args.out, "payload": payload.hex()}, args.json, f"wrote {args.out}")
+            return 0
+    except ValueError as exc:
+        print(f"modstream watermark: {exc}", file=sys.stderr)
+        return 2
+    reading = watermarker.read_payload(image)
+    result = {
+        "detected": reading.detected,
+        "payload": reading.payload.hex() if reading.payload else None,
+        "bit_confidence": reading.bit_confidence,
+        "corrected_bits": reading.corrected_bits,
+    }
+    text = f"payload {result['payload']}" if reading.detected else "no watermark found"
+    _print(result, args.json, f"{text} (bit confidence {reading.bit_confidence:.2f})")
+    return 0 if reading.detected else 3
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from streams.verify import format_verification, verify_image
+
+    try:
+        data = Path(args.image).read_bytes()
+    except OSError as exc:
+        print(f"modstream verify: {args.image}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    result = verify_image(get_settings(), data)
+    _print(result, args.json, format_verification(result))
+    return 0 if result["record"] else 3
+
+
 def _open_image(path: str) -> Any:
     from modstream_models.images import decode_image
 
@@ -501,6 +540,29 @@ def build_parser() -> argparse.ArgumentParser:
     erase.add_argument("--user", required=True, metavar="PSEUDONYM", help="the pseudonymised user id (u_...)")
     erase.add_argument("--json", action="store_true", help="print JSON")
     erase.set_defaults(func=cmd_erase)
+
+    watermark = commands.add_parser(
+        "watermark", help="embed or read the invisible watermark (in this process; needs the models extra)"
+    )
+    watermark_commands = watermark.add_subparsers(dest="watermark_command", required=True, metavar="ACTION")
+    watermark_embed = watermark_commands.add_parser("embed", help="write a watermarked copy of an image")
+    watermark_embed.add_argument("image", metavar="IN")
+    watermark_embed.add_argument("out", metavar="OUT", help="the watermarked image (format by its extension)")
+    watermark_embed.add_argument("--payload", required=True, metavar="HEX", help="64 bits as 16 hex digits")
+    watermark_decode = watermark_commands.add_parser("decode", help="read the payload (exit code 3: none found)")
+    watermark_decode.add_argument("image", metavar="IN")
+    for sub in (watermark_embed, watermark_decode):
+        sub.add_argument("--weights", help="a weights file (default: the shipped one)")
+        sub.add_argument("--json", action="store_true", help="print JSON")
+    watermark.set_defaults(func=cmd_watermark)
+
+    verify = commands.add_parser(
+        "verify",
+        help="the watermark, C2PA credentials and audit record of an image (exit code 3: not published here)",
+    )
+    verify.add_argument("image", metavar="IMG")
+    verify.add_argument("--json", action="store_true", help="print JSON")
+    verify.set_defaults(func=cmd_verify)
 
     bank = commands.add_parser("bank", help="manage the protected-image bank (PDQ hashes)")
     bank_commands = bank.add_subparsers(dest="bank_command", required=True, metavar="ACTION")

@@ -77,6 +77,11 @@ class Settings(BaseSettings):
         description="Audit and review store: sqlite:///file or postgresql+psycopg://...; "
         "unset: <data_dir>/modstream.db.",
     )
+    c2pa_cert: Path | None = Field(
+        None, description="C2PA signer certificate and its chain (PEM); unset: a development CA under <data_dir>/c2pa."
+    )
+    c2pa_key: Path | None = Field(None, description="The C2PA signer's private key (PEM, ES256).")
+    c2pa_trust_anchors: Path | None = Field(None, description="CA certificates (PEM) that `verify` trusts.")
     review_host: str = Field("127.0.0.1", description="Address the review service listens on.")
     review_port: int = Field(18080, description="Port of the review service (console and API).")
     review_url: str | None = Field(None, description="Review service URL for `modstream review`; unset: the local one.")

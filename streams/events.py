@@ -196,6 +196,9 @@ class JudgedItem(Evidenced):
     preview: BlobRef | None = Field(None, description="A redacted copy for reviewers.")
     redactions: list[str] = Field(default_factory=list, description="What was redacted: 'face', 'pii:PHONE_NUMBER'.")
     generator: GeneratorInfo | None = None
+    watermark: str | None = Field(
+        None, description="The payload (16 hex digits) of the invisible watermark in the published image."
+    )
 
 
 class Decision(JudgedItem):
@@ -258,6 +261,7 @@ class AuditEvent(Event):
         default_factory=list, description="Blobs of this request the step read or wrote (for erasure)."
     )
     actor: str | None = Field(None, description="The reviewer, for human decisions and views.")
+    watermark: str | None = Field(None, description="Watermark payload of the published image (16 hex digits).")
     event_id: str | None = Field(
         None, description="Set on events that may legitimately repeat (views); others dedup on their content."
     )

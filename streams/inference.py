@@ -24,6 +24,8 @@ from streams.events import Finding, GeneratorInfo
 from streams.telemetry import REQUEST_ID_ATTRIBUTE, headers_with_context, tracer
 
 GENERATOR_MODEL = "generator"
+WATERMARK_EMBED_MODEL = "watermark_embed"
+WATERMARK_DECODE_MODEL = "watermark_decode"
 PROMPT_PII_MODEL = "prompt_pii"
 SAFETY_MODELS = {  # Triton model name: the kind of finding it reports
     "face_detector": "face",
@@ -175,6 +177,19 @@ class TritonClient:
                 random_weights=metadata["random_weights"],
             ),
         )
+
+    async def watermark_embed(self, image: bytes, payload: bytes, request_id: str | None) -> tuple[str, bytes]:
+        """The model version and the image (PNG) with ``payload`` (8 bytes) embedded."""
+        result = await self.infer(
+            WATERMARK_EMBED_MODEL, [_bytes_input("IMAGE", [image]), _bytes_input("PAYLOAD", [payload])], [], request_id
+        )
+        return result.get_response().model_version, bytes(result.as_numpy("IMAGE")[0][0])
+
+    async def watermark_decode(self, image: bytes, request_id: str | None) -> bytes | None:
+        """The payload read from ``image``, or None when no watermark was detected."""
+        result = await self.infer(WATERMARK_DECODE_MODEL, [_bytes_input("IMAGE", [image])], [], request_id)
+        detected = bool(result.as_numpy("DETECTED")[0][0])
+        return bytes(result.as_numpy("PAYLOAD")[0][0]) if detected else None
 
     async def detect(self, model: str, image: bytes, request_id: str | None) -> tuple[str, list[Finding]]:
         """The version of ``model`` and everything it reports about ``image`` (one encoded image)."""

@@ -13,6 +13,7 @@ certificate followed by its chain, PEM), ``MODSTREAM_C2PA_KEY`` and ``MODSTREAM_
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import json
 import os
@@ -53,6 +54,11 @@ class ContentCredentials:
     @property
     def valid(self) -> bool:
         return self.state in ("Valid", "Trusted")
+
+
+def watermark_payload(request_id: str) -> bytes:
+    """The 64 bits a request's published image carries: the start of the SHA-256 of its id."""
+    return hashlib.sha256(request_id.encode()).digest()[:8]
 
 
 def _name(common_name: str) -> x509.Name:

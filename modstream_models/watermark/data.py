@@ -1,8 +1,10 @@
 """Natural images to train and evaluate the watermark on, all of them shipped inside installed wheels.
 
-Training uses scikit-image's RGB sample photographs; evaluation holds out images never seen in
-training: the repository's own samples are not used (they are the same photos as scikit-image's),
-matplotlib's portrait of Grace Hopper, and scikit-image's motorcycle stereo pair. Random crops at
+Training uses scikit-image's RGB sample photographs plus two synthetic pictures of kinds the pipeline
+also sees (a white page of text, where the residual cannot go above white, and fine colour noise
+like the tiny development generator's output). Evaluation holds out images never seen in training:
+matplotlib's portrait of Grace Hopper and scikit-image's motorcycle stereo pair (the repository's
+own samples are not used: they are the same photos as scikit-image's). Random crops at
 random scales, flips and colour changes stretch the few photographs into many training images.
 """
 
@@ -25,7 +27,22 @@ def _as_tensor(array: np.ndarray) -> torch.Tensor:
 def training_photos() -> list[torch.Tensor]:
     import skimage.data
 
-    return [_as_tensor(getattr(skimage.data, name)()) for name in TRAIN_IMAGES]
+    return [_as_tensor(getattr(skimage.data, name)()) for name in TRAIN_IMAGES] + synthetic_pictures()
+
+
+def synthetic_pictures(seed: int = 0) -> list[torch.Tensor]:
+    """A page of black text on white, and uniform colour noise (512 x 512 each)."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    rng = np.random.default_rng(seed)
+    page = Image.new("RGB", (512, 512), "white")
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.load_default(size=18)
+    for line in range(20):
+        words = " ".join("".join(rng.choice(list("abcdefghijklmnopqrstuvwxyz"), rng.integers(2, 9))) for _ in range(6))
+        draw.text((16, 12 + line * 25), words, fill="black", font=font)
+    noise = rng.integers(0, 256, (512, 512, 3), dtype=np.uint8)
+    return [_as_tensor(np.asarray(page)), _as_tensor(noise)]
 
 
 def held_out_photos() -> list[torch.Tensor]:

@@ -54,11 +54,3 @@ def decode_bits(bits: np.ndarray) -> Decoded:
         return Decoded(None, max(errors, 0))
     BCH.correct(data, ecc)
     return Decoded(bytes(data), errors)
-
-
-def payload_for_request(request_id: str) -> bytes:
-    """A request id (32 hex digits) maps to its first 64 bits; the audit store finds it by that prefix."""
-    try:
-        return bytes.fromhex(request_id[:16])
-    except ValueError:
-        raise ValueError(f"request id {request_id!r} does not start with 16 hex digits") from None

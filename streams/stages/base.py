@@ -122,6 +122,7 @@ AUDITED_FIELDS = (
     "redactions",
     "policy_version",
     "model_versions",
+    "watermark",
 )
 
 

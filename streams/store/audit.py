@@ -65,6 +65,7 @@ class AuditStore:
                 "images": data["images"],
                 "policy_version": event.policy_version,
                 "model_versions": data["model_versions"],
+                "watermark": event.watermark,
             },
         )
 
@@ -81,6 +82,12 @@ class AuditStore:
             {**{k: v for k, v in row.items() if k not in ("id", "event_key")}, "at": as_utc(row["at"]).isoformat()}
             for row in rows
         ]
+
+    def requests_with_watermark(self, payload: str) -> list[str]:
+        """The request(s) whose published image carries this watermark payload."""
+        query = select(audit_events.c.request_id).where(audit_events.c.watermark == payload).distinct()
+        with self.engine.connect() as connection:
+            return list(connection.execute(query).scalars())
 
     def prompt_of(self, request_id: str) -> str | None:
         """The request's prompt as the store holds it (PII-redacted)."""

@@ -26,6 +26,7 @@ audit_events = Table(
     Column("images", JSON, nullable=False),
     Column("policy_version", String(128)),
     Column("model_versions", JSON, nullable=False),
+    Column("watermark", String(16), index=True),
 )
 
 review_items = Table(

@@ -39,6 +39,7 @@ def test_every_attack_keeps_shape_and_range_and_passes_gradients(images: torch.T
     for attack in attacks:
         marked = images.clone().requires_grad_(True)
         attacked = attack(marked)
-        assert attacked.shape == images.shape and attacked.min() >= 0 and attacked.max() <= 1
+        assert attacked.shape == images.shape
+        assert attacked.min() >= -1e-6 and attacked.max() <= 1 + 1e-6  # float rounding of the blur kernel's sum
         attacked.sum().backward()
         assert marked.grad is not None and torch.isfinite(marked.grad).all()

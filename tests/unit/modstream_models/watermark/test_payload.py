@@ -1,7 +1,6 @@
 import numpy as np
-import pytest
 
-from modstream_models.watermark.payload import CODE_BITS, decode_bits, encode_payload, payload_for_request
+from modstream_models.watermark.payload import CODE_BITS, decode_bits, encode_payload
 
 
 def test_round_trip_corrects_up_to_six_wrong_bits() -> None:
@@ -22,12 +21,6 @@ def test_random_and_flat_bits_are_not_detected() -> None:
     assert found == 0  # expected rate about 1.4e-7 per read
     assert decode_bits(np.zeros(CODE_BITS, dtype=np.uint8)).payload is None
     assert decode_bits(np.ones(CODE_BITS, dtype=np.uint8)).payload is None
-
-
-def test_request_ids_map_to_their_first_64_bits() -> None:
-    assert payload_for_request("41d0398184444f649800d86cf2fb1657") == bytes.fromhex("41d0398184444f64")
-    with pytest.raises(ValueError, match="16 hex digits"):
-        payload_for_request("not-a-request-id")
 
 
 def test_more_than_six_wrong_bits_is_no_detection() -> None:

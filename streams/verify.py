@@ -1,0 +1,81 @@
+"""``modstream verify``: where an image came from, by its Content Credentials and by its watermark.
+
+The watermark survives what strips metadata (re-encoding, screenshots of the file, JPEG), so the
+record is found through it alone; the C2PA manifest, where it is still attached, is checked too.
+The watermark decoder runs in this process (it needs the ``models`` extra).
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from PIL import Image
+
+from streams.client import media_type_of
+from streams.config import Settings
+from streams.provenance import load_credentials, read_credentials
+from streams.store import AuditStore, open_database
+
+
+def verify_image(settings: Settings, data: bytes) -> dict[str, Any]:
+    from modstream_models.watermark.model import Watermarker
+
+    reading = Watermarker.load().read_payload(Image.open(io.BytesIO(data)))
+    payload = reading.payload.hex() if reading.payload else None
+    anchors = load_credentials(
+        settings.c2pa_cert, settings.c2pa_key, settings.c2pa_trust_anchors, settings.data_dir
+    ).trust_anchors_pem
+    credentials = read_credentials(data, media_type_of(data), anchors)
+    record = _record(AuditStore(open_database(settings.database)), payload) if payload else None
+    return {
+        "watermark": {
+            "detected": reading.detected,
+            "payload": payload,
+            "bit_confidence": reading.bit_confidence,
+            "corrected_bits": reading.corrected_bits,
+        },
+        "c2pa": None
+        if credentials is None
+        else {
+            "state": credentials.state,
+            "failures": credentials.failures,
+            "moderation": credentials.moderation,
+            "watermark_payload": credentials.watermark_payload,
+        },
+        "record": record,
+    }
+
+
+def _record(store: AuditStore, payload: str) -> dict[str, Any] | None:
+    matches = store.requests_with_watermark(payload)
+    if len(matches) != 1:
+        return None
+    history = store.history(matches[0])
+    ends = [step for step in history if step["stage"] == "outcomes"]
+    last = ends[-1] if ends else history[-1]
+    return {
+        "request_id": matches[0],
+        "time": last["at"],
+        "verdict": last["action"],
+        "reason_code": last["reason_code"],
+        "policy_version": last["policy_version"],
+    }
+
+
+def format_verification(result: dict[str, Any]) -> str:
+    mark, c2pa, record = result["watermark"], result["c2pa"], result["record"]
+    lines = [
+        f"watermark: {'payload ' + mark['payload'] if mark['detected'] else 'none found'} "
+        f"(bit confidence {mark['bit_confidence']:.2f})",
+        f"C2PA: {'none (no manifest, or stripped)' if c2pa is None else c2pa['state']}"
+        + (f", {', '.join(c2pa['failures'])}" if c2pa and c2pa["failures"] else ""),
+    ]
+    if record:
+        lines.append(
+            f"record: request {record['request_id']}, {record['verdict']} at {record['time']}, "
+            f"policy {record['policy_version']}"
+        )
+    else:
+        lines.append("record: none: this image was not published by this modstream")
+    return "\n".join(lines)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import signal
 import sys
 import threading
@@ -368,6 +369,8 @@ def cmd_watermark(args: argparse.Namespace) -> int:
         watermarker = Watermarker.load(Path(args.weights)) if args.weights else Watermarker.load()
         image = _open_image(args.image)
         if args.watermark_command == "embed":
+            if not re.fullmatch(r"[0-9a-fA-F]{16}", args.payload):
+                raise ValueError(f"--payload must be 16 hex digits (64 bits), not {args.payload!r}")
             payload = bytes.fromhex(args.payload)
             watermarker.embed_payload(image, payload).save(args.out)
             _print({"out": args.out, "payload": payload.hex()}, args.json, f"wrote {args.out}")

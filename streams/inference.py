@@ -183,7 +183,7 @@ class TritonClient:
         result = await self.infer(
             WATERMARK_EMBED_MODEL, [_bytes_input("IMAGE", [image]), _bytes_input("PAYLOAD", [payload])], [], request_id
         )
-        return result.get_response().model_version, bytes(result.as_numpy("IMAGE")[0][0])
+        return result.as_numpy("MODEL_VERSION")[0][0].decode(), bytes(result.as_numpy("IMAGE")[0][0])
 
     async def watermark_decode(self, image: bytes, request_id: str | None) -> bytes | None:
         """The payload read from ``image``, or None when no watermark was detected."""

@@ -1,11 +1,12 @@
 """Natural images to train and evaluate the watermark on, all of them shipped inside installed wheels.
 
-Training uses scikit-image's RGB sample photographs plus two synthetic pictures of kinds the pipeline
+Training uses scikit-image's sample photographs and textures plus two synthetic pictures of kinds the pipeline
 also sees (a white page of text, where the residual cannot go above white, and fine colour noise
 like the tiny development generator's output). Evaluation holds out images never seen in training:
 matplotlib's portrait of Grace Hopper and scikit-image's motorcycle stereo pair (the repository's
 own samples are not used: they are the same photos as scikit-image's). Random crops at
-random scales, flips and colour changes stretch the few photographs into many training images.
+random scales, flips, channel orders and colour changes stretch the few photographs into many
+training images.
 """
 
 from __future__ import annotations
@@ -17,10 +18,15 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-TRAIN_IMAGES = ("astronaut", "chelsea", "coffee", "rocket", "hubble_deep_field", "immunohistochemistry", "retina")
+TRAIN_IMAGES = (
+    "astronaut", "chelsea", "coffee", "rocket", "hubble_deep_field", "immunohistochemistry", "retina",
+    "camera", "coins", "gravel", "brick", "grass",  # grey photographs and textures, as RGB
+)  # fmt: skip
 
 
 def _as_tensor(array: np.ndarray) -> torch.Tensor:
+    if array.ndim == 2:
+        array = np.stack([array] * 3, axis=-1)
     return torch.from_numpy(np.ascontiguousarray(array[..., :3], dtype=np.float32) / 255).permute(2, 0, 1)
 
 
@@ -68,6 +74,7 @@ def random_crops(photos: list[torch.Tensor], count: int, size: int, rng: random.
                              mode="bilinear", antialias=True, align_corners=False)[0]  # fmt: skip
         if rng.random() < 0.5:
             crop = crop.flip(-1)
+        crop = crop[rng.sample(range(3), 3)]  # channel order: colours the photos do not have
         grey = crop.mean(0, keepdim=True)
         crop = (grey + (crop - grey) * rng.uniform(0.6, 1.3)) * rng.uniform(0.8, 1.2)
         crops.append(crop.clamp(0, 1))

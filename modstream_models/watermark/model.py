@@ -8,6 +8,8 @@ detail; the decoder reads the bits back from the image resized to the working si
 
 from __future__ import annotations
 
+import hashlib
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,6 +83,7 @@ class Watermarker:
     encoder: Encoder
     decoder: Decoder
     strength: float = 0.03  # residual scale in [0, 1] intensity units, fixed at training time
+    version: str = "modstream watermark (untrained)"
 
     def __post_init__(self) -> None:
         self.encoder.eval()
@@ -89,18 +92,19 @@ class Watermarker:
     @torch.no_grad()
     def embed(self, image: Image.Image, bits: np.ndarray) -> Image.Image:
         full = _to_tensor(image)
-        working = F.interpolate(full, size=(WORKING_SIZE, WORKING_SIZE), mode="bilinear", antialias=True)
-        residual = self.encoder(working, torch.from_numpy(bits.astype(np.float32))[None])
+        residual = self.encoder(to_working_size(full), torch.from_numpy(bits.astype(np.float32))[None])
         residual = F.interpolate(residual, size=full.shape[-2:], mode="bilinear", align_corners=False)
         return _to_image((full + self.strength * residual).clamp(0, 1))
 
     @classmethod
     def load(cls, path: Path = WEIGHTS) -> Watermarker:
-        state = torch.load(path, map_location="cpu", weights_only=True)
+        data = path.read_bytes()
+        state = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
         encoder, decoder = Encoder(), Decoder()
         encoder.load_state_dict(state["encoder"])
         decoder.load_state_dict(state["decoder"])
-        return cls(encoder, decoder, float(state["strength"]))
+        version = f"modstream watermark {hashlib.sha256(data).hexdigest()[:12]} (step {state['step']})"
+        return cls(encoder, decoder, float(state["strength"]), version)
 
     def embed_payload(self, image: Image.Image, payload: bytes) -> Image.Image:
         return self.embed(image, encode_payload(payload))
@@ -114,8 +118,11 @@ class Watermarker:
     @torch.no_grad()
     def read(self, image: Image.Image) -> np.ndarray:
         """The probability of each code bit being 1."""
-        working = F.interpolate(_to_tensor(image), size=(WORKING_SIZE, WORKING_SIZE), mode="bilinear", antialias=True)
-        return torch.sigmoid(self.decoder(working))[0].numpy()
+        return torch.sigmoid(self.decoder(to_working_size(_to_tensor(image))))[0].numpy()
+
+
+def to_working_size(images: torch.Tensor) -> torch.Tensor:
+    return F.interpolate(images, size=(WORKING_SIZE, WORKING_SIZE), mode="bilinear", antialias=True)
 
 
 def _to_tensor(image: Image.Image) -> torch.Tensor:

@@ -24,10 +24,11 @@ import torch.nn.functional as F
 
 from modstream_models.watermark.attacks import random_attack
 from modstream_models.watermark.data import random_crops, training_photos
-from modstream_models.watermark.model import WEIGHTS, WORKING_SIZE, Decoder, Encoder
+from modstream_models.watermark.model import WEIGHTS, WORKING_SIZE, Decoder, Encoder, to_working_size
 from modstream_models.watermark.payload import CODE_BITS
 
 CHECKPOINT = "checkpoint.pt"
+IMAGE_SIZE = 2 * WORKING_SIZE  # training images; published ones are this size (the test generator's) or larger
 ATTACK_RAMP = (300, 1500)  # steps over which attacked batches go from none to all
 IMAGE_RAMP = (500, 3000)  # steps over which the image term's weight goes from 0 to 1
 
@@ -80,12 +81,16 @@ class Trainer:
     def train_step(self) -> dict[str, float]:
         self.encoder.train()
         self.decoder.train()
-        images = random_crops(self.photos, self.batch, WORKING_SIZE, self.rng).to(self.device)
+        # the path of Watermarker.embed and .read: the image at twice the working size, the residual
+        # made at the working size and upsampled, the (attacked) image read at the working size
+        images = random_crops(self.photos, self.batch, IMAGE_SIZE, self.rng).to(self.device)
         bits = torch.randint(0, 2, (self.batch, CODE_BITS), device=self.device).float()
-        marked = (images + self.strength * self.encoder(images, bits)).clamp(0, 1)
+        residual = self.encoder(to_working_size(images), bits)
+        residual = F.interpolate(residual, size=images.shape[-2:], mode="bilinear", align_corners=False)
+        marked = (images + self.strength * residual).clamp(0, 1)
         # curriculum: the bits are learnt on clean images first, then attacks and the image term come in
         attacked = self.rng.random() < _ramp(self.step, *ATTACK_RAMP)
-        logits = self.decoder(random_attack(self.rng)[1](marked) if attacked else marked)
+        logits = self.decoder(to_working_size(random_attack(self.rng)[1](marked) if attacked else marked))
         bit_loss = F.binary_cross_entropy_with_logits(logits, bits)
         mse = F.mse_loss(marked, images)
         # a hinge at the target PSNR: below it the image term dominates, above it only nudges

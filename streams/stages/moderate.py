@@ -5,7 +5,8 @@ once, so Triton's dynamic batcher sees batches of up to ``moderation_batch`` ima
 policy judges the findings together with the screening's evidence: allow and redact publish (the
 published image redacted, and the record says what was), review queues the item with a redacted
 preview, block rejects it with the rule's reason code. A required model that stays unavailable after
-the retries sends the item to review (fail closed), never to publish.
+the retries sends the item to review (fail closed), never to publish; so does an image whose
+watermark cannot be embedded and read back (see ``publish``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from streams.inference import InferenceRejected, InferenceUnavailable
 from streams.policy import Action, Context, Verdict, combine, judge, verdict_of
 from streams.policy.redaction import redact_image, redaction_labels
 from streams.stages.base import RejectedInput, StageTimer, audit, blob_store, policy, process_event, send, triton
+from streams.stages.publish import PublishFailed, publish
 
 STAGE = "moderate"
 ENDS = {
@@ -35,7 +37,7 @@ async def moderate(candidate: Candidate) -> None:
     image = blob_store().get(candidate.image)
     screening = verdict_of(candidate.evidence)
     model_versions = dict(candidate.model_versions)
-    published, preview, redactions = candidate.image, None, []
+    published, preview, redactions, watermark = candidate.image, None, [], None
     try:
         scan = await triton().scan(image, candidate.request_id, current.rules.required_models(Context.OUTPUT))
     except InferenceRejected as exc:
@@ -49,10 +51,24 @@ async def moderate(candidate: Candidate) -> None:
         output = judge(current, candidate.tenant, Context.OUTPUT, scan.detections)
         verdict = combine([screening, output])
         end, reason, reason_code = ENDS[verdict.action], verdict.reason, verdict.reason_code
-        if end is End.PUBLISHED and output.redacting():
-            published = blob_store().put(redact_image(image, output.redacting()), PNG)
+        if end is End.PUBLISHED:
             redactions = redaction_labels(output.redacting())
-        elif end is End.REVIEW:
+            try:
+                result = await publish(
+                    redact_image(image, output.redacting()) if redactions else image,
+                    candidate.request_id,
+                    stage=STAGE,
+                    reason_code=reason_code,
+                    redactions=redactions,
+                    policy_version=current.version,
+                    model_versions=model_versions,
+                    generator=candidate.generator,
+                )
+            except PublishFailed as exc:
+                end, reason, reason_code, redactions = End.REVIEW, str(exc), exc.reason_code, []
+            else:
+                published, watermark, model_versions = result.image, result.watermark, result.model_versions
+        if end is End.REVIEW:
             preview = _preview(image, output)
     carried = candidate.model_dump(exclude={"schema_version", "timings_ms"}, include=set(Evidenced.model_fields))
     carried.update(evidence=verdict.evidence, model_versions=model_versions, policy_version=current.version)
@@ -66,6 +82,7 @@ async def moderate(candidate: Candidate) -> None:
         preview=preview,
         redactions=redactions,
         generator=candidate.generator,
+        watermark=watermark,
         timings_ms=timer.timings(candidate.timings_ms),
     )
     await audit(STAGE, end.value, reason, decision)

@@ -3,7 +3,9 @@
 The review service sends each decision once it has recorded it as the item's only one; this stage
 turns it into a ``Decision`` for the outcomes stage, which writes at most one outcome per request
 id, so a redelivered decision changes nothing. Approve publishes the image, redact-and-approve
-publishes the redacted preview, reject ends the request with the reviewer's reason code.
+publishes the redacted preview (each watermarked and signed, see ``publish``), reject ends the
+request with the reviewer's reason code. An approved image whose watermark check fails is not
+published: the decision goes to the dead-letter topic with the reason.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from __future__ import annotations
 from streams.app import app, decisions_topic, review_decisions_topic
 from streams.events import Decision, End, Evidenced, ReviewAction, ReviewDecision, ReviewItem
 from streams.policy.redaction import redaction_labels
-from streams.stages.base import RejectedInput, StageTimer, audit, run_stage, send
+from streams.stages.base import RejectedInput, StageTimer, audit, blob_store, run_stage, send
+from streams.stages.publish import PublishFailed, publish
 
 STAGE = "review"
 
@@ -28,16 +31,34 @@ async def apply_review(decision: ReviewDecision) -> None:
     reason = f"{decision.action.value} by reviewer {decision.reviewer}" + (
         f": {decision.reason}" if decision.reason else ""
     )
+    redactions = _preview_redactions(item) if decision.action is ReviewAction.REDACT_APPROVE else item.redactions
     carried = item.model_dump(exclude={"schema_version", "timings_ms"}, include=set(Evidenced.model_fields))
+    published = None
+    if approved and image is not None:
+        try:
+            published = await publish(
+                blob_store().get(image),
+                item.request_id,
+                stage=STAGE,
+                reason_code=None,
+                redactions=redactions,
+                policy_version=item.policy_version,
+                model_versions=item.model_versions,
+                generator=item.generator,
+            )
+        except PublishFailed as exc:
+            raise RejectedInput(f"{decision.action.value}: not published: {exc}") from exc
+        carried["model_versions"] = published.model_versions
     applied = Decision(
         **carried,
         end=End.PUBLISHED if approved else End.REJECTED,
         stage=STAGE,
         reason=reason,
         reason_code=None if approved else (decision.reason_code or "REJECTED_BY_REVIEWER"),
-        image=image if approved else None,
-        redactions=_preview_redactions(item) if decision.action is ReviewAction.REDACT_APPROVE else item.redactions,
+        image=published.image if published else None,
+        redactions=redactions,
         generator=item.generator,
+        watermark=published.watermark if published else None,
         timings_ms=timer.timings(item.timings_ms),
     )
     await audit(STAGE, decision.action.value, reason, applied, actor=decision.reviewer)

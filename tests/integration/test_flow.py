@@ -31,6 +31,8 @@ GENERATION_HOPS = [
     "send candidates",
     "process candidates",
     *["inference.GRPCInferenceService/ModelInfer"] * len(SAFETY_MODELS),  # the safety models, all at once
+    "inference.GRPCInferenceService/ModelInfer",  # watermark_embed
+    "inference.GRPCInferenceService/ModelInfer",  # watermark_decode, the check
     "send decisions",
     "process decisions",
     "send outcomes",
@@ -76,7 +78,8 @@ def test_prompt_goes_through_every_hop_to_published(settings: Settings) -> None:
     assert len({s["trace_id"] for s in spans}) == 1
     assert [s["name"] for s in spans if s["name"] in GENERATION_HOPS] == GENERATION_HOPS
     models = [s["attributes"]["triton.model.name"] for s in spans if s["attributes"].get("rpc.system") == "grpc"]
-    assert models[:2] == ["prompt_pii", "generator"] and sorted(models[2:]) == sorted(SAFETY_MODELS)
+    assert models[:2] == ["prompt_pii", "generator"] and sorted(models[2:-2]) == sorted(SAFETY_MODELS)
+    assert models[-2:] == ["watermark_embed", "watermark_decode"]  # embedded, then read back as a check
     by_id = {s["span_id"]: s for s in spans}
     for span in spans[1:]:
         assert span["parent_id"] in by_id, f"{span['name']} is not joined to the request's trace"

@@ -1,0 +1,86 @@
+"""Watermark and Content Credentials on every published image, and `modstream verify` over the real stack."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+
+from PIL import Image
+
+from streams.blobs import open_blob_store
+from streams.client import wait_for_ends
+from streams.config import Settings
+from streams.events import BlobRef
+from streams.provenance import load_credentials, read_credentials, watermark_payload
+from tests.images import SAMPLES
+from tests.integration.conftest import audit_events, run, submit_images, submit_prompts
+
+
+def verify(settings: Settings, image: bytes, tmp_path) -> tuple[int, dict]:  # type: ignore[no-untyped-def]
+    path = tmp_path / "image"
+    path.write_bytes(image)
+    env = {**os.environ, **settings.as_environment()}
+    done = subprocess.run(
+        [sys.executable, "-m", "streams.cli", "verify", str(path), "--json"], env=env, capture_output=True, text=True
+    )
+    assert done.returncode in (0, 3), done.stderr
+    return done.returncode, json.loads(done.stdout)
+
+
+def jpeg_without_metadata(image: bytes, quality: int) -> bytes:
+    out = io.BytesIO()
+    Image.open(io.BytesIO(image)).convert("RGB").save(out, format="JPEG", quality=quality)
+    return out.getvalue()
+
+
+def test_published_image_is_watermarked_signed_and_verified_after_jpeg_70_without_metadata(
+    settings: Settings, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    (prompt,) = run(submit_prompts(settings, ["a red kite over the dunes"]))
+    (upload,) = run(submit_images(settings, [(SAMPLES / "chelsea.jpg").read_bytes()]))
+    ends = run(wait_for_ends(settings, [prompt, upload], timeout_s=180))
+    credentials = load_credentials(None, None, None, settings.data_dir)
+    for request_id in (prompt, upload):
+        (end,) = ends[request_id]
+        assert end.end == "published", end.value["reason"]
+        outcome = end.value
+        assert outcome["watermark"] == watermark_payload(request_id).hex()
+        assert outcome["model_versions"]["watermark_embed"].startswith("modstream watermark")
+        published = open_blob_store(settings.blob_location).get(BlobRef(**outcome["image"]))
+
+        manifest = read_credentials(published, "image/png", credentials.trust_anchors_pem)
+        assert manifest is not None and manifest.state == "Trusted", manifest
+        assert manifest.watermark_payload == outcome["watermark"]
+        assert manifest.moderation["request_id"] == request_id and manifest.moderation["end"] == "published"
+
+        stripped = jpeg_without_metadata(published, quality=70)
+        code, found = verify(settings, stripped, tmp_path)
+        assert code == 0 and found["c2pa"] is None
+        assert found["watermark"]["payload"] == outcome["watermark"]
+        assert found["record"]["request_id"] == request_id and found["record"]["verdict"] == "published"
+        assert found["record"]["policy_version"] == outcome["policy_version"]
+
+    code, found = verify(settings, published, tmp_path)  # the file as published: both ways agree
+    assert code == 0 and found["c2pa"]["state"] == "Trusted" and found["record"]["request_id"] == upload
+
+    stages = [(e["stage"], e["action"], e.get("watermark")) for e in audit_events(settings, upload)]
+    mark = outcome["watermark"]
+    assert stages[-2:] == [("moderate", "published", mark), ("outcomes", "published", mark)]
+
+
+def test_an_image_never_published_here_has_no_record(settings: Settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    code, found = verify(settings, (SAMPLES / "coffee.jpg").read_bytes(), tmp_path)
+    assert code == 3
+    assert found["watermark"]["detected"] is False and found["record"] is None and found["c2pa"] is None
+
+
+def test_an_image_the_watermark_cannot_hold_goes_to_review(settings: Settings) -> None:
+    tiny = io.BytesIO()
+    Image.new("RGB", (12, 12), (90, 140, 200)).save(tiny, format="PNG")
+    (request_id,) = run(submit_images(settings, [tiny.getvalue()]))
+    (end,) = run(wait_for_ends(settings, [request_id], timeout_s=120))[request_id]
+    assert end.end == "review" and end.value["reason_code"] == "WATERMARK_FAILED", end.value["reason"]
+    assert "watermark check failed" in end.value["reason"] and end.value["watermark"] is None

@@ -1,0 +1,83 @@
+"""The shipped weights on held-out photos: quality, the payload after JPEG, and no false detections."""
+
+import io
+import json
+import random
+
+import numpy as np
+import pytest
+from PIL import Image
+from skimage.metrics import peak_signal_noise_ratio
+
+from modstream_models.watermark.data import held_out_photos
+from modstream_models.watermark.model import WEIGHTS, Watermarker
+from streams.cli import main as modstream
+from tests.images import SAMPLES
+
+
+@pytest.fixture(scope="module")
+def watermarker() -> Watermarker:
+    return Watermarker.load()
+
+
+@pytest.fixture(scope="module")
+def photos() -> list[Image.Image]:
+    """Crops of 256 to 512 pixels a side from the photos training never saw."""
+    rng = random.Random(11)
+    out = []
+    for photo in held_out_photos():
+        array = (photo.permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
+        for _ in range(3):
+            h, w = rng.randint(256, 512), rng.randint(256, 512)
+            top, left = rng.randint(0, array.shape[0] - h), rng.randint(0, array.shape[1] - w)
+            out.append(Image.fromarray(np.ascontiguousarray(array[top : top + h, left : left + w])))
+    return out
+
+
+def jpeg(image: Image.Image, quality: int) -> Image.Image:
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=quality)
+    return Image.open(out)
+
+
+def test_shipped_weights_name_their_version(watermarker: Watermarker) -> None:
+    assert watermarker.version.startswith("modstream watermark ") and "(step " in watermarker.version
+    assert WEIGHTS.stat().st_size < 5_000_000
+
+
+def test_held_out_photos_keep_their_quality_and_the_payload_survives_jpeg_50(
+    watermarker: Watermarker, photos: list[Image.Image]
+) -> None:
+    rng = np.random.default_rng(5)
+    for photo in photos:
+        payload = rng.integers(0, 256, 8, dtype=np.uint8).tobytes()
+        marked = watermarker.embed_payload(photo, payload)
+        assert peak_signal_noise_ratio(np.asarray(photo), np.asarray(marked)) >= 40
+        assert watermarker.read_payload(marked).payload == payload
+        assert watermarker.read_payload(jpeg(marked, 50)).payload == payload
+
+
+def test_unwatermarked_crops_are_not_detected(watermarker: Watermarker, photos: list[Image.Image]) -> None:
+    """The CI-sized share of the benchmark's 10,000-crop false-positive check (FPR target 1e-6)."""
+    rng = random.Random(3)
+    crops = []
+    for _ in range(1000):
+        photo = rng.choice(photos)
+        side = rng.randint(64, min(photo.size))
+        left, top = rng.randint(0, photo.size[0] - side), rng.randint(0, photo.size[1] - side)
+        crops.append(photo.crop((left, top, left + side, top + side)))
+    detections = [reading for reading in map(watermarker.read_payload, crops) if reading.detected]
+    assert detections == []
+
+
+def test_cli_embeds_and_decodes_a_payload(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    photo, marked = str(SAMPLES / "coffee.jpg"), tmp_path / "marked.jpg"  # JPEG (quality 75) by its extension
+    assert modstream(["watermark", "embed", photo, str(marked), "--payload", "00112233aabbccdd"]) == 0
+    capsys.readouterr()
+    assert modstream(["watermark", "decode", str(marked), "--json"]) == 0
+    found = json.loads(capsys.readouterr().out)
+    assert found["detected"] is True and found["payload"] == "00112233aabbccdd" and found["bit_confidence"] > 0.5
+    assert modstream(["watermark", "decode", photo, "--json"]) == 3
+    assert json.loads(capsys.readouterr().out)["detected"] is False
+    assert modstream(["watermark", "embed", photo, str(marked), "--payload", "abc"]) == 2
+    assert "payload" in capsys.readouterr().err

@@ -28,6 +28,8 @@ class FaceDetector:
         return [self._detect_one(image.convert("RGB")) for image in images]
 
     def _detect_one(self, image: Image.Image) -> list[Detection]:
+        if min(image.size) < self.mtcnn.min_face_size:
+            return []  # no face of MTCNN's smallest size fits (and MTCNN fails on such images)
         with torch.inference_mode():
             boxes, scores, landmarks = self.mtcnn.detect(image, landmarks=True)
         if boxes is None:

@@ -83,4 +83,4 @@ def test_an_image_the_watermark_cannot_hold_goes_to_review(settings: Settings) -
     (request_id,) = run(submit_images(settings, [tiny.getvalue()]))
     (end,) = run(wait_for_ends(settings, [request_id], timeout_s=120))[request_id]
     assert end.end == "review" and end.value["reason_code"] == "WATERMARK_FAILED", end.value["reason"]
-    assert "watermark check failed" in end.value["reason"] and end.value["watermark"] is None
+    assert "watermark check failed" in end.value["reason"] and end.value.get("watermark") is None

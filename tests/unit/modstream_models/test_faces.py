@@ -25,3 +25,8 @@ def test_faces_survive_rescale(detector: FaceDetector) -> None:
     small = sample("astronaut.jpg").resize((256, 256), Image.Resampling.BILINEAR)
     (faces,) = detector.detect([small])
     assert len(faces) == 1
+
+
+def test_an_image_smaller_than_the_smallest_face_has_none(detector: FaceDetector) -> None:
+    tiny, thin = Image.new("RGB", (12, 12), "grey"), Image.new("RGB", (400, 19), "grey")
+    assert detector.detect([tiny, thin]) == [[], []]

@@ -1,13 +1,14 @@
-"""The body of every Triton adapter for a safety model.
+"""The body of every Triton adapter.
 
 Triton's dynamic batcher hands ``execute`` several requests at once; their inputs are decoded per
-request (a bad input fails only its own request, with INVALID_ARG), run through the model in one
-call, and split back into one response per request.
+request (a bad input fails only its own request, with INVALID_ARG). Safety models run the whole
+batch in one call (``execute_detector``); models whose work is per image (the watermark) run each
+row on its own (``execute_rows``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import numpy as np
@@ -72,3 +73,28 @@ def execute_detector(
 def execute_image_model(pb_utils: Any, model: ImageModel, requests: list[Any]) -> list[Any]:
     """An image model's responses: one encoded image (PNG/JPEG/WebP bytes) per ``IMAGE`` row."""
     return execute_detector(pb_utils, model, requests, "IMAGE", decode_image)
+
+
+def execute_rows(
+    pb_utils: Any,
+    requests: list[Any],
+    input_names: Sequence[str],
+    process: Callable[..., Mapping[str, Any]],
+    output_types: Mapping[str, type],
+) -> list[Any]:
+    """``process`` on each batch row's BYTES inputs (in ``input_names`` order); it returns one value per
+    output. A ValueError from ``process`` fails that request with INVALID_ARG."""
+    responses = []
+    for request in requests:
+        columns = [pb_utils.get_input_tensor_by_name(request, name).as_numpy() for name in input_names]
+        try:
+            rows = [process(*(bytes(column[i][0]) for column in columns)) for i in range(len(columns[0]))]
+        except ValueError as exc:
+            responses.append(invalid_argument(pb_utils, str(exc)))
+            continue
+        tensors = [
+            pb_utils.Tensor(name, np.array([[row[name]] for row in rows], dtype=dtype))
+            for name, dtype in output_types.items()
+        ]
+        responses.append(pb_utils.InferenceResponse(tensors))
+    return responses

@@ -1,12 +1,12 @@
 """Natural images to train and evaluate the watermark on, all of them shipped inside installed wheels.
 
-Training uses scikit-image's sample photographs and textures plus two synthetic pictures of kinds the pipeline
-also sees (a white page of text, where the residual cannot go above white, and fine colour noise
-like the tiny development generator's output). Evaluation holds out images never seen in training:
-matplotlib's portrait of Grace Hopper and scikit-image's motorcycle stereo pair (the repository's
-own samples are not used: they are the same photos as scikit-image's). Random crops at
-random scales, flips, channel orders and colour changes stretch the few photographs into many
-training images.
+Training uses scikit-image's sample photographs and textures plus three synthetic pictures of kinds
+the pipeline also sees: a white page of text (where the residual cannot go above white), colour
+noise, and the saturated colour blotches of the tiny development generator. Evaluation holds out
+images never seen in training: matplotlib's portrait of Grace Hopper and scikit-image's motorcycle
+stereo pair (the repository's own samples are not used: they are the same photos as
+scikit-image's). Random crops at random scales, flips, channel orders and colour changes stretch
+the few photographs into many training images.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def training_photos() -> list[torch.Tensor]:
 
 
 def synthetic_pictures(seed: int = 0) -> list[torch.Tensor]:
-    """A page of black text on white, and uniform colour noise (512 x 512 each)."""
+    """A page of black text on white, uniform colour noise, and colour blotches (512 x 512 each)."""
     from PIL import Image, ImageDraw, ImageFont
 
     rng = np.random.default_rng(seed)
@@ -48,7 +48,12 @@ def synthetic_pictures(seed: int = 0) -> list[torch.Tensor]:
         words = " ".join("".join(rng.choice(list("abcdefghijklmnopqrstuvwxyz"), rng.integers(2, 9))) for _ in range(6))
         draw.text((16, 12 + line * 25), words, fill="black", font=font)
     noise = rng.integers(0, 256, (512, 512, 3), dtype=np.uint8)
-    return [_as_tensor(np.asarray(page)), _as_tensor(noise)]
+    # saturated colour blotches with fine grain, like the tiny random generator's images
+    coarse = Image.fromarray(rng.integers(0, 256, (24, 24, 3), dtype=np.uint8)).resize(
+        (512, 512), Image.Resampling.BICUBIC
+    )
+    blotches = (np.asarray(coarse, dtype=np.float32) - 128) * 1.6 + 128 + rng.normal(0, 12, (512, 512, 3))
+    return [_as_tensor(np.asarray(page)), _as_tensor(noise), _as_tensor(blotches.clip(0, 255).astype(np.uint8))]
 
 
 def held_out_photos() -> list[torch.Tensor]:
@@ -62,10 +67,26 @@ def held_out_photos() -> list[torch.Tensor]:
     return [_as_tensor(hopper), _as_tensor(left), _as_tensor(right)]
 
 
-def random_crops(photos: list[torch.Tensor], count: int, size: int, rng: random.Random) -> torch.Tensor:
-    """``count`` crops of ``size`` x ``size``: random photo, scale, position, flip, brightness and saturation."""
+def random_blotches(size: int, rng: random.Random) -> torch.Tensor:
+    """Colour blotches of random size and contrast with grain: a fresh one each time, like generator noise."""
+    generator = torch.Generator().manual_seed(rng.getrandbits(32))
+    grid = rng.randint(4, 24)
+    coarse = torch.rand((1, 3, grid, grid), generator=generator)
+    smooth = F.interpolate(coarse, size=(size, size), mode="bicubic", align_corners=False)[0]
+    grain = torch.randn((3, size, size), generator=generator) * rng.uniform(0, 0.08)
+    return ((smooth - 0.5) * rng.uniform(0.5, 2.0) + 0.5 + grain).clamp(0, 1)
+
+
+def random_crops(
+    photos: list[torch.Tensor], count: int, size: int, rng: random.Random, blotch_share: float = 0.0
+) -> torch.Tensor:
+    """``count`` crops of ``size`` x ``size``: random photo, scale, position, flip, brightness and saturation;
+    ``blotch_share`` of them are random colour blotches instead."""
     crops = []
     for _ in range(count):
+        if rng.random() < blotch_share:
+            crops.append(random_blotches(size, rng))
+            continue
         photo = rng.choice(photos)
         h, w = photo.shape[-2:]
         side = rng.randint(min(size, h, w), min(h, w))

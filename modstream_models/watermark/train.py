@@ -28,6 +28,7 @@ from modstream_models.watermark.model import WEIGHTS, WORKING_SIZE, Decoder, Enc
 from modstream_models.watermark.payload import CODE_BITS
 
 CHECKPOINT = "checkpoint.pt"
+BLOTCH_SHARE = 0.25  # generated colour noise, on which the photos alone did not teach the decoder to read
 IMAGE_SIZE = 2 * WORKING_SIZE  # training images; published ones are this size (the test generator's) or larger
 ATTACK_RAMP = (300, 1500)  # steps over which attacked batches go from none to all
 IMAGE_RAMP = (500, 3000)  # steps over which the image term's weight goes from 0 to 1
@@ -83,7 +84,7 @@ class Trainer:
         self.decoder.train()
         # the path of Watermarker.embed and .read: the image at twice the working size, the residual
         # made at the working size and upsampled, the (attacked) image read at the working size
-        images = random_crops(self.photos, self.batch, IMAGE_SIZE, self.rng).to(self.device)
+        images = random_crops(self.photos, self.batch, IMAGE_SIZE, self.rng, BLOTCH_SHARE).to(self.device)
         bits = torch.randint(0, 2, (self.batch, CODE_BITS), device=self.device).float()
         residual = self.encoder(to_working_size(images), bits)
         residual = F.interpolate(residual, size=images.shape[-2:], mode="bilinear", align_corners=False)

@@ -77,17 +77,43 @@ def random_blotches(size: int, rng: random.Random) -> torch.Tensor:
     return ((smooth - 0.5) * rng.uniform(0.5, 2.0) + 0.5 + grain).clamp(0, 1)
 
 
+def generated_images(directory: Path, count: int = 96, size: int = 128) -> list[torch.Tensor]:
+    """Images of the tiny random development generator (what the pipeline's tests publish), cached as PNG."""
+    from PIL import Image
+
+    files = sorted(directory.glob("*.png"))
+    if len(files) < count:
+        from modstream_models.generator import Generator, build_tiny_random_pipeline
+
+        pipeline = directory / "tiny-random-sd"
+        if not (pipeline / "model_index.json").is_file():
+            build_tiny_random_pipeline(pipeline)
+        generator = Generator(pipeline, steps=2, size=size)
+        for seed in range(count):
+            (image,) = generator.generate([f"watermark training image {seed}"], [10_000 + seed])
+            image.save(directory / f"{seed:04d}.png")
+        files = sorted(directory.glob("*.png"))
+    return [_as_tensor(np.asarray(Image.open(file).convert("RGB"))) for file in files[:count]]
+
+
 def random_crops(
-    photos: list[torch.Tensor], count: int, size: int, rng: random.Random, blotch_share: float = 0.0
+    photos: list[torch.Tensor],
+    count: int,
+    size: int,
+    rng: random.Random,
+    blotch_share: float = 0.0,
+    generated: list[torch.Tensor] | None = None,
+    generated_share: float = 0.0,
 ) -> torch.Tensor:
     """``count`` crops of ``size`` x ``size``: random photo, scale, position, flip, brightness and saturation;
-    ``blotch_share`` of them are random colour blotches instead."""
+    ``blotch_share`` of them are random colour blotches instead, ``generated_share`` crops of ``generated``."""
     crops = []
     for _ in range(count):
-        if rng.random() < blotch_share:
+        draw = rng.random()
+        if draw < blotch_share:
             crops.append(random_blotches(size, rng))
             continue
-        photo = rng.choice(photos)
+        photo = rng.choice(generated if generated and draw < blotch_share + generated_share else photos)
         h, w = photo.shape[-2:]
         side = rng.randint(min(size, h, w), min(h, w))
         top, left = rng.randint(0, h - side), rng.randint(0, w - side)

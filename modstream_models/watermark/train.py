@@ -23,12 +23,14 @@ import torch
 import torch.nn.functional as F
 
 from modstream_models.watermark.attacks import random_attack
-from modstream_models.watermark.data import random_crops, training_photos
+from modstream_models.watermark.data import generated_images, random_crops, training_photos
 from modstream_models.watermark.model import WEIGHTS, WORKING_SIZE, Decoder, Encoder, to_working_size
 from modstream_models.watermark.payload import CODE_BITS
 
 CHECKPOINT = "checkpoint.pt"
-BLOTCH_SHARE = 0.25  # generated colour noise, on which the photos alone did not teach the decoder to read
+# Shares of each batch that are not photos: the decoder trained on photos alone misread noise images
+BLOTCH_SHARE = 0.1  # random colour blotches
+GENERATED_SHARE = 0.2  # images of the tiny random generator that the pipeline's tests publish
 IMAGE_SIZE = 2 * WORKING_SIZE  # training images; published ones are this size (the test generator's) or larger
 ATTACK_RAMP = (300, 1500)  # steps over which attacked batches go from none to all
 IMAGE_RAMP = (500, 3000)  # steps over which the image term's weight goes from 0 to 1
@@ -39,8 +41,13 @@ def _ramp(step: int, start: int, end: int) -> float:
 
 
 class Trainer:
-    def __init__(self, out: Path, batch: int, lr: float, strength: float, target_psnr: float, seed: int) -> None:
+    def __init__(
+        self, out: Path, batch: int, lr: float, strength: float, target_psnr: float, seed: int,
+        steps: int = 20000, decay_from: int | None = None, generated_share: float = GENERATED_SHARE,
+    ) -> None:  # fmt: skip
         self.out, self.batch, self.strength = out, batch, strength
+        self.lr, self.steps = lr, steps
+        self.decay_from = int(0.7 * steps) if decay_from is None else decay_from
         self.device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
         self.encoder, self.decoder = Encoder().to(self.device), Decoder().to(self.device)
         params = [*self.encoder.parameters(), *self.decoder.parameters()]
@@ -50,6 +57,8 @@ class Trainer:
         self.rng = random.Random(seed)
         torch.manual_seed(seed)
         self.photos = training_photos()
+        self.generated_share = generated_share
+        self.generated = generated_images(out / "generated") if generated_share else []
         if (out / CHECKPOINT).exists():
             self._load(out / CHECKPOINT)
 
@@ -79,12 +88,21 @@ class Trainer:
         torch.save(self._state(), partial)
         partial.replace(self.out / CHECKPOINT)  # a run killed while saving keeps the previous checkpoint
 
+    def learning_rate(self) -> float:
+        """Constant, then down linearly to a tenth over the last steps (from ``decay_from`` to ``steps``)."""
+        progress = (self.step - self.decay_from) / max(1, self.steps - self.decay_from)
+        return self.lr * (1 - 0.9 * min(1.0, max(0.0, progress)))
+
     def train_step(self) -> dict[str, float]:
         self.encoder.train()
         self.decoder.train()
+        for group in self.optimiser.param_groups:
+            group["lr"] = self.learning_rate()
         # the path of Watermarker.embed and .read: the image at twice the working size, the residual
         # made at the working size and upsampled, the (attacked) image read at the working size
-        images = random_crops(self.photos, self.batch, IMAGE_SIZE, self.rng, BLOTCH_SHARE).to(self.device)
+        images = random_crops(
+            self.photos, self.batch, IMAGE_SIZE, self.rng, BLOTCH_SHARE, self.generated, self.generated_share
+        ).to(self.device)
         bits = torch.randint(0, 2, (self.batch, CODE_BITS), device=self.device).float()
         residual = self.encoder(to_working_size(images), bits)
         residual = F.interpolate(residual, size=images.shape[-2:], mode="bilinear", align_corners=False)
@@ -118,6 +136,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", type=int, default=20000, help="train until this many steps in all")
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument(
+        "--generated-share", type=float, default=GENERATED_SHARE,
+        help="share of each batch from the tiny generator (its images are made once under OUT/generated)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--decay-from", type=int, metavar="STEP", help="step from which the learning rate falls to a tenth at --steps "
+        "(default: 70 %% of --steps)",
+    )  # fmt: skip
     parser.add_argument("--strength", type=float, default=0.1, help="largest residual, in [0, 1] intensity")
     parser.add_argument("--target-psnr", type=float, default=42.0)
     parser.add_argument("--checkpoint-every", type=int, default=200)
@@ -131,7 +157,10 @@ def main(argv: list[str] | None = None) -> int:
         export(args.out, args.export)
         print(f"wrote {args.export}")
         return 0
-    trainer = Trainer(args.out, args.batch, args.lr, args.strength, args.target_psnr, args.seed)
+    trainer = Trainer(
+        args.out, args.batch, args.lr, args.strength, args.target_psnr, args.seed, args.steps, args.decay_from,
+        args.generated_share,
+    )  # fmt: skip
     if trainer.step:
         print(f"resuming at step {trainer.step} from {args.out / CHECKPOINT}", flush=True)
     started, first_step, log = time.monotonic(), trainer.step, args.out / "log.jsonl"

@@ -10,13 +10,14 @@ from modstream_models.watermark.train import CHECKPOINT, Trainer, main
 
 
 def test_training_writes_checkpoints_and_resumes_where_it_stopped(tmp_path: Path) -> None:
-    assert main(["--out", str(tmp_path), "--steps", "2", "--batch", "2", "--checkpoint-every", "1"]) == 0
+    options = ["--batch", "2", "--checkpoint-every", "1", "--generated-share", "0"]
+    assert main(["--out", str(tmp_path), "--steps", "2", *options]) == 0
     first = torch.load(tmp_path / CHECKPOINT, weights_only=False)
     assert first["step"] == 2
-    assert main(["--out", str(tmp_path), "--steps", "3", "--batch", "2", "--checkpoint-every", "1"]) == 0
+    assert main(["--out", str(tmp_path), "--steps", "3", *options]) == 0
     resumed = torch.load(tmp_path / CHECKPOINT, weights_only=False)
     assert resumed["step"] == 3
-    trainer = Trainer(tmp_path, batch=2, lr=1e-3, strength=0.05, target_psnr=42, seed=0)
+    trainer = Trainer(tmp_path, batch=2, lr=1e-3, strength=0.05, target_psnr=42, seed=0, generated_share=0)
     assert trainer.step == 3
     assert all(torch.equal(a, b) for a, b in zip(trainer.encoder.state_dict().values(),
                                                   resumed["encoder"].values(), strict=True))  # fmt: skip
@@ -32,3 +33,14 @@ def test_embedding_keeps_any_image_size_and_reads_one_probability_per_bit() -> N
     assert 0 < difference.max() <= 26  # the residual is at most strength * 255
     probabilities = watermarker.read(marked)
     assert probabilities.shape == (CODE_BITS,) and ((probabilities >= 0) & (probabilities <= 1)).all()
+
+
+def test_learning_rate_falls_to_a_tenth_over_the_decay_steps(tmp_path: Path) -> None:
+    trainer = Trainer(tmp_path, 2, lr=1e-3, strength=0.1, target_psnr=42, seed=0, steps=100, decay_from=60,
+                      generated_share=0)  # fmt: skip
+    rates = {}
+    for step in (0, 60, 80, 100, 150):
+        trainer.step = step
+        rates[step] = trainer.learning_rate()
+    assert rates[0] == rates[60] == 1e-3 and abs(rates[80] - 5.5e-4) < 1e-9 and abs(rates[100] - 1e-4) < 1e-9
+    assert rates[150] == rates[100]

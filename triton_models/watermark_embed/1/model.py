@@ -1,0 +1,22 @@
+"""Triton adapter for modstream_models.watermark: embed a payload into each image of the batch."""
+
+import numpy as np
+import triton_python_backend_utils as pb_utils
+
+from modstream_models.images import decode_image, encode_png
+from modstream_models.serving import execute_rows
+from modstream_models.watermark.model import Watermarker
+
+OUTPUTS = {"IMAGE": np.object_, "MODEL_VERSION": np.object_}
+
+
+class TritonPythonModel:
+    def initialize(self, args):
+        self.watermarker = Watermarker.load()
+
+    def embed(self, image, payload):
+        marked = self.watermarker.embed_payload(decode_image(image), payload)
+        return {"IMAGE": encode_png(marked), "MODEL_VERSION": self.watermarker.version.encode()}
+
+    def execute(self, requests):
+        return execute_rows(pb_utils, requests, ("IMAGE", "PAYLOAD"), self.embed, OUTPUTS)

@@ -549,11 +549,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     watermark_commands = watermark.add_subparsers(dest="watermark_command", required=True, metavar="ACTION")
     watermark_embed = watermark_commands.add_parser("embed", help="write a watermarked copy of an image")
-    watermark_embed.add_argument("image", metavar="IN")
+    watermark_embed.add_argument("image", metavar="IN", help="an image file (PNG, JPEG or WebP)")
     watermark_embed.add_argument("out", metavar="OUT", help="the watermarked image (format by its extension)")
     watermark_embed.add_argument("--payload", required=True, metavar="HEX", help="64 bits as 16 hex digits")
     watermark_decode = watermark_commands.add_parser("decode", help="read the payload (exit code 3: none found)")
-    watermark_decode.add_argument("image", metavar="IN")
+    watermark_decode.add_argument("image", metavar="IN", help="an image file (PNG, JPEG or WebP)")
     for sub in (watermark_embed, watermark_decode):
         sub.add_argument("--weights", help="a weights file (default: the shipped one)")
         sub.add_argument("--json", action="store_true", help="print JSON")
@@ -563,7 +563,11 @@ def build_parser() -> argparse.ArgumentParser:
         "verify",
         help="the watermark, C2PA credentials and audit record of an image (exit code 3: not published here)",
     )
-    verify.add_argument("image", metavar="IMG")
+    verify.description = (
+        "Read the invisible watermark (works on copies whose metadata was stripped), check the C2PA Content "
+        "Credentials if still attached, and look the request up in the audit store (MODSTREAM_DATABASE_URL)."
+    )
+    verify.add_argument("image", metavar="IMG", help="an image file (PNG, JPEG or WebP)")
     verify.add_argument("--json", action="store_true", help="print JSON")
     verify.set_defaults(func=cmd_verify)
 

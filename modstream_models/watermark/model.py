@@ -117,8 +117,7 @@ class Watermarker:
         return _to_image(self._marked(full, residual.detach()))
 
     def _marked(self, full: torch.Tensor, residual: torch.Tensor) -> torch.Tensor:
-        upsampled = F.interpolate(residual, size=full.shape[-2:], mode="bilinear", align_corners=False)
-        return (full + self.strength * upsampled).clamp(0, 1)
+        return add_residual(full, residual, self.strength)
 
     @classmethod
     def load(cls, path: Path = WEIGHTS) -> Watermarker:
@@ -143,6 +142,12 @@ class Watermarker:
     def read(self, image: Image.Image) -> np.ndarray:
         """The probability of each code bit being 1."""
         return torch.sigmoid(self.decoder(to_working_size(_to_tensor(image))))[0].numpy()
+
+
+def add_residual(images: torch.Tensor, residual: torch.Tensor, strength: float) -> torch.Tensor:
+    """``images`` at their own size with the working-size ``residual`` upsampled and added (training does the same)."""
+    upsampled = F.interpolate(residual, size=images.shape[-2:], mode="bilinear", align_corners=False)
+    return (images + strength * upsampled).clamp(0, 1)
 
 
 def to_working_size(images: torch.Tensor) -> torch.Tensor:

@@ -24,7 +24,14 @@ import torch.nn.functional as F
 
 from modstream_models.watermark.attacks import random_attack
 from modstream_models.watermark.data import generated_images, random_crops, training_photos
-from modstream_models.watermark.model import WEIGHTS, WORKING_SIZE, Decoder, Encoder, to_working_size
+from modstream_models.watermark.model import (
+    WEIGHTS,
+    WORKING_SIZE,
+    Decoder,
+    Encoder,
+    add_residual,
+    to_working_size,
+)
 from modstream_models.watermark.payload import CODE_BITS
 
 CHECKPOINT = "checkpoint.pt"
@@ -104,9 +111,7 @@ class Trainer:
             self.photos, self.batch, IMAGE_SIZE, self.rng, BLOTCH_SHARE, self.generated, self.generated_share
         ).to(self.device)
         bits = torch.randint(0, 2, (self.batch, CODE_BITS), device=self.device).float()
-        residual = self.encoder(to_working_size(images), bits)
-        residual = F.interpolate(residual, size=images.shape[-2:], mode="bilinear", align_corners=False)
-        marked = (images + self.strength * residual).clamp(0, 1)
+        marked = add_residual(images, self.encoder(to_working_size(images), bits), self.strength)
         # curriculum: the bits are learnt on clean images first, then attacks and the image term come in
         attacked = self.rng.random() < _ramp(self.step, *ATTACK_RAMP)
         logits = self.decoder(to_working_size(random_attack(self.rng)[1](marked) if attacked else marked))

@@ -364,6 +364,7 @@ def cmd_erase(args: argparse.Namespace) -> int:
 
 def cmd_watermark(args: argparse.Namespace) -> int:
     from modstream_models.watermark.model import Watermarker
+    from streams.verify import describe_watermark
 
     try:
         watermarker = Watermarker.load(Path(args.weights)) if args.weights else Watermarker.load()
@@ -379,14 +380,7 @@ def cmd_watermark(args: argparse.Namespace) -> int:
         print(f"modstream watermark: {exc}", file=sys.stderr)
         return 2
     reading = watermarker.read_payload(image)
-    result = {
-        "detected": reading.detected,
-        "payload": reading.payload.hex() if reading.payload else None,
-        "bit_confidence": reading.bit_confidence,
-        "corrected_bits": reading.corrected_bits,
-    }
-    text = f"payload {result['payload']}" if reading.detected else "no watermark found"
-    _print(result, args.json, f"{text} (bit confidence {reading.bit_confidence:.2f})")
+    _print(reading.to_json(), args.json, describe_watermark(reading.to_json()))
     return 0 if reading.detected else 3
 
 

@@ -29,12 +29,7 @@ def verify_image(settings: Settings, data: bytes) -> dict[str, Any]:
     credentials = read_credentials(data, media_type_of(data), anchors)
     record = _record(AuditStore(open_database(settings.database)), payload) if payload else None
     return {
-        "watermark": {
-            "detected": reading.detected,
-            "payload": payload,
-            "bit_confidence": reading.bit_confidence,
-            "corrected_bits": reading.corrected_bits,
-        },
+        "watermark": reading.to_json(),
         "c2pa": None
         if credentials is None
         else {
@@ -63,11 +58,17 @@ def _record(store: AuditStore, payload: str) -> dict[str, Any] | None:
     }
 
 
+def describe_watermark(mark: dict[str, Any]) -> str:
+    """One line for a Reading.to_json()."""
+    found = f"payload {mark['payload']}" if mark["detected"] else "none found"
+    crop = "" if mark["crop"] is None else f", as a crop of {mark['crop']['area']:.0%} of the original's area"
+    return f"{found} (bit confidence {mark['bit_confidence']:.2f}){crop}"
+
+
 def format_verification(result: dict[str, Any]) -> str:
     mark, c2pa, record = result["watermark"], result["c2pa"], result["record"]
     lines = [
-        f"watermark: {'payload ' + mark['payload'] if mark['detected'] else 'none found'} "
-        f"(bit confidence {mark['bit_confidence']:.2f})",
+        f"watermark: {describe_watermark(mark)}",
         f"C2PA: {'none (no manifest, or stripped)' if c2pa is None else c2pa['state']}"
         + (f", {', '.join(c2pa['failures'])}" if c2pa and c2pa["failures"] else ""),
     ]

@@ -91,14 +91,25 @@ def resize(images: torch.Tensor, scale: float) -> torch.Tensor:
     return F.interpolate(small, size=(h, w), mode="bilinear", align_corners=False)
 
 
-def crop(images: torch.Tensor, area: float) -> torch.Tensor:
-    """A random crop keeping ``area`` of the image, resized back to the working size."""
+def crop(images: torch.Tensor, area: float, rng: random.Random, jitter: float = 0.02) -> torch.Tensor:
+    """A random crop keeping ``area`` of the image, put back on a grey canvas where it was.
+
+    That is what the reader sees after its geometry search has found where a cropped image sat in
+    the original (Watermarker.read_payload); the crop is placed slightly off, scaled and shifted by
+    up to ``jitter`` of the side, as the search's finite grid places it.
+    """
     h, w = images.shape[-2:]
     side = math.sqrt(area)
     ch, cw = max(8, round(h * side)), max(8, round(w * side))
-    top, left = random.randint(0, h - ch), random.randint(0, w - cw)
-    return F.interpolate(images[..., top : top + ch, left : left + cw], size=(h, w), mode="bilinear",
-                         align_corners=False)  # fmt: skip
+    top, left = rng.randint(0, h - ch), rng.randint(0, w - cw)
+    scale = 1 + rng.uniform(-jitter, jitter)
+    sh, sw = min(h, round(ch * scale)), min(w, round(cw * scale))
+    region = F.interpolate(images[..., top : top + ch, left : left + cw], size=(sh, sw), mode="bilinear",
+                           align_corners=False)  # fmt: skip
+    shift = round(jitter * h)
+    top = min(max(0, top + rng.randint(-shift, shift)), h - sh)
+    left = min(max(0, left + rng.randint(-shift, shift)), w - sw)
+    return F.pad(region, (left, w - sw - left, top, h - sh - top), value=0.5)
 
 
 def brightness_contrast(images: torch.Tensor, brightness: float, contrast: float) -> torch.Tensor:
@@ -120,7 +131,7 @@ def random_attack(rng: random.Random) -> tuple[str, Attack]:
         ("noise", lambda x: gaussian_noise(x, sigma)),
         ("blur", lambda x: blur(x, blur_sigma)),
         ("resize", lambda x: resize(x, scale)),
-        ("crop", lambda x: crop(x, area)),
+        ("crop", lambda x: crop(x, area, rng)),
         ("brightness_contrast", lambda x: brightness_contrast(x, b, c)),
     ]
     name, attack = rng.choice(attacks)

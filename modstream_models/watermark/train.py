@@ -51,6 +51,7 @@ class Trainer:
     def __init__(
         self, out: Path, batch: int, lr: float, strength: float, target_psnr: float, seed: int,
         steps: int = 20000, decay_from: int | None = None, generated_share: float = GENERATED_SHARE,
+        init: Path | None = None,
     ) -> None:  # fmt: skip
         self.out, self.batch, self.strength = out, batch, strength
         self.lr, self.steps = lr, steps
@@ -68,6 +69,8 @@ class Trainer:
         self.generated = generated_images(out / "generated") if generated_share else []
         if (out / CHECKPOINT).exists():
             self._load(out / CHECKPOINT)
+        elif init is not None:
+            self._start_from(init)
 
     def _state(self) -> dict[str, Any]:
         return {
@@ -88,6 +91,13 @@ class Trainer:
         self.step, self.strength = state["step"], state["strength"]
         self.rng.setstate(state["rng"])
         torch.set_rng_state(state["torch_rng"])
+
+    def _start_from(self, weights: Path) -> None:
+        """Networks from exported weights, a fresh optimiser: fine-tuning, counted on from their step."""
+        state = torch.load(weights, map_location=self.device, weights_only=True)
+        self.encoder.load_state_dict(state["encoder"])
+        self.decoder.load_state_dict(state["decoder"])
+        self.step, self.strength = state["step"], state["strength"]
 
     def save(self) -> None:
         self.out.mkdir(parents=True, exist_ok=True)
@@ -151,6 +161,10 @@ def main(argv: list[str] | None = None) -> int:
     )  # fmt: skip
     parser.add_argument("--strength", type=float, default=0.1, help="largest residual, in [0, 1] intensity")
     parser.add_argument("--target-psnr", type=float, default=42.0)
+    parser.add_argument(
+        "--init", type=Path, metavar="WEIGHTS", help="fine-tune: a new run starts from these exported networks "
+        "(e.g. the shipped weights.pt) and counts steps on from theirs; --steps is then the total",
+    )  # fmt: skip
     parser.add_argument("--checkpoint-every", type=int, default=200)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
@@ -164,10 +178,12 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     trainer = Trainer(
         args.out, args.batch, args.lr, args.strength, args.target_psnr, args.seed, args.steps, args.decay_from,
-        args.generated_share,
+        args.generated_share, args.init,
     )  # fmt: skip
-    if trainer.step:
+    if (args.out / CHECKPOINT).exists():
         print(f"resuming at step {trainer.step} from {args.out / CHECKPOINT}", flush=True)
+    elif args.init:
+        print(f"fine-tuning {args.init} from its step {trainer.step}", flush=True)
     started, first_step, log = time.monotonic(), trainer.step, args.out / "log.jsonl"
     args.out.mkdir(parents=True, exist_ok=True)
     while trainer.step < args.steps:

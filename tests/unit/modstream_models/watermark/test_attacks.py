@@ -34,7 +34,7 @@ def test_the_jpeg_approximation_is_close_to_real_jpeg(images: torch.Tensor, qual
 
 def test_every_attack_keeps_shape_and_range_and_passes_gradients(images: torch.Tensor) -> None:
     rng = random.Random(3)
-    attacks = [lambda x: jpeg(x, 50), lambda x: blur(x, 1.0), lambda x: resize(x, 0.5), lambda x: crop(x, 0.7),
+    attacks = [lambda x: jpeg(x, 50), lambda x: blur(x, 1.0), lambda x: resize(x, 0.5), lambda x: crop(x, 0.7, rng),
                lambda x: brightness_contrast(x, 0.1, 1.2)] + [random_attack(rng)[1] for _ in range(20)]  # fmt: skip
     for attack in attacks:
         marked = images.clone().requires_grad_(True)
@@ -43,3 +43,10 @@ def test_every_attack_keeps_shape_and_range_and_passes_gradients(images: torch.T
         assert attacked.min() >= -1e-6 and attacked.max() <= 1 + 1e-6  # float rounding of the blur kernel's sum
         attacked.sum().backward()
         assert marked.grad is not None and torch.isfinite(marked.grad).all()
+
+
+def test_crop_puts_the_kept_part_back_in_place_on_grey(images: torch.Tensor) -> None:
+    cropped = crop(images, 0.7, random.Random(1), jitter=0)
+    kept = (cropped != 0.5).any(dim=1)  # pixels that are not the grey canvas
+    assert 0.6 < kept.float().mean() < 0.75
+    assert torch.allclose(cropped[:, :, kept[0]], images[:, :, kept[0]], atol=1e-6)

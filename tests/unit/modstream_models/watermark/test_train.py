@@ -44,3 +44,18 @@ def test_learning_rate_falls_to_a_tenth_over_the_decay_steps(tmp_path: Path) -> 
         rates[step] = trainer.learning_rate()
     assert rates[0] == rates[60] == 1e-3 and abs(rates[80] - 5.5e-4) < 1e-9 and abs(rates[100] - 1e-4) < 1e-9
     assert rates[150] == rates[100]
+
+
+def test_fine_tuning_starts_from_exported_weights_and_counts_on_from_their_step(tmp_path: Path) -> None:
+    options = ["--batch", "2", "--checkpoint-every", "1", "--generated-share", "0"]
+    assert main(["--out", str(tmp_path / "first"), "--steps", "2", *options]) == 0
+    assert main(["--out", str(tmp_path / "first"), "--export", str(tmp_path / "weights.pt")]) == 0
+    exported = torch.load(tmp_path / "weights.pt", weights_only=True)
+    assert (
+        main(["--out", str(tmp_path / "tuned"), "--init", str(tmp_path / "weights.pt"), "--steps", "3", *options]) == 0
+    )
+    tuned = torch.load(tmp_path / "tuned" / CHECKPOINT, weights_only=False)
+    assert tuned["step"] == 3  # one step on from the exported step 2
+    assert not all(
+        torch.equal(a, b) for a, b in zip(exported["decoder"].values(), tuned["decoder"].values(), strict=True)
+    )

@@ -101,6 +101,12 @@ def test_cli_embeds_and_decodes_a_payload(tmp_path, capsys) -> None:  # type: ig
     found = json.loads(capsys.readouterr().out)
     assert found["detected"] is True and found["payload"] == "00112233aabbccdd" and found["bit_confidence"] > 0.5
     assert found["crop"] is None
+    with Image.open(marked) as image:  # a crop of 70 % of the area, off centre
+        width, height = round(image.width * 0.837), round(image.height * 0.837)
+        image.crop((60, 20, 60 + width, 20 + height)).save(tmp_path / "cropped.png")
+    assert modstream(["watermark", "decode", str(tmp_path / "cropped.png"), "--json"]) == 0
+    found = json.loads(capsys.readouterr().out)
+    assert found["payload"] == "00112233aabbccdd" and abs(found["crop"]["area"] - 0.7) < 0.05
     assert modstream(["watermark", "decode", photo, "--json"]) == 3
     assert json.loads(capsys.readouterr().out)["detected"] is False
     assert modstream(["watermark", "embed", photo, str(marked), "--payload", "abc"]) == 2

@@ -2,7 +2,7 @@
 
     .venv/bin/python -m benchmarks.watermark                      # shipped weights, full run
     .venv/bin/python -m benchmarks.watermark --checkpoint DIR     # a training run's last checkpoint
-    .venv/bin/python -m benchmarks.watermark --images 8 --fpr-crops 500   # quick
+    .venv/bin/python -m benchmarks.watermark --images 8 --fpr-crops 500 --fpr-search-crops 50   # quick
 
 Every method embeds a random message into the same crops of photos never used in training
 (modstream_models/watermark/data.py), then each image is attacked for real (Pillow's JPEG, resize,
@@ -97,6 +97,7 @@ ATTACKS: dict[str, Callable[[Array], Array]] = {
     "blur_r1": lambda image: np.asarray(_pil(image).filter(ImageFilter.GaussianBlur(1))),
     "resize_50%": _resize(50),
     "resize_25%": _resize(25),
+    "resize_15%": _resize(15),
     "crop_70%": _crop_70,
     "brightness_1.2": lambda image: np.asarray(ImageEnhance.Brightness(_pil(image)).enhance(1.2)),
     "contrast_1.3": lambda image: np.asarray(ImageEnhance.Contrast(_pil(image)).enhance(1.3)),

@@ -26,7 +26,7 @@ import torch.nn.functional as F
 from PIL import Image
 from torch import nn
 
-from modstream_models.watermark.payload import CODE_BITS, Decoded, decode_bits, encode_payload
+from modstream_models.watermark.payload import CODE_BITS, decode_bits, encode_payload
 
 WORKING_SIZE = 64
 WEIGHTS = Path(__file__).resolve().parent / "weights.pt"  # shipped; `train --export` writes it
@@ -83,7 +83,10 @@ class Decoder(nn.Module):
 
 @dataclass(frozen=True)
 class Placement:
-    """Where a cropped image sat in the watermarked original, in fractions of the original's sides."""
+    """Where a cropped image sat in the watermarked original, in fractions of the original's sides.
+
+    The search tries crops that keep the original's aspect ratio (the same fraction of both sides).
+    """
 
     side: float
     left: float
@@ -100,7 +103,7 @@ class Reading:
     bit_confidence: float  # mean distance of the bit probabilities from 0.5, scaled to 0..1
     corrected_bits: int
     bits: np.ndarray = field(repr=False, compare=False)  # the 120 code bits as read (0/1)
-    placement: Placement | None = None  # None: read as it is, not as a crop
+    placement: Placement | None = None  # where the payload was found as a crop; None: as it is, or not found
 
     @property
     def detected(self) -> bool:
@@ -120,8 +123,8 @@ class Reading:
     @classmethod
     def of(cls, probabilities: np.ndarray, placement: Placement | None = None) -> Reading:
         bits = (probabilities > 0.5).astype(np.uint8)
-        decoded: Decoded = decode_bits(bits)
-        confidence = round(float(np.abs(probabilities - 0.5).mean() * 2), 4)
+        decoded = decode_bits(bits)
+        confidence = round(float(_confidence(probabilities[None])[0]) * 2, 4)
         return cls(decoded.payload, confidence, decoded.corrected_bits, bits, placement if decoded.payload else None)
 
 

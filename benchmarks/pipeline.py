@@ -17,6 +17,7 @@ import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -43,7 +44,7 @@ def percentiles(values: list[float]) -> dict[str, float]:
     return {"p50": round(float(np.percentile(values, 50)), 1), "p99": round(float(np.percentile(values, 99)), 1)}
 
 
-def measure(settings: Settings, kind: str, count: int) -> dict[str, object]:
+def measure(settings: Settings, kind: str, count: int) -> dict[str, Any]:
     asyncio.run(wait_for_ends(settings, asyncio.run(submit(settings, kind, 5, 10_000)), timeout_s=120))  # warm-up
     started = time.time()
     request_ids = asyncio.run(submit(settings, kind, count, 0))
@@ -82,7 +83,7 @@ def main() -> None:
         settings = Settings(data_dir=Path(data_dir))
         with running_stack(settings, progress=lambda step: print(f"... {step}", flush=True)) as stack:
             effective = stack.effective_settings()
-            runs = []
+            runs: list[dict[str, Any]] = []
             for kind in ("prompts", "images"):
                 print(f"... {args.requests} {kind}", flush=True)
                 runs.append(measure(effective, kind, args.requests))

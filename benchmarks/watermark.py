@@ -223,7 +223,7 @@ def evaluate(method: Method, images: list[Array], rng: np.random.Generator) -> d
 def false_positives(watermarker: Watermarker, count: int, searched: int, rng: random.Random) -> dict[str, Any]:
     """Detections on ``count`` unwatermarked crops read as they are, and on ``searched`` of them with the crop search.
 
-    The search costs about a second a crop on 2 cores, so it runs on a share; its bound is in model.py.
+    The search costs 0.7-0.85 s a crop on 2 cores, so it runs on a share; its bound is in model.py.
     """
     photos = training_photos() + held_out_photos()
     images = [_pil(crop) for crop in crops(photos, count, rng, min_side=64)]

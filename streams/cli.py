@@ -379,9 +379,9 @@ def cmd_watermark(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"modstream watermark: {exc}", file=sys.stderr)
         return 2
-    reading = watermarker.read_payload(image)
-    _print(reading.to_json(), args.json, describe_watermark(reading.to_json()))
-    return 0 if reading.detected else 3
+    mark = watermarker.read_payload(image).to_json()
+    _print(mark, args.json, describe_watermark(mark))
+    return 0 if mark["detected"] else 3
 
 
 def cmd_verify(args: argparse.Namespace) -> int:

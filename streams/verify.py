@@ -21,15 +21,15 @@ from streams.store import AuditStore, open_database
 def verify_image(settings: Settings, data: bytes) -> dict[str, Any]:
     from modstream_models.watermark.model import Watermarker
 
-    reading = Watermarker.load().read_payload(Image.open(io.BytesIO(data)))
-    payload = reading.payload.hex() if reading.payload else None
+    mark = Watermarker.load().read_payload(Image.open(io.BytesIO(data))).to_json()
+    payload = mark["payload"]
     anchors = load_credentials(
         settings.c2pa_cert, settings.c2pa_key, settings.c2pa_trust_anchors, settings.data_dir
     ).trust_anchors_pem
     credentials = read_credentials(data, media_type_of(data), anchors)
     record = _record(AuditStore(open_database(settings.database)), payload) if payload else None
     return {
-        "watermark": reading.to_json(),
+        "watermark": mark,
         "c2pa": None
         if credentials is None
         else {

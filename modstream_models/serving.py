@@ -8,6 +8,7 @@ row on its own (``execute_rows``).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -24,6 +25,13 @@ def decode_text(data: bytes) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ValueError(f"text is not UTF-8: {exc}") from None
+
+
+def output_dtypes(pb_utils: Any, args: Mapping[str, str]) -> dict[str, Any]:
+    """Each output's NumPy dtype as the model's ``config.pbtxt`` declares it (python_backend's add_sub idiom),
+    so the tensor contract is written once, in the configuration."""
+    config = json.loads(args["model_config"])
+    return {output["name"]: pb_utils.triton_string_to_numpy(output["data_type"]) for output in config["output"]}
 
 
 def invalid_argument(pb_utils: Any, message: str) -> Any:

@@ -36,20 +36,10 @@ app = faust.App(
 )
 
 
-def _topic(name: str) -> faust.TopicT:
-    return app.topic(name, key_type=bytes, value_type=bytes, partitions=settings.topic_partitions)
-
-
-requests_topic = _topic(topics.REQUESTS)
-submissions_topic = _topic(topics.SUBMISSIONS)
-screened_topic = _topic(topics.SCREENED)
-candidates_topic = _topic(topics.CANDIDATES)
-decisions_topic = _topic(topics.DECISIONS)
-review_topic = _topic(topics.REVIEW)
-review_decisions_topic = _topic(topics.REVIEW_DECISIONS)
-outcomes_topic = _topic(topics.OUTCOMES)
-audit_topic = _topic(topics.AUDIT)
-dead_letter_topic = _topic(topics.DEAD_LETTER)
+# Every topic of the stack, by name (``streams.topics``).
+TOPICS = {
+    name: app.topic(name, key_type=bytes, value_type=bytes, partitions=settings.topic_partitions) for name in topics.ALL
+}
 
 
 class Readiness:

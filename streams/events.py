@@ -12,10 +12,11 @@ import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from modstream_models.catalogue import FindingKind
 from streams import topics
 
 SCHEMA_VERSION: Literal[1] = 1
@@ -78,6 +79,35 @@ class Source(StrEnum):
     SUBMITTED = "submitted"
 
 
+class Action(StrEnum):
+    """What the policy asks for an item, from the mildest to the strictest."""
+
+    ALLOW = "allow"
+    REDACT = "redact"
+    REVIEW = "review"
+    BLOCK = "block"
+
+    @property
+    def severity(self) -> int:
+        return list(Action).index(self)
+
+
+class Context(StrEnum):
+    """Where a finding was made."""
+
+    PROMPT = "prompt"
+    REFERENCE = "reference"  # the reference (style) image of a request
+    OUTPUT = "output"  # a generated or submitted image
+
+
+class SystemReason(StrEnum):
+    """Reason codes of the system's own decisions (the policy's rules bring their own codes)."""
+
+    CHECKS_UNAVAILABLE = "CHECKS_UNAVAILABLE"  # a required check did not answer: a person decides
+    WATERMARK_FAILED = "WATERMARK_FAILED"  # the watermark could not be embedded and read back
+    REJECTED_BY_REVIEWER = "REJECTED_BY_REVIEWER"
+
+
 class End(StrEnum):
     PUBLISHED = "published"
     REJECTED = "rejected"
@@ -120,7 +150,7 @@ class Item(Event):
 class Finding(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    kind: str = Field(description="face, pii, nudity, protected_match, style, ...")
+    kind: FindingKind
     label: str = Field(
         description="What was found: 'face', a PII entity type, a NudeNet class, a protected-bank entry id "
         "or a style gallery name."
@@ -139,8 +169,8 @@ class Evidence(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     rule: str
-    context: Literal["prompt", "reference", "output"]
-    action: Literal["allow", "redact", "review", "block"]
+    context: Context
+    action: Action
     reason_code: str
     threshold: float
     finding: Finding
@@ -155,6 +185,10 @@ class Evidenced(Item):
     model_versions: dict[str, str] = Field(
         default_factory=dict, description="Every model that judged the item, with its version."
     )
+
+    def carried(self) -> dict[str, Any]:
+        """The fields that every later stage's event carries on unchanged (timings are each stage's own)."""
+        return self.model_dump(exclude={"schema_version", "timings_ms"}, include=set(Evidenced.model_fields))
 
 
 class Screened(Evidenced):

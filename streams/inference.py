@@ -15,32 +15,38 @@ from typing import Any
 
 import numpy as np
 from opentelemetry.trace import SpanKind, Status, StatusCode
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential
 from tritonclient.grpc import MAX_GRPC_MESSAGE_SIZE, InferInput, InferRequestedOutput, KeepAliveOptions
 from tritonclient.grpc.aio import InferenceServerClient
 from tritonclient.utils import InferenceServerException
 
+from modstream_models.catalogue import (
+    GENERATOR,
+    IMAGE_SAFETY_MODELS,
+    PROMPT_PII,
+    WATERMARK_DECODE,
+    WATERMARK_EMBED,
+    SafetyModel,
+    Tensor,
+)
 from modstream_models.detections import decode_detections
+from streams.errors import ChecksUnavailable, RejectedInput
 from streams.events import Finding, GeneratorInfo
 from streams.telemetry import REQUEST_ID_ATTRIBUTE, headers_with_context, tracer
 
-GENERATOR_MODEL = "generator"
-WATERMARK_EMBED_MODEL = "watermark_embed"
-WATERMARK_DECODE_MODEL = "watermark_decode"
-PROMPT_PII_MODEL = "prompt_pii"
-SAFETY_MODELS = {  # Triton model name: the kind of finding it reports
-    "face_detector": "face",
-    "pii_detector": "pii",
-    "nudity_detector": "nudity",
-    "protected_match": "protected_match",
-    "style_similarity": "style",
-}
+# The contracts of the models (names, tensors) are in ``modstream_models.catalogue``.
+PROMPT_PII_MODEL = PROMPT_PII.name
+# The image safety models, by Triton model name.
+SAFETY_MODELS = {model.name: model for model in IMAGE_SAFETY_MODELS}
+# gRPC codes after which the same call may succeed; anything else (a model's INTERNAL error) is final.
+TRANSIENT_CODES = ("UNAVAILABLE", "DEADLINE_EXCEEDED", "RESOURCE_EXHAUSTED", "CANCELLED", "ABORTED")
 
 
-class InferenceUnavailable(RuntimeError):
-    """Triton did not answer, or answered with an error, after every retry."""
+class InferenceUnavailable(ChecksUnavailable):
+    """Triton did not answer after every retry, or the model failed on the input."""
 
 
-class InferenceRejected(ValueError):
+class InferenceRejected(RejectedInput):
     """Triton refused the input itself (for example an image it cannot decode): retrying will not help."""
 
 
@@ -58,17 +64,14 @@ class GeneratedImage:
     generator: GeneratorInfo
 
 
-def _bytes_input(name: str, values: Sequence[bytes]) -> InferInput:
-    tensor = np.array([[value] for value in values], dtype=np.object_)
-    infer_input = InferInput(name, list(tensor.shape), "BYTES")
-    infer_input.set_data_from_numpy(tensor)
-    return infer_input
+NUMPY_TYPES = {"BYTES": np.object_, "INT64": np.int64}
 
 
-def _int64_input(name: str, values: Sequence[int]) -> InferInput:
-    tensor = np.array([[value] for value in values], dtype=np.int64)
-    infer_input = InferInput(name, list(tensor.shape), "INT64")
-    infer_input.set_data_from_numpy(tensor)
+def _input(tensor: Tensor, values: Sequence[bytes | int]) -> InferInput:
+    """A batch of one-element rows for ``tensor`` of a model's contract."""
+    array = np.array([[value] for value in values], dtype=NUMPY_TYPES[tensor.datatype])
+    infer_input = InferInput(tensor.name, list(array.shape), tensor.datatype)
+    infer_input.set_data_from_numpy(array)
     return infer_input
 
 
@@ -92,8 +95,14 @@ def channel_arguments(max_reconnect_backoff_s: float) -> list[tuple[str, int]]:
     ]
 
 
-def _is_input_error(exc: InferenceServerException) -> bool:
-    return (exc.status() or "").endswith("INVALID_ARGUMENT")
+def _code(exc: InferenceServerException) -> str:
+    return (exc.status() or "").rpartition(".")[2]  # "StatusCode.UNAVAILABLE" -> "UNAVAILABLE"
+
+
+def _transient(exc: BaseException) -> bool:
+    if isinstance(exc, InferenceServerException):
+        return _code(exc) in TRANSIENT_CODES
+    return isinstance(exc, TimeoutError | OSError)
 
 
 class TritonClient:
@@ -117,53 +126,64 @@ class TritonClient:
             return False
 
     async def infer(self, model: str, inputs: list[InferInput], outputs: list[str], request_id: str | None) -> Any:
-        """One ModelInfer call with retries; returns the tritonclient result (no ``outputs``: all of them)."""
-        attempt = 0
-        while True:
-            with tracer().start_as_current_span(
-                "inference.GRPCInferenceService/ModelInfer",
-                kind=SpanKind.CLIENT,
-                attributes={
-                    "rpc.system": "grpc",
-                    "rpc.service": "inference.GRPCInferenceService",
-                    "rpc.method": "ModelInfer",
-                    "triton.model.name": model,
-                    "triton.attempt": attempt,
-                    **self._server,
-                    **({REQUEST_ID_ATTRIBUTE: request_id} if request_id else {}),
-                },
-            ) as span:
-                try:
-                    result = await self._client.infer(
-                        model,
-                        inputs,
-                        outputs=[InferRequestedOutput(name) for name in outputs] or None,
-                        request_id=request_id or "",
-                        headers={k: v.decode() for k, v in headers_with_context().items()},
-                        client_timeout=self.timeout_s,
-                    )
-                except InferenceServerException as exc:
-                    span.set_status(Status(StatusCode.ERROR, str(exc)))
-                    if _is_input_error(exc):
-                        raise InferenceRejected(f"{model}: {exc.message()}") from exc
-                    error: Exception = exc
-                except (TimeoutError, OSError) as exc:
-                    span.set_status(Status(StatusCode.ERROR, str(exc)))
-                    error = exc
-                else:
-                    response = result.get_response()
-                    span.set_attribute("triton.model.version", response.model_version)
-                    return result
-            if attempt >= self.retries:
-                raise InferenceUnavailable(f"{model} failed after {attempt + 1} attempts: {error}") from error
-            await asyncio.sleep(self.backoff_s * 2**attempt)
-            attempt += 1
+        """One ModelInfer call, retried with backoff while the failure is transient; returns the tritonclient
+        result (no ``outputs``: all of them). Raises ``InferenceRejected`` for input the model refuses and
+        ``InferenceUnavailable`` for everything else that stays failed."""
+        retrying = AsyncRetrying(
+            retry=retry_if_exception(_transient),
+            stop=stop_after_attempt(self.retries + 1),
+            wait=wait_exponential(multiplier=self.backoff_s),
+            reraise=True,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    number = attempt.retry_state.attempt_number
+                    return await self._infer_once(model, inputs, outputs, request_id, number - 1)
+        except InferenceServerException as exc:
+            if _code(exc) == "INVALID_ARGUMENT":
+                raise InferenceRejected(f"{model}: {exc.message()}") from exc
+            raise InferenceUnavailable(f"{model} failed after {number} attempts: {exc}") from exc
+        except (TimeoutError, OSError) as exc:
+            raise InferenceUnavailable(f"{model} failed after {number} attempts: {exc}") from exc
+        raise AssertionError("tenacity either returns or raises")
+
+    async def _infer_once(
+        self, model: str, inputs: list[InferInput], outputs: list[str], request_id: str | None, attempt: int
+    ) -> Any:
+        with tracer().start_as_current_span(
+            "inference.GRPCInferenceService/ModelInfer",
+            kind=SpanKind.CLIENT,
+            attributes={
+                "rpc.system": "grpc",
+                "rpc.service": "inference.GRPCInferenceService",
+                "rpc.method": "ModelInfer",
+                "triton.model.name": model,
+                "triton.attempt": attempt,
+                **self._server,
+                **({REQUEST_ID_ATTRIBUTE: request_id} if request_id else {}),
+            },
+        ) as span:
+            try:
+                result = await self._client.infer(
+                    model,
+                    inputs,
+                    outputs=[InferRequestedOutput(name) for name in outputs] or None,
+                    request_id=request_id or "",
+                    headers={k: v.decode() for k, v in headers_with_context().items()},
+                    client_timeout=self.timeout_s,
+                )
+            except (InferenceServerException, TimeoutError, OSError) as exc:
+                span.set_status(Status(StatusCode.ERROR, str(exc)))
+                raise
+            span.set_attribute("triton.model.version", result.get_response().model_version)
+            return result
 
     async def generate(self, prompt: str, seed: int, request_id: str) -> GeneratedImage:
         result = await self.infer(
-            GENERATOR_MODEL,
-            [_bytes_input("PROMPT", [prompt.encode()]), _int64_input("SEED", [seed])],
-            ["IMAGE", "METADATA"],
+            GENERATOR.name,
+            [_input(GENERATOR.inputs[0], [prompt.encode()]), _input(GENERATOR.inputs[1], [seed])],
+            [output.name for output in GENERATOR.outputs],
             request_id,
         )
         metadata = json.loads(result.as_numpy("METADATA")[0][0])
@@ -171,7 +191,7 @@ class TritonClient:
         return GeneratedImage(
             png=bytes(result.as_numpy("IMAGE")[0][0]),
             generator=GeneratorInfo(
-                model=GENERATOR_MODEL,
+                model=GENERATOR.name,
                 version=version,
                 weights=metadata["weights"],
                 random_weights=metadata["random_weights"],
@@ -181,28 +201,29 @@ class TritonClient:
     async def watermark_embed(self, image: bytes, payload: bytes, request_id: str | None) -> tuple[str, bytes]:
         """The model version and the image (PNG) with ``payload`` (8 bytes) embedded."""
         result = await self.infer(
-            WATERMARK_EMBED_MODEL, [_bytes_input("IMAGE", [image]), _bytes_input("PAYLOAD", [payload])], [], request_id
+            WATERMARK_EMBED.name,
+            [_input(tensor, [value]) for tensor, value in zip(WATERMARK_EMBED.inputs, (image, payload), strict=True)],
+            [],
+            request_id,
         )
         return result.as_numpy("MODEL_VERSION")[0][0].decode(), bytes(result.as_numpy("IMAGE")[0][0])
 
     async def watermark_decode(self, image: bytes, request_id: str | None) -> bytes | None:
         """The payload read from ``image``, or None when no watermark was detected."""
-        result = await self.infer(WATERMARK_DECODE_MODEL, [_bytes_input("IMAGE", [image])], [], request_id)
+        result = await self.infer(WATERMARK_DECODE.name, [_input(WATERMARK_DECODE.inputs[0], [image])], [], request_id)
         detected = bool(result.as_numpy("DETECTED")[0][0])
         return bytes(result.as_numpy("PAYLOAD")[0][0]) if detected else None
 
     async def detect(self, model: str, image: bytes, request_id: str | None) -> tuple[str, list[Finding]]:
         """The version of ``model`` and everything it reports about ``image`` (one encoded image)."""
-        return await self._detections(model, SAFETY_MODELS[model], _bytes_input("IMAGE", [image]), request_id)
+        return await self._detections(SAFETY_MODELS[model], image, request_id)
 
     async def prompt_pii(self, prompt: str, request_id: str | None) -> tuple[str, list[Finding]]:
         """PII entities in a prompt text, each with the character span it covers."""
-        return await self._detections(PROMPT_PII_MODEL, "pii", _bytes_input("TEXT", [prompt.encode()]), request_id)
+        return await self._detections(PROMPT_PII, prompt.encode(), request_id)
 
-    async def _detections(
-        self, model: str, kind: str, model_input: InferInput, request_id: str | None
-    ) -> tuple[str, list[Finding]]:
-        result = await self.infer(model, [model_input], [], request_id)
+    async def _detections(self, model: SafetyModel, data: bytes, request_id: str | None) -> tuple[str, list[Finding]]:
+        result = await self.infer(model.name, [_input(model.input, [data])], [], request_id)
         outputs = {output.name: result.as_numpy(output.name) for output in result.get_response().outputs}
         version, detections = decode_detections(outputs)
         findings = []
@@ -210,12 +231,12 @@ class TritonClient:
             span = detection.extras.get("SPANS")
             findings.append(
                 Finding(
-                    kind=kind,
+                    kind=model.kind,
                     label=detection.label,
                     score=detection.score,
                     box=detection.box,
                     span=(int(span[0]), int(span[1])) if span is not None else None,
-                    model=model,
+                    model=model.name,
                     model_version=version,
                     detail={name.lower(): float(value) for name, value in detection.extras.items() if value.ndim == 0},
                 )

@@ -13,12 +13,14 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from modstream_models.catalogue import IMAGE_SAFETY_MODELS
 from streams.config import Settings
 from streams.events import Finding
 from streams.inference import InferenceRejected, InferenceUnavailable, TritonClient
 from streams.policy import Context, Policy, Verdict, judge, load_policy
 
-SECTIONS = {"face": "faces", "pii": "pii", "nudity": "nudity", "protected_match": "protected_matches", "style": "style"}
+# Each image safety model's findings in its own section of the report.
+SECTIONS = {model.kind: model.section for model in IMAGE_SAFETY_MODELS}
 
 
 @contextlib.contextmanager

@@ -16,9 +16,10 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from modstream_models.catalogue import FindingKind
 from streams import topics
 from streams.config import Settings
-from streams.events import Evidence
+from streams.events import Context, Evidence
 from streams.kafka import partitions_of, read_to_end
 from streams.policy.decide import Verdict
 
@@ -45,8 +46,9 @@ def rates(events: list[dict[str, Any]], since: datetime) -> dict[str, Any]:
         ends = [event["action"] for event in request_events if event["stage"] == "outcomes"]
         counts["requests"] += 1
         counts["copyright_alerts"] += Verdict(evidence).copyright_alert
-        counts["pii_prompts"] += any(e.finding.kind == "pii" and e.context == "prompt" for e in evidence)
-        counts["pii_images"] += any(e.finding.kind == "pii" and e.context != "prompt" for e in evidence)
+        pii = [e for e in evidence if e.finding.kind is FindingKind.PII]
+        counts["pii_prompts"] += any(e.context is Context.PROMPT for e in pii)
+        counts["pii_images"] += any(e.context is not Context.PROMPT for e in pii)
         if ends:
             counts["ended"] += 1
             counts[ends[-1]] += 1

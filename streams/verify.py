@@ -47,14 +47,14 @@ def _record(store: AuditStore, payload: str) -> dict[str, Any] | None:
     if len(matches) != 1:
         return None
     history = store.history(matches[0])
-    ends = [step for step in history if step["stage"] == "outcomes"]
+    ends = [step for step in history if step.stage == "outcomes"]
     last = ends[-1] if ends else history[-1]
     return {
         "request_id": matches[0],
-        "time": last["at"],
-        "verdict": last["action"],
-        "reason_code": last["reason_code"],
-        "policy_version": last["policy_version"],
+        "time": last.at.isoformat(),
+        "verdict": last.action,
+        "reason_code": last.reason_code,
+        "policy_version": last.policy_version,
     }
 
 

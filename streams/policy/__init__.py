@@ -1,8 +1,8 @@
 """The acceptable-use policy as data: the file's schema, loading and reloading, and verdicts from findings."""
 
+from streams.events import Action, Context
 from streams.policy.decide import Verdict, combine, judge, redact_text, term_findings, verdict_of
 from streams.policy.loader import DEFAULT_POLICY, Policy, PolicyError, PolicyStore, load_policy
-from streams.policy.model import Action, Context
 
 __all__ = [
     "DEFAULT_POLICY",

@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from streams.events import Evidence, Finding
+from modstream_models.catalogue import COPYRIGHT_KINDS, FindingKind
+from streams.events import Action, Context, Evidence, Finding
 from streams.policy.loader import Policy
-from streams.policy.model import COPYRIGHT_KINDS, Action, Context
 from streams.policy.terms import TermList
 
-TERM_MODELS = {"protected_name": "protected-names", "prohibited": "prohibited-terms"}
+TERM_MODELS = {FindingKind.PROTECTED_NAME: "protected-names", FindingKind.PROHIBITED: "prohibited-terms"}
 
 
 @dataclass(frozen=True)
@@ -26,12 +26,12 @@ class Verdict:
     @property
     def action(self) -> Action:
         """The strictest action of the evidence; allow when there is none."""
-        return max((Action(e.action) for e in self.evidence), key=lambda a: a.severity, default=Action.ALLOW)
+        return max((e.action for e in self.evidence), key=lambda a: a.severity, default=Action.ALLOW)
 
     @property
     def deciding(self) -> Evidence | None:
         """The evidence of the strictest rule that fired (the first of equals)."""
-        strictest = [e for e in self.evidence if e.action == self.action.value]
+        strictest = [e for e in self.evidence if e.action is self.action]
         return strictest[0] if strictest and self.action is not Action.ALLOW else None
 
     @property
@@ -49,11 +49,11 @@ class Verdict:
         )
 
     def redacting(self) -> list[Evidence]:
-        return [e for e in self.evidence if e.action == Action.REDACT.value]
+        return [e for e in self.evidence if e.action is Action.REDACT]
 
     @property
     def copyright_alert(self) -> bool:
-        return any(e.finding.kind in COPYRIGHT_KINDS and e.action != Action.ALLOW.value for e in self.evidence)
+        return any(e.finding.kind in COPYRIGHT_KINDS and e.action is not Action.ALLOW for e in self.evidence)
 
 
 def judge(policy: Policy, tenant: str, context: Context, findings: Iterable[Finding], consent: bool = False) -> Verdict:
@@ -62,8 +62,8 @@ def judge(policy: Policy, tenant: str, context: Context, findings: Iterable[Find
     evidence = [
         Evidence(
             rule=rule.id,
-            context=context.value,
-            action=rule.action.value,
+            context=context,
+            action=rule.action,
             reason_code=rule.reason_code,
             threshold=rule.min_score,
             finding=finding,
@@ -84,18 +84,21 @@ def combine(verdicts: Iterable[Verdict]) -> Verdict:
 
 def verdict_of(evidence: Iterable[Evidence]) -> Verdict:
     """The verdict that ``evidence`` asks for: its strictest action (allow when there is none)."""
-    return Verdict(sorted(evidence, key=lambda e: -Action(e.action).severity))
+    return Verdict(sorted(evidence, key=lambda e: -e.action.severity))
 
 
 def term_findings(policy: Policy, prompt: str) -> list[Finding]:
     """Listed protected names and prohibited terms in ``prompt``, with the spans they cover."""
     found = []
-    for kind, terms in (("protected_name", policy.protected_names), ("prohibited", policy.prohibited)):
+    for kind, terms in (
+        (FindingKind.PROTECTED_NAME, policy.protected_names),
+        (FindingKind.PROHIBITED, policy.prohibited),
+    ):
         found += _term_findings(kind, terms, prompt, policy.version)
     return found
 
 
-def _term_findings(kind: str, terms: TermList, prompt: str, version: str) -> list[Finding]:
+def _term_findings(kind: FindingKind, terms: TermList, prompt: str, version: str) -> list[Finding]:
     return [
         Finding(
             kind=kind,
@@ -113,7 +116,8 @@ def _term_findings(kind: str, terms: TermList, prompt: str, version: str) -> lis
 def redact_text(text: str, findings: Iterable[Finding]) -> str:
     """``text`` with each PII finding's span replaced by its entity type: "mail <EMAIL_ADDRESS> now"."""
     spans = sorted(
-        {(f.span, f.label) for f in findings if f.kind == "pii" and f.span}, key=lambda item: (item[0][0], -item[0][1])
+        {(f.span, f.label) for f in findings if f.kind is FindingKind.PII and f.span},
+        key=lambda item: (item[0][0], -item[0][1]),
     )
     pieces, position = [], 0
     for (start, end), label in spans:  # the widest entity first where several start together

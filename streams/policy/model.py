@@ -9,41 +9,31 @@ styles the calibrated z-score, for listed names and prohibited terms 1.0.
 
 from __future__ import annotations
 
-from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from modstream_models.catalogue import COPYRIGHT_KINDS, SAFETY_MODELS, TERM_KINDS, FindingKind, redactable_kinds
+from streams.events import Action, Context
 
-class Action(StrEnum):
-    ALLOW = "allow"
-    REDACT = "redact"
-    REVIEW = "review"
-    BLOCK = "block"
-
-    @property
-    def severity(self) -> int:
-        return list(Action).index(self)
+__all__ = ["COPYRIGHT_KINDS", "Action", "Context", "PolicyFile", "Rule"]
 
 
-class Context(StrEnum):
-    PROMPT = "prompt"
-    REFERENCE = "reference"  # the reference (style) image of a request
-    OUTPUT = "output"  # a generated or submitted image
+def _reads_text(context: Context) -> bool:
+    return context is Context.PROMPT
 
 
-IMAGE_KINDS = ("face", "pii", "nudity", "protected_match", "style")
-PROMPT_KINDS = ("pii", "protected_name", "prohibited")
-Kind = Literal["face", "pii", "nudity", "protected_match", "style", "protected_name", "prohibited"]
-# Kinds whose findings raise a copyright alert (counted by `modstream stats`).
-COPYRIGHT_KINDS = frozenset({"protected_match", "style", "protected_name"})
-# What the redact action can act on: boxes of faces and PII text in images, PII spans in prompts.
-REDACTABLE = {Context.PROMPT: {"pii"}, Context.REFERENCE: {"face", "pii"}, Context.OUTPUT: {"face", "pii"}}
+# The models that judge each context, the kinds of finding that occur there, and what redact can act on.
 MODELS = {
-    Context.PROMPT: ("prompt_pii",),
-    Context.REFERENCE: ("face_detector", "pii_detector", "nudity_detector", "protected_match", "style_similarity"),
-    Context.OUTPUT: ("face_detector", "pii_detector", "nudity_detector", "protected_match", "style_similarity"),
+    context: tuple(m.name for m in SAFETY_MODELS.values() if m.reads_text == _reads_text(context))
+    for context in Context
 }
+KINDS = {
+    context: frozenset(SAFETY_MODELS[name].kind for name in MODELS[context])
+    | (frozenset(TERM_KINDS) if _reads_text(context) else frozenset())
+    for context in Context
+}
+REDACTABLE = {context: redactable_kinds(text=_reads_text(context)) for context in Context}
 ReasonCode = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_]{1,63}$")]
 RuleId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
 
@@ -54,7 +44,7 @@ class Strict(BaseModel):
 
 class Rule(Strict):
     id: RuleId
-    kind: Kind
+    kind: FindingKind
     contexts: list[Context] = Field(min_length=1)
     labels: list[str] | None = Field(None, description="Finding labels the rule covers; unset: all.")
     min_score: float = Field(0.0, description="The rule fires at scores at or above this threshold.")
@@ -65,11 +55,10 @@ class Rule(Strict):
     @model_validator(mode="after")
     def _consistent(self) -> Rule:
         for context in self.contexts:
-            kinds = PROMPT_KINDS if context is Context.PROMPT else IMAGE_KINDS
-            if self.kind not in kinds:
-                raise ValueError(f"kind {self.kind!r} does not occur in context {context.value!r}")
+            if self.kind not in KINDS[context]:
+                raise ValueError(f"kind {self.kind.value!r} does not occur in context {context.value!r}")
             if self.action is Action.REDACT and self.kind not in REDACTABLE[context]:
-                raise ValueError(f"{self.kind!r} findings cannot be redacted in context {context.value!r}")
+                raise ValueError(f"{self.kind.value!r} findings cannot be redacted in context {context.value!r}")
         return self
 
     def covers(self, kind: str, label: str, context: Context) -> bool:

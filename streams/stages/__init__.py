@@ -1,5 +1,4 @@
-"""One module per stage; importing this package registers every agent on the app."""
+"""The stages' logic: one module per stage, each a handler over ``StageServices`` (no Faust, no broker).
 
-from streams.stages import generate, moderate, outcomes, review, screen
-
-__all__ = ["generate", "moderate", "outcomes", "review", "screen"]
+``streams.agents`` wires the app's topics to these handlers.
+"""

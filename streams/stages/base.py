@@ -1,174 +1,32 @@
-"""What every stage shares: reading events, sending with trace context, dead-lettering, auditing.
+"""What every stage shares: reading an event, classifying what goes wrong, dead-lettering, timing.
 
 Delivery is at-least-once: a stage awaits the broker's acknowledgement of everything it sends before
 it takes the next event, and Faust commits an offset only after the event was fully processed. The
-outcomes stage makes the ends idempotent.
+outcomes stage makes the ends idempotent. Failures are handled here, once for every stage (see
+``streams.errors``): permanent ones dead-letter the event with the reason, transient ones run the
+handler again with backoff and then fail closed, unavailable checks fail closed at once.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable
-from functools import cache
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
-import faust
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
-from streams.app import audit_topic, dead_letter_topic, settings
-from streams.blobs import BlobStore, open_blob_store
-from streams.events import AuditEvent, BlobRef, DeadLetter, Event, InvalidEvent, Item
-from streams.inference import TritonClient
-from streams.policy import Policy, PolicyStore
-from streams.telemetry import consume_span, headers_with_context, produce_span
+from streams import topics
+from streams.errors import ChecksUnavailable, PermanentError, TransientError
+from streams.events import DeadLetter, Decision, End, Event, Evidenced, InvalidEvent, SystemReason
+from streams.stages.services import StageServices
+from streams.telemetry import consume_span
 
 log = logging.getLogger("modstream")
 
 E = TypeVar("E", bound=Event)
-Handler = Callable[[E], Awaitable[None]]
-
-
-class RejectedInput(ValueError):
-    """Input that can never be processed: the event goes to the dead-letter topic with this reason."""
-
-
-@cache
-def blob_store() -> BlobStore:
-    return open_blob_store(settings.blob_location, settings.s3_endpoint_url)
-
-
-@cache
-def pseudonym_key() -> bytes:
-    """The HMAC key for user ids, read once per worker rather than once per event."""
-    return settings.hmac_key()
-
-
-@cache
-def _policy_store() -> PolicyStore:
-    return PolicyStore(settings.policy_path)
-
-
-def policy() -> Policy:
-    """The policy in force: re-read when its file changes, so the next event uses the new version."""
-    return _policy_store().current()
-
-
-_triton: TritonClient | None = None
-
-
-def triton() -> TritonClient:
-    """The worker's Triton client, created inside the running event loop on first use."""
-    global _triton
-    if _triton is None:
-        _triton = TritonClient(
-            settings.triton_grpc, timeout_s=settings.triton_timeout_s, retries=settings.triton_retries
-        )
-    return _triton
-
-
-async def send(
-    topic: faust.TopicT, event: Event | DeadLetter, key: str | None = None, partition: int | None = None
-) -> None:
-    """Send and wait for the broker's acknowledgement, inside a producer span."""
-    request_id = key or event.request_id
-    with produce_span(topic.get_topic_name(), request_id):
-        delivery = await topic.send(
-            key=request_id.encode() if request_id else None,
-            value=event.to_bytes(),
-            partition=partition,
-            headers=headers_with_context(),
-        )
-        await delivery
-
-
-async def audit(
-    stage: str,
-    action: str,
-    reason: str,
-    item: Item | Event,
-    other_images: Iterable[BlobRef | None] = (),
-    actor: str | None = None,
-) -> None:
-    """One audit event for ``item``: the decision and its evidence, never a raw prompt.
-
-    The event lists the blobs the item refers to and ``other_images`` of the request (the upload as
-    the user sent it, before screening re-encoded it), so that erasing a user finds every image.
-    """
-    images = [getattr(item, field, None) for field in IMAGE_FIELDS] + list(other_images)
-    await send(
-        audit_topic,
-        AuditEvent(
-            request_id=item.request_id,
-            stage=stage,
-            action=action,
-            reason=reason,
-            images=[image for image in images if isinstance(image, BlobRef)],
-            actor=actor,
-            **{field: getattr(item, field) for field in AUDITED_FIELDS if getattr(item, field, None) is not None},
-        ),
-    )
-
-
-IMAGE_FIELDS = ("image", "preview", "reference_image")
-
-
-# Item fields that the audit event repeats; ``prompt`` on items is always the PII-redacted one.
-AUDITED_FIELDS = (
-    "tenant",
-    "user",
-    "prompt",
-    "evidence",
-    "reason_code",
-    "redactions",
-    "policy_version",
-    "model_versions",
-    "watermark",
-)
-
-
-def _key_of(message: Any) -> str | None:
-    return message.key.decode("utf-8", errors="replace") if message.key else None
-
-
-async def dead_letter(message: Any, reason: str, request_id: str | None) -> None:
-    log.warning("dead-letter %s[%s]@%s: %s", message.topic, message.partition, message.offset, reason)
-    value: bytes = message.value or b""
-    await send(
-        dead_letter_topic,
-        DeadLetter(
-            request_id=request_id,
-            source_topic=message.topic,
-            partition=message.partition,
-            offset=message.offset,
-            reason=reason,
-            payload_excerpt=value[:512].decode("utf-8", errors="replace"),
-        ),
-        key=request_id or _key_of(message),
-    )
-
-
-async def process_event(event: faust.EventT, model: type[E], handler: Handler[E]) -> None:
-    """Parse one event and handle it; whatever goes wrong ends on the dead-letter topic, never in a crash."""
-    message = event.message
-    try:
-        parsed = model.from_bytes(event.value)
-    except InvalidEvent as exc:
-        await dead_letter(message, str(exc), _key_of(message))
-        return
-    with consume_span(message.topic, event.headers, parsed.request_id):
-        try:
-            await handler(parsed)
-        except RejectedInput as exc:
-            await dead_letter(message, str(exc), parsed.request_id)
-        except Exception as exc:  # a bug must not stop the stream: record it where a person looks
-            log.exception("stage failed on %s", parsed.request_id)
-            await dead_letter(message, f"internal error: {type(exc).__name__}: {exc}", parsed.request_id)
-
-
-async def run_stage(stream: faust.StreamT, model: type[E], handler: Handler[E]) -> None:
-    """Process each event of ``stream`` with ``handler``; no event, however bad, stops the stage."""
-    async for event in stream.events():
-        await process_event(event, model, handler)
+Handler = Callable[[StageServices, E], Awaitable[None]]
 
 
 class StageTimer:
@@ -180,3 +38,109 @@ class StageTimer:
 
     def timings(self, before: dict[str, float]) -> dict[str, float]:
         return {**before, self.stage: round((time.perf_counter() - self.started) * 1000, 2)}
+
+
+FailClosed = Callable[[StageServices, E, str, StageTimer], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Stage(Generic[E]):
+    """A stage: the events it reads, its handler, and where an event goes when its checks stay unavailable
+    (``fail_closed``; None: the dead-letter topic)."""
+
+    name: str
+    event: type[E]
+    handle: Handler[E]
+    fail_closed: FailClosed[E] | None = None
+
+
+@dataclass(frozen=True)
+class Received:
+    """A consumed message, as far as the stages care."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: Any = None
+
+    @property
+    def request_id(self) -> str | None:
+        return self.key.decode("utf-8", errors="replace") if self.key else None
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often a handler that failed transiently runs again, and the first wait (doubling after each try)."""
+
+    retries: int = 3
+    backoff_s: float = 0.5
+
+    def retrying(self) -> AsyncRetrying:
+        return AsyncRetrying(
+            retry=retry_if_exception_type(TransientError),
+            stop=stop_after_attempt(self.retries + 1),
+            wait=wait_exponential(multiplier=self.backoff_s),
+            reraise=True,
+        )
+
+
+async def dead_letter(services: StageServices, message: Received, reason: str, request_id: str | None) -> None:
+    log.warning("dead-letter %s[%s]@%s: %s", message.topic, message.partition, message.offset, reason)
+    value = message.value or b""
+    letter = DeadLetter(
+        request_id=request_id,
+        source_topic=message.topic,
+        partition=message.partition,
+        offset=message.offset,
+        reason=reason,
+        payload_excerpt=value[:512].decode("utf-8", errors="replace"),
+    )
+    await services.send(topics.DEAD_LETTER, letter, key=request_id or message.request_id)
+
+
+async def process(services: StageServices, stage: Stage[E], message: Received, retry: RetryPolicy) -> None:
+    """Parse one message and handle it; whatever goes wrong ends on review or the dead-letter topic, never in
+    a crash of the stream."""
+    try:
+        parsed = stage.event.from_bytes(message.value)
+    except InvalidEvent as exc:
+        await dead_letter(services, message, str(exc), message.request_id)
+        return
+    timer = StageTimer(stage.name)
+    with consume_span(message.topic, message.headers, parsed.request_id):
+        try:
+            async for attempt in retry.retrying():
+                with attempt:
+                    await stage.handle(services, parsed)
+        except PermanentError as exc:
+            await dead_letter(services, message, str(exc), parsed.request_id)
+        except (ChecksUnavailable, TransientError) as exc:
+            log.warning("%s: %s unavailable: %s", stage.name, parsed.request_id, exc)
+            if stage.fail_closed is None:
+                await dead_letter(services, message, f"unavailable: {exc}", parsed.request_id)
+            else:
+                await stage.fail_closed(services, parsed, str(exc), timer)
+        except Exception as exc:  # a bug must not stop the stream: record it where a person looks
+            log.exception("stage %s failed on %s", stage.name, parsed.request_id)
+            await dead_letter(services, message, f"internal error: {type(exc).__name__}: {exc}", parsed.request_id)
+
+
+def unchecked_decision(item: Evidenced, stage: str, reason: str, timer: StageTimer) -> Decision:
+    """The decision for an item whose required checks did not answer: a person decides (fail closed)."""
+    return Decision(
+        **item.carried(),
+        end=End.REVIEW,
+        stage=stage,
+        reason=reason,
+        reason_code=SystemReason.CHECKS_UNAVAILABLE,
+        timings_ms=timer.timings(item.timings_ms),
+    )
+
+
+async def send_to_review_unchecked(services: StageServices, item: Evidenced, reason: str, timer: StageTimer) -> None:
+    """``fail_closed`` of the stages after screening: the item goes to review as it is."""
+    decision = unchecked_decision(item, timer.stage, reason, timer)
+    await services.audit(timer.stage, End.REVIEW, reason, decision)
+    await services.send(topics.DECISIONS, decision)

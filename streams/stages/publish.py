@@ -11,20 +11,19 @@ summary and the watermark (a soft binding).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 
-from streams.app import settings
-from streams.events import BlobRef, GeneratorInfo
+from modstream_models.catalogue import WATERMARK_EMBED
+from streams.errors import ChecksUnavailable, RejectedInput
+from streams.events import BlobRef, GeneratorInfo, SystemReason
 from streams.imaging import PNG
-from streams.inference import WATERMARK_EMBED_MODEL, InferenceRejected, InferenceUnavailable
-from streams.provenance import Credentials, load_credentials, sign_image, watermark_payload
-from streams.stages.base import blob_store, triton
+from streams.provenance import watermark_payload
+from streams.stages.services import StageServices
 
 
 class PublishFailed(Exception):
     """The image cannot be published safely; ``reason_code`` says why for the review queue."""
 
-    def __init__(self, reason: str, reason_code: str) -> None:
+    def __init__(self, reason: str, reason_code: SystemReason) -> None:
         super().__init__(reason)
         self.reason_code = reason_code
 
@@ -36,43 +35,41 @@ class Published:
     model_versions: dict[str, str]
 
 
-@cache
-def credentials() -> Credentials:
-    return load_credentials(settings.c2pa_cert, settings.c2pa_key, settings.c2pa_trust_anchors, settings.data_dir)
+@dataclass(frozen=True)
+class Record:
+    """What the signed manifest says about the moderation of the image."""
+
+    stage: str
+    reason_code: str | None
+    redactions: list[str]
+    policy_version: str | None
+    model_versions: dict[str, str]
+    generator: GeneratorInfo | None
 
 
-async def publish(
-    image: bytes,
-    request_id: str,
-    *,
-    stage: str,
-    reason_code: str | None,
-    redactions: list[str],
-    policy_version: str | None,
-    model_versions: dict[str, str],
-    generator: GeneratorInfo | None,
-) -> Published:
+async def publish(services: StageServices, image: bytes, request_id: str, record: Record) -> Published:
     payload = watermark_payload(request_id)
     try:
-        version, marked = await triton().watermark_embed(image, payload, request_id)
-        read = await triton().watermark_decode(marked, request_id)
-    except InferenceUnavailable as exc:
-        raise PublishFailed(f"watermark unavailable: {exc}", "CHECKS_UNAVAILABLE") from exc
-    except InferenceRejected as exc:
-        raise PublishFailed(f"watermark refused the image: {exc}", "WATERMARK_FAILED") from exc
+        version, marked = await services.inference.watermark_embed(image, payload, request_id)
+        read = await services.inference.watermark_decode(marked, request_id)
+    except ChecksUnavailable as exc:
+        raise PublishFailed(f"watermark unavailable: {exc}", SystemReason.CHECKS_UNAVAILABLE) from exc
+    except RejectedInput as exc:
+        raise PublishFailed(f"watermark refused the image: {exc}", SystemReason.WATERMARK_FAILED) from exc
     if read != payload:
         found = read.hex() if read else "no watermark"
-        raise PublishFailed(f"watermark check failed: embedded {payload.hex()}, read {found}", "WATERMARK_FAILED")
-    versions = {**model_versions, WATERMARK_EMBED_MODEL: version}
+        reason = f"watermark check failed: embedded {payload.hex()}, read {found}"
+        raise PublishFailed(reason, SystemReason.WATERMARK_FAILED)
+    versions = {**record.model_versions, WATERMARK_EMBED.name: version}
     moderation = {
         "request_id": request_id,
         "end": "published",
-        "decided_by": stage,
-        "reason_code": reason_code,
-        "redactions": redactions,
-        "policy_version": policy_version,
+        "decided_by": record.stage,
+        "reason_code": record.reason_code,
+        "redactions": record.redactions,
+        "policy_version": record.policy_version,
         "model_versions": versions,
-        "generator": generator.model_dump() if generator else None,
+        "generator": record.generator.model_dump() if record.generator else None,
     }
-    signed = sign_image(marked, PNG, credentials(), moderation, payload.hex())
-    return Published(blob_store().put(signed, PNG), payload.hex(), versions)
+    signed = services.sign(marked, moderation, payload.hex())
+    return Published(services.blobs.put(signed, PNG), payload.hex(), versions)

@@ -10,42 +10,40 @@ published: the decision goes to the dead-letter topic with the reason.
 
 from __future__ import annotations
 
-from streams.app import app, decisions_topic, review_decisions_topic
-from streams.events import Decision, End, Evidenced, ReviewAction, ReviewDecision, ReviewItem
-from streams.policy.redaction import redaction_labels
-from streams.stages.base import RejectedInput, StageTimer, audit, blob_store, run_stage, send
-from streams.stages.publish import PublishFailed, publish
+from streams import topics
+from streams.errors import RejectedInput
+from streams.events import Decision, End, ReviewAction, ReviewDecision, SystemReason
+from streams.policy.redaction import preview_evidence, redaction_labels
+from streams.stages.base import Stage, StageTimer
+from streams.stages.publish import Published, PublishFailed, Record, publish
+from streams.stages.services import StageServices
 
 STAGE = "review"
 
 
-async def apply_review(decision: ReviewDecision) -> None:
-    timer = StageTimer(STAGE)
-    item = decision.item
+def _reason(decision: ReviewDecision) -> str:
+    reason = f"{decision.action.value} by reviewer {decision.reviewer}"
+    return f"{reason}: {decision.reason}" if decision.reason else reason
+
+
+async def apply_review(services: StageServices, decision: ReviewDecision) -> None:
+    timer, item = StageTimer(STAGE), decision.item
     if item.request_id != decision.request_id:
         raise RejectedInput(f"decision for {decision.request_id} carries the item of {item.request_id}")
-    image = item.preview if decision.action is ReviewAction.REDACT_APPROVE else item.image
-    if decision.action is not ReviewAction.REJECT and image is None:
-        raise RejectedInput(f"{decision.action.value}: the item has no image to publish; reject it instead")
     approved = decision.action is not ReviewAction.REJECT
-    reason = f"{decision.action.value} by reviewer {decision.reviewer}" + (
-        f": {decision.reason}" if decision.reason else ""
-    )
-    redactions = _preview_redactions(item) if decision.action is ReviewAction.REDACT_APPROVE else item.redactions
-    carried = item.model_dump(exclude={"schema_version", "timings_ms"}, include=set(Evidenced.model_fields))
-    published = None
+    image = item.preview if decision.action is ReviewAction.REDACT_APPROVE else item.image
+    if approved and image is None:
+        raise RejectedInput(f"{decision.action.value}: the item has no image to publish; reject it instead")
+    if decision.action is ReviewAction.REDACT_APPROVE:
+        redactions = redaction_labels(preview_evidence(item.evidence))  # what the preview covers
+    else:
+        redactions = item.redactions
+    carried = item.carried()
+    published: Published | None = None
     if approved and image is not None:
+        record = Record(STAGE, None, redactions, item.policy_version, item.model_versions, item.generator)
         try:
-            published = await publish(
-                blob_store().get(image),
-                item.request_id,
-                stage=STAGE,
-                reason_code=None,
-                redactions=redactions,
-                policy_version=item.policy_version,
-                model_versions=item.model_versions,
-                generator=item.generator,
-            )
+            published = await publish(services, services.blobs.get(image), item.request_id, record)
         except PublishFailed as exc:
             raise RejectedInput(f"{decision.action.value}: not published: {exc}") from exc
         carried["model_versions"] = published.model_versions
@@ -53,25 +51,16 @@ async def apply_review(decision: ReviewDecision) -> None:
         **carried,
         end=End.PUBLISHED if approved else End.REJECTED,
         stage=STAGE,
-        reason=reason,
-        reason_code=None if approved else (decision.reason_code or "REJECTED_BY_REVIEWER"),
+        reason=_reason(decision),
+        reason_code=None if approved else (decision.reason_code or SystemReason.REJECTED_BY_REVIEWER),
         image=published.image if published else None,
         redactions=redactions,
         generator=item.generator,
         watermark=published.watermark if published else None,
         timings_ms=timer.timings(item.timings_ms),
     )
-    await audit(STAGE, decision.action.value, reason, applied, actor=decision.reviewer)
-    await send(decisions_topic, applied)
+    await services.audit(STAGE, decision.action.value, applied.reason, applied, actor=decision.reviewer)
+    await services.send(topics.DECISIONS, applied)
 
 
-def _preview_redactions(item: ReviewItem) -> list[str]:
-    """What the preview covers: every face and PII box of the output that a rule fired on (see moderate)."""
-    return redaction_labels(
-        e for e in item.evidence if e.context == "output" and e.finding.box and e.finding.kind in ("face", "pii")
-    )
-
-
-@app.agent(review_decisions_topic)
-async def apply_review_decisions(stream):  # type: ignore[no-untyped-def]
-    await run_stage(stream, ReviewDecision, apply_review)
+APPLY_REVIEW = Stage(STAGE, ReviewDecision, apply_review)

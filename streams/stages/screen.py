@@ -10,19 +10,18 @@ PII-redacted prompt travels, except on the internal ``screened`` topic where the
 
 from __future__ import annotations
 
-from streams.app import (
-    app,
-    candidates_topic,
-    decisions_topic,
-    requests_topic,
-    screened_topic,
-    settings,
-    submissions_topic,
-)
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+
+from streams import topics
 from streams.blobs import BlobNotFound
+from streams.errors import ChecksUnavailable, RejectedInput
 from streams.events import (
+    Action,
     BlobRef,
     Candidate,
+    Context,
     Decision,
     End,
     Evidenced,
@@ -33,184 +32,173 @@ from streams.events import (
     Source,
 )
 from streams.imaging import PNG, RejectedImage, sanitize_image
-from streams.inference import InferenceRejected, InferenceUnavailable
-from streams.policy import Action, Context, Policy, Verdict, combine, judge, redact_text, term_findings
+from streams.policy import Policy, Verdict, combine, judge, redact_text, term_findings
 from streams.policy.redaction import redact_image
-from streams.privacy import pseudonymise
-from streams.stages.base import (
-    RejectedInput,
-    StageTimer,
-    audit,
-    blob_store,
-    policy,
-    pseudonym_key,
-    run_stage,
-    send,
-    triton,
-)
+from streams.stages.base import Stage, StageTimer, unchecked_decision
+from streams.stages.services import StageServices
 
 STAGE = "screen"
 
 
-class ChecksUnavailable(RuntimeError):
-    """A check the policy requires did not answer after the retries: the item goes to review."""
+@dataclass
+class Screening:
+    """What screening knows of a request or submission so far: the item, every image of it in the store
+    (for the audit, so that erasure finds them), the verdicts and the prompt for the generator."""
+
+    item: Evidenced
+    images: list[BlobRef | None] = field(default_factory=list)
+    verdicts: list[Verdict] = field(default_factory=list)
+    generator_prompt: str = ""
 
 
-def clean_image(ref: BlobRef) -> BlobRef:
+def clean_image(services: StageServices, ref: BlobRef) -> BlobRef:
     """The sanitized copy of an uploaded image, stored beside it."""
     try:
-        data = blob_store().get(ref)
-        clean = sanitize_image(data, max_bytes=settings.max_image_bytes, max_pixels=settings.max_image_pixels)
+        data = services.blobs.get(ref)
+        clean = sanitize_image(data, max_bytes=services.limits.max_bytes, max_pixels=services.limits.max_pixels)
     except (BlobNotFound, RejectedImage) as exc:
         raise RejectedInput(str(exc).strip("'\"")) from None
-    return blob_store().put(clean, PNG)
+    return services.blobs.put(clean, PNG)
 
 
-async def screen_prompt(
-    prompt: str, tenant: str, request_id: str, current: Policy
-) -> tuple[Verdict, str, str, dict[str, str]]:
-    """The prompt's verdict, the PII-redacted prompt, the prompt for the generator, and model versions."""
-    versions: dict[str, str] = {}
+def ingress(services: StageServices, event: GenerationRequest | ImageSubmission) -> Screening:
+    """The screening of a request or submission: user pseudonymised, under the policy in force now."""
+    item = Evidenced(
+        request_id=event.request_id,
+        tenant=event.tenant,
+        user=services.pseudonymise(event.user_id),
+        submitted_at=event.submitted_at,
+        policy_version=services.policy().version,
+    )
+    upload = event.reference_image if isinstance(event, GenerationRequest) else event.image
+    return Screening(item, images=[upload])
+
+
+def _add_versions(screening: Screening, versions: dict[str, str]) -> None:
+    screening.item = screening.item.model_copy(update={"model_versions": {**screening.item.model_versions, **versions}})
+
+
+async def screen_prompt(services: StageServices, screening: Screening, prompt: str, current: Policy) -> None:
+    """Judge ``prompt``; the item gets its PII-redacted form, the generator the form the policy allows."""
+    item = screening.item
     pii: list[Finding] = []
     if "prompt_pii" in current.rules.required_models(Context.PROMPT):
-        try:
-            version, pii = await triton().prompt_pii(prompt, request_id)
-        except InferenceUnavailable as exc:
-            raise ChecksUnavailable(f"prompt screening unavailable: {exc}") from exc
-        except InferenceRejected as exc:
-            raise RejectedInput(str(exc)) from exc
-        versions["prompt_pii"] = version
-    verdict = judge(current, tenant, Context.PROMPT, [*pii, *term_findings(current, prompt)])
-    redacted = redact_text(prompt, pii)  # every PII entity, whatever the rules: raw prompts never travel on
-    for_generator = redact_text(prompt, [e.finding for e in verdict.redacting()])
-    return verdict, redacted, for_generator, versions
+        version, pii = await services.inference.prompt_pii(prompt, item.request_id)
+        _add_versions(screening, {"prompt_pii": version})
+    verdict = judge(current, item.tenant, Context.PROMPT, [*pii, *term_findings(current, prompt)])
+    # Every PII entity is redacted from the travelling prompt, whatever the rules: raw prompts never travel on.
+    screening.item = screening.item.model_copy(update={"prompt": redact_text(prompt, pii)})
+    screening.generator_prompt = redact_text(prompt, [e.finding for e in verdict.redacting()])
+    screening.verdicts.append(verdict)
 
 
 async def screen_reference(
-    image: BlobRef, request: GenerationRequest, current: Policy
-) -> tuple[Verdict, BlobRef, dict[str, str]]:
-    """The reference image's verdict, the image to use (redacted where the policy says), model versions."""
-    data = blob_store().get(image)
+    services: StageServices, screening: Screening, request: GenerationRequest, image: BlobRef, current: Policy
+) -> BlobRef:
+    """Judge the (cleaned) reference ``image``; the image to generate from, redacted where the policy says."""
+    data = services.blobs.get(image)
     try:
-        scan = await triton().scan(data, request.request_id, current.rules.required_models(Context.REFERENCE))
-    except InferenceUnavailable as exc:
-        raise ChecksUnavailable(f"reference screening unavailable: {exc}") from exc
-    except InferenceRejected as exc:
+        scan = await services.inference.scan(data, request.request_id, current.rules.required_models(Context.REFERENCE))
+    except RejectedInput as exc:
         raise RejectedInput(f"reference image: {exc}") from exc
     verdict = judge(current, request.tenant, Context.REFERENCE, scan.detections, consent=request.subject_consent)
-    if verdict.redacting():
-        image = blob_store().put(redact_image(data, verdict.redacting()), PNG)
-    return verdict, image, scan.model_versions
+    screening.verdicts.append(verdict)
+    _add_versions(screening, {f"reference:{model}": version for model, version in scan.model_versions.items()})
+    if not verdict.redacting():
+        return image
+    redacted = services.blobs.put(redact_image(data, verdict.redacting()), PNG)
+    screening.images.append(redacted)
+    return redacted
 
 
-async def _end_here(item: Evidenced, end: End, reason: str, reason_code: str | None, timer: StageTimer) -> None:
-    decision = Decision(
-        **item.model_dump(exclude={"schema_version", "timings_ms"}, include=set(Evidenced.model_fields)),
-        end=end,
+@dataclass(frozen=True)
+class Onward:
+    """Where an item that passed screening goes: the topic, the event it becomes there, the audited reason."""
+
+    topic: str
+    event: Callable[..., Screened | Candidate]
+    reason: str
+
+
+async def _forward(
+    services: StageServices, screening: Screening, timer: StageTimer, onward: Onward, audited: list[BlobRef | None]
+) -> None:
+    """The item on to its next stage with the combined evidence, unless the policy blocks it (rejected here)."""
+    verdict = combine(screening.verdicts)
+    item = screening.item.model_copy(update={"evidence": verdict.evidence})
+    if verdict.action is Action.BLOCK:
+        await _reject(services, item, verdict, screening.images, timer)
+        return
+    event = onward.event(**item.carried(), timings_ms=timer.timings({}))
+    await services.audit(STAGE, "passed", onward.reason, event, audited)
+    await services.send(onward.topic, event)
+
+
+async def _reject(
+    services: StageServices, item: Evidenced, verdict: Verdict, images: list[BlobRef | None], timer: StageTimer
+) -> None:
+    await services.audit(STAGE, "blocked", verdict.reason, item, other_images=images)
+    rejected = Decision(
+        **item.carried(),
+        end=End.REJECTED,
         stage=STAGE,
-        reason=reason,
-        reason_code=reason_code,
+        reason=verdict.reason,
+        reason_code=verdict.reason_code,
         timings_ms=timer.timings(item.timings_ms),
     )
-    await send(decisions_topic, decision)
+    await services.send(topics.DECISIONS, rejected)
 
 
-async def screen_request(request: GenerationRequest) -> None:
-    timer = StageTimer(STAGE)
-    current = policy()
-    cleaned = reference = clean_image(request.reference_image) if request.reference_image else None
-    user = pseudonymise(request.user_id, pseudonym_key())
-    base = Evidenced(
-        request_id=request.request_id,
-        tenant=request.tenant,
-        user=user,
-        submitted_at=request.submitted_at,
-        policy_version=current.version,
-    )
-    try:
-        prompt_verdict, redacted, for_generator, versions = await screen_prompt(
-            request.prompt, request.tenant, request.request_id, current
-        )
-        base = base.model_copy(update={"prompt": redacted, "model_versions": versions})
-        verdicts = [prompt_verdict]
-        if reference is not None:
-            reference_verdict, reference, reference_versions = await screen_reference(reference, request, current)
-            verdicts.append(reference_verdict)
-            versions = {**versions, **{f"reference:{m}": v for m, v in reference_versions.items()}}
-    except ChecksUnavailable as exc:
-        await _fail_closed(base, str(exc), timer, [request.reference_image, cleaned, reference])
-        return
-    verdict = combine(verdicts)
-    item = base.model_copy(update={"evidence": verdict.evidence, "model_versions": versions})
-    if verdict.action is Action.BLOCK:
-        await audit(STAGE, "blocked", verdict.reason, item, other_images=[request.reference_image, cleaned, reference])
-        await _end_here(item, End.REJECTED, verdict.reason, verdict.reason_code, timer)
-        return
-    screened = Screened(
-        **item.model_dump(exclude={"schema_version", "timings_ms"}),
-        generator_prompt=for_generator,
-        reference_image=reference,
-        seed=request.seed,
-        timings_ms=timer.timings({}),
-    )
-    await audit(
-        STAGE,
-        "passed",
-        f"request passed screening ({verdict.action.value})",
-        screened,
-        [request.reference_image, cleaned],
-    )
-    await send(screened_topic, screened)
-
-
-async def _fail_closed(item: Evidenced, reason: str, timer: StageTimer, images: list[BlobRef | None]) -> None:
+async def _fail_closed(services: StageServices, screening: Screening, reason: str, timer: StageTimer) -> None:
     """A required check did not answer after the retries: a person decides, nothing goes on unchecked."""
-    prompt_unknown = item.model_copy(update={"prompt": None})  # without the PII model, no redacted prompt exists
-    await audit(STAGE, "review", reason, prompt_unknown, images)
-    await _end_here(prompt_unknown, End.REVIEW, reason, "CHECKS_UNAVAILABLE", timer)
+    prompt_unknown = screening.item.model_copy(update={"prompt": None})  # no PII model: no redacted prompt
+    await services.audit(STAGE, "review", reason, prompt_unknown, screening.images)
+    await services.send(topics.DECISIONS, unchecked_decision(prompt_unknown, STAGE, reason, timer))
 
 
-async def screen_submission(submission: ImageSubmission) -> None:
-    timer = StageTimer(STAGE)
-    current = policy()
-    image = clean_image(submission.image)
-    base = Evidenced(
-        request_id=submission.request_id,
-        tenant=submission.tenant,
-        user=pseudonymise(submission.user_id, pseudonym_key()),
-        submitted_at=submission.submitted_at,
-        policy_version=current.version,
+async def screen_request(services: StageServices, request: GenerationRequest) -> None:
+    timer, current = StageTimer(STAGE), services.policy()
+    screening = ingress(services, request)
+    reference = cleaned = clean_image(services, request.reference_image) if request.reference_image else None
+    screening.images.append(cleaned)
+    try:
+        await screen_prompt(services, screening, request.prompt, current)
+        if cleaned is not None:
+            reference = await screen_reference(services, screening, request, cleaned, current)
+    except ChecksUnavailable as exc:
+        await _fail_closed(services, screening, str(exc), timer)
+        return
+    onward = partial(
+        Screened, generator_prompt=screening.generator_prompt, reference_image=reference, seed=request.seed
     )
-    verdict = Verdict()
+    reason = f"request passed screening ({combine(screening.verdicts).action.value})"
+    await _forward(
+        services, screening, timer, Onward(topics.SCREENED, onward, reason), [request.reference_image, cleaned]
+    )
+
+
+async def screen_submission(services: StageServices, submission: ImageSubmission) -> None:
+    timer, current = StageTimer(STAGE), services.policy()
+    screening = ingress(services, submission)
+    image = clean_image(services, submission.image)
+    screening.images.append(image)
     if submission.prompt:
         try:
-            verdict, redacted, _, versions = await screen_prompt(
-                submission.prompt, submission.tenant, submission.request_id, current
-            )
+            await screen_prompt(services, screening, submission.prompt, current)
         except ChecksUnavailable as exc:
-            await _fail_closed(base, str(exc), timer, [submission.image, image])
+            await _fail_closed(services, screening, str(exc), timer)
             return
-        base = base.model_copy(update={"prompt": redacted, "model_versions": versions})
-    item = base.model_copy(update={"evidence": verdict.evidence})
-    if verdict.action is Action.BLOCK:
-        await audit(STAGE, "blocked", verdict.reason, item, other_images=[submission.image, image])
-        await _end_here(item, End.REJECTED, verdict.reason, verdict.reason_code, timer)
-        return
-    candidate = Candidate(
-        **item.model_dump(exclude={"schema_version", "timings_ms"}),
-        source=Source.SUBMITTED,
-        image=image,
-        timings_ms=timer.timings({}),
-    )
-    await audit(STAGE, "passed", "submission passed screening", candidate, [submission.image])
-    await send(candidates_topic, candidate)
+    candidate = partial(Candidate, source=Source.SUBMITTED, image=image)
+    onward = Onward(topics.CANDIDATES, candidate, "submission passed screening")
+    await _forward(services, screening, timer, onward, [submission.image])
 
 
-@app.agent(requests_topic)
-async def screen_requests(stream):  # type: ignore[no-untyped-def]
-    await run_stage(stream, GenerationRequest, screen_request)
+async def unavailable(
+    services: StageServices, event: GenerationRequest | ImageSubmission, reason: str, timer: StageTimer
+) -> None:
+    """Where a request or submission goes when screening keeps failing transiently (blob store, broker)."""
+    await _fail_closed(services, ingress(services, event), reason, timer)
 
 
-@app.agent(submissions_topic)
-async def screen_submissions(stream):  # type: ignore[no-untyped-def]
-    await run_stage(stream, ImageSubmission, screen_submission)
+SCREEN_REQUESTS = Stage(STAGE, GenerationRequest, screen_request, unavailable)
+SCREEN_SUBMISSIONS = Stage(STAGE, ImageSubmission, screen_submission, unavailable)

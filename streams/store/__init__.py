@@ -1,8 +1,28 @@
-"""The audit and review store: SQLite by default, PostgreSQL by URL (SQLAlchemy, Alembic migrations)."""
+"""The audit and review store: SQLite by default, PostgreSQL by URL (SQLAlchemy, Alembic migrations).
 
-from streams.store.accounts import Accounts, AuthError, Role, User
-from streams.store.audit import AuditStore
+Reads return typed rows (``ReviewRow``, ``AuditRecord``, ``Account``...); turning them into JSON is
+the business of whoever shows them (the review API, the CLI).
+"""
+
+from streams.store.accounts import Account, Accounts, AuthError, Role, Session, User
+from streams.store.audit import AuditRecord, AuditStore, ErasedContent
 from streams.store.database import open_database
-from streams.store.review import Refused, ReviewQueue
+from streams.store.review import Claim, PendingQueue, Refused, ReviewQueue, ReviewRow
 
-__all__ = ["Accounts", "AuditStore", "AuthError", "Refused", "ReviewQueue", "Role", "User", "open_database"]
+__all__ = [
+    "Account",
+    "Accounts",
+    "AuditRecord",
+    "AuditStore",
+    "AuthError",
+    "Claim",
+    "ErasedContent",
+    "PendingQueue",
+    "Refused",
+    "ReviewQueue",
+    "ReviewRow",
+    "Role",
+    "Session",
+    "User",
+    "open_database",
+]

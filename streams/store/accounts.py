@@ -14,11 +14,12 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Engine, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from streams.store.schema import sessions, users
-from streams.store.timeutil import as_utc, now
+from streams.store.timeutil import Clock, UtcTime, as_utc, now
 
 SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 
@@ -41,6 +42,16 @@ class AuthError(ValueError):
 class User:
     name: str
     role: Role
+
+
+class Account(BaseModel):
+    """An account as ``Accounts.list`` shows it: never its secrets."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    role: Role
+    created_at: UtcTime
 
 
 @dataclass(frozen=True)
@@ -67,9 +78,10 @@ def _sha256(secret: str) -> str:
 
 
 class Accounts:
-    def __init__(self, engine: Engine, session_hours: float = 12.0) -> None:
+    def __init__(self, engine: Engine, session_hours: float = 12.0, clock: Clock = now) -> None:
         self.engine = engine
         self.session_length = timedelta(hours=session_hours)
+        self.clock = clock
 
     def add(self, name: str, role: Role, password: str | None = None) -> str:
         """Create an account; returns its API token (shown once: only its hash is kept)."""
@@ -81,7 +93,7 @@ class Accounts:
             "role": role.value,
             "password_hash": hash_password(password) if password else None,
             "token_hash": _sha256(token),
-            "created_at": now(),
+            "created_at": self.clock(),
         }
         try:
             with self.engine.begin() as connection:
@@ -95,10 +107,10 @@ class Accounts:
             connection.execute(delete(sessions).where(sessions.c.user_name == name))
             return bool(connection.execute(delete(users).where(users.c.name == name)).rowcount)
 
-    def list(self) -> list[dict[str, str]]:
+    def list(self) -> list[Account]:
+        query = select(users.c.name, users.c.role, users.c.created_at).order_by(users.c.name)
         with self.engine.connect() as connection:
-            rows = connection.execute(select(users.c.name, users.c.role, users.c.created_at).order_by(users.c.name))
-            return [{"name": n, "role": r, "created_at": as_utc(c).isoformat()} for n, r, c in rows]
+            return [Account.model_validate(dict(row)) for row in connection.execute(query).mappings()]
 
     def by_token(self, token: str) -> User | None:
         with self.engine.connect() as connection:
@@ -114,10 +126,11 @@ class Accounts:
             raise AuthError("wrong user name or password")
         token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         with self.engine.begin() as connection:
-            connection.execute(delete(sessions).where(sessions.c.expires_at < now()))
+            at = self.clock()
+            connection.execute(delete(sessions).where(sessions.c.expires_at < at))
             connection.execute(
                 insert(sessions).values(
-                    token_hash=_sha256(token), user_name=name, csrf_token=csrf, expires_at=now() + self.session_length
+                    token_hash=_sha256(token), user_name=name, csrf_token=csrf, expires_at=at + self.session_length
                 )
             )
         return Session(User(name, Role(row["role"])), token, csrf)
@@ -130,7 +143,7 @@ class Accounts:
         )
         with self.engine.connect() as connection:
             row = connection.execute(query).first()
-        if row is None or as_utc(row.expires_at) < now():
+        if row is None or as_utc(row.expires_at) < self.clock():
             return None
         return Session(User(row.name, Role(row.role)), token, row.csrf_token)
 

@@ -10,12 +10,47 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, TypeAdapter
 from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from streams.events import AuditEvent
+from streams.events import AuditEvent, BlobRef, Evidence
 from streams.store.schema import audit_events, review_items
-from streams.store.timeutil import as_utc
+from streams.store.timeutil import UtcTime
+
+_BLOB_REFS = TypeAdapter(list[BlobRef])
+
+
+class AuditRecord(BaseModel):
+    """One recorded step of a request, as stored."""
+
+    model_config = ConfigDict(frozen=True)
+
+    request_id: str
+    at: UtcTime
+    stage: str
+    action: str
+    reason: str
+    reason_code: str | None
+    tenant: str | None
+    user: str | None
+    actor: str | None
+    prompt: str | None
+    evidence: list[Evidence]
+    redactions: list[str]
+    images: list[BlobRef]
+    policy_version: str | None
+    model_versions: dict[str, str]
+    watermark: str | None
+
+
+class ErasedContent(BaseModel):
+    """What an erasure took out of the store: the user's request ids and the images their rows named."""
+
+    model_config = ConfigDict(frozen=True)
+
+    requests: list[str]
+    images: list[BlobRef]
 
 
 def event_key(event: AuditEvent) -> str:
@@ -69,7 +104,7 @@ class AuditStore:
             },
         )
 
-    def history(self, request_id: str) -> list[dict[str, Any]]:
+    def history(self, request_id: str) -> list[AuditRecord]:
         """Every recorded step of a request, oldest first."""
         query = (
             select(audit_events)
@@ -78,10 +113,7 @@ class AuditStore:
         )
         with self.engine.connect() as connection:
             rows = connection.execute(query).mappings().all()
-        return [
-            {**{k: v for k, v in row.items() if k not in ("id", "event_key")}, "at": as_utc(row["at"]).isoformat()}
-            for row in rows
-        ]
+        return [AuditRecord.model_validate(dict(row)) for row in rows]
 
     def requests_with_watermark(self, payload: str) -> list[str]:
         """The request(s) whose published image carries this watermark payload."""
@@ -100,7 +132,7 @@ class AuditStore:
         with self.engine.connect() as connection:
             return connection.execute(query).scalar_one_or_none()
 
-    def erase_user(self, user: str) -> tuple[list[str], list[dict[str, Any]]]:
+    def erase_user(self, user: str) -> ErasedContent:
         """Remove a user's prompts, image references and review items; returns their request ids and images.
 
         The decisions themselves stay (what happened, by which rule), without the user's content.
@@ -112,7 +144,7 @@ class AuditStore:
             items = connection.execute(select(review_items.c.item).where(review_items.c.user == user)).scalars().all()
             connection.execute(update(audit_events).where(audit_events.c.user == user).values(prompt=None, images=[]))
             connection.execute(delete(review_items).where(review_items.c.user == user))
-        images = [image for _, found in rows for image in found]
+        images = [image for _, found in rows for image in _BLOB_REFS.validate_python(found)]
         for item in items:
-            images += [item[field] for field in ("image", "preview") if item.get(field)]
-        return sorted({request_id for request_id, _ in rows}), images
+            images += [BlobRef.model_validate(item[field]) for field in ("image", "preview") if item.get(field)]
+        return ErasedContent(requests=sorted({request_id for request_id, _ in rows}), images=images)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -19,6 +19,14 @@ def _sqlite_pragmas(connection, _record) -> None:  # type: ignore[no-untyped-def
     cursor.close()
 
 
+def migrations_config(connection: Connection) -> Config:
+    """The Alembic configuration of the store's migrations, run on ``connection`` (see migrations/env.py)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
 def open_database(url: str) -> Engine:
     """``sqlite:///path`` or ``postgresql+psycopg://...``; creates or upgrades the tables (Alembic)."""
     if not url.startswith(("sqlite:///", "postgresql")):
@@ -28,9 +36,6 @@ def open_database(url: str) -> Engine:
     engine = create_engine(url, future=True)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(migrations_config(connection), "head")
     return engine

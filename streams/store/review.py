@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import ColumnElement, Engine, and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from streams.events import ReviewItem
 from streams.store.schema import review_items
-from streams.store.timeutil import as_utc, now
+from streams.store.timeutil import Clock, UtcTime, as_utc, now
 
 
 class Refused(RuntimeError):
@@ -24,25 +25,49 @@ class Claim:
     until: datetime
 
 
-def _summary(row: Any) -> dict[str, Any]:
-    item = row["item"]
-    return {
-        "request_id": row["request_id"],
-        "tenant": row["tenant"],
-        "reason_code": row["reason_code"],
-        "reason": item["reason"],
-        "priority": row["priority"],
-        "queued_at": as_utc(row["queued_at"]).isoformat(),
-        "claimed_by": row["claimed_by"] if row["claimed_until"] and as_utc(row["claimed_until"]) > now() else None,
-        "decision": row["decision"],
-        "decided_by": row["decided_by"],
-    }
+class ReviewRow(BaseModel):
+    """One row of the queue, as stored: the item itself, its claim (possibly expired) and its decision."""
+
+    model_config = ConfigDict(frozen=True)
+
+    request_id: str
+    tenant: str
+    user: str
+    reason_code: str | None
+    priority: int
+    queued_at: UtcTime
+    item: ReviewItem
+    claimed_by: str | None
+    claimed_until: UtcTime | None
+    decided_by: str | None
+    decided_at: UtcTime | None
+    decision: str | None
+    decision_reason_code: str | None
+    decision_reason: str | None
+
+    def claimant(self, at: datetime) -> str | None:
+        """Who holds the item at ``at``; None when nobody does or the claim has expired."""
+        if self.claimed_until is not None and self.claimed_until > at:
+            return self.claimed_by
+        return None
+
+
+class PendingQueue(BaseModel):
+    """A page of undecided items with the counts of all of them, by reason code, and the oldest one's age."""
+
+    model_config = ConfigDict(frozen=True)
+
+    items: list[ReviewRow]
+    count: int
+    by_reason: dict[str, int]
+    oldest_age_s: float | None
 
 
 class ReviewQueue:
-    def __init__(self, engine: Engine, claim_s: float = 300.0) -> None:
+    def __init__(self, engine: Engine, claim_s: float = 300.0, clock: Clock = now) -> None:
         self.engine = engine
         self.claim = timedelta(seconds=claim_s)
+        self.clock = clock
 
     def add(self, item: ReviewItem, priority: int = 0) -> bool:
         """Queue ``item`` once; False when it was already there (a redelivery)."""
@@ -64,7 +89,7 @@ class ReviewQueue:
         with self.engine.begin() as connection:
             return connection.execute(statement).first() is not None
 
-    def pending(self, reason_code: str | None = None, tenant: str | None = None, limit: int = 100) -> dict[str, Any]:
+    def pending(self, reason_code: str | None = None, tenant: str | None = None, limit: int = 100) -> PendingQueue:
         """Undecided items, highest priority first and then oldest first, with counts and the oldest age."""
         where: list[ColumnElement[bool]] = [review_items.c.decided_at.is_(None)]
         if reason_code:
@@ -86,40 +111,30 @@ class ReviewQueue:
             rows = connection.execute(query).mappings().all()
             counts = connection.execute(counts_query).all()
         oldest = min((as_utc(first) for _, _, first in counts), default=None)
-        return {
-            "items": [_summary(row) for row in rows],
-            "count": sum(count for _, count, _ in counts),
-            "by_reason": {code or "": count for code, count, _ in counts},
-            "oldest_age_s": round((now() - oldest).total_seconds(), 1) if oldest else None,
-        }
+        return PendingQueue(
+            items=[ReviewRow.model_validate(dict(row)) for row in rows],
+            count=sum(count for _, count, _ in counts),
+            by_reason={code or "": count for code, count, _ in counts},
+            oldest_age_s=round((self.clock() - oldest).total_seconds(), 1) if oldest else None,
+        )
 
-    def get(self, request_id: str) -> dict[str, Any] | None:
+    def get(self, request_id: str) -> ReviewRow | None:
+        query = select(review_items).where(review_items.c.request_id == request_id)
         with self.engine.connect() as connection:
-            row = (
-                connection.execute(select(review_items).where(review_items.c.request_id == request_id))
-                .mappings()
-                .first()
-            )
-        if row is None:
-            return None
-        return {
-            **_summary(row),
-            "item": row["item"],
-            "decided_at": as_utc(row["decided_at"]).isoformat() if row["decided_at"] else None,
-            "decision_reason_code": row["decision_reason_code"],
-            "decision_reason": row["decision_reason"],
-        }
+            row = connection.execute(query).mappings().first()
+        return None if row is None else ReviewRow.model_validate(dict(row))
 
-    def _refusal(self, request_id: str, reviewer: str) -> Refused:
+    def _refusal(self, request_id: str) -> Refused:
         found = self.get(request_id)
         if found is None:
             return Refused(f"no review item {request_id}")
-        if found["decision"]:
+        if found.decision:
+            decided_at = found.decided_at.isoformat() if found.decided_at else None
             return Refused(
-                f"already decided: {found['decision']} by {found['decided_by']} at {found['decided_at']}; "
-                "nothing was changed"
+                f"already decided: {found.decision} by {found.decided_by} at {decided_at}; nothing was changed"
             )
-        return Refused(f"claimed by {found['claimed_by']}: open another item or wait until the claim expires")
+        claimant = found.claimant(self.clock()) or found.claimed_by
+        return Refused(f"claimed by {claimant}: open another item or wait until the claim expires")
 
     def _open_to(self, reviewer: str, at: datetime) -> Any:
         return and_(
@@ -131,18 +146,22 @@ class ReviewQueue:
             ),
         )
 
-    def claim_for(self, request_id: str, reviewer: str) -> Claim:
-        """Lock the item for ``reviewer`` (renewed when they hold it); Refused when another holds it."""
-        at = now()
-        until = at + self.claim
+    def _change_if_open(self, request_id: str, reviewer: str, at: datetime, **values: Any) -> None:
+        """One conditional UPDATE of an item open to ``reviewer``; Refused when it changed nothing."""
         with self.engine.begin() as connection:
             changed = connection.execute(
                 update(review_items)
                 .where(review_items.c.request_id == request_id, self._open_to(reviewer, at))
-                .values(claimed_by=reviewer, claimed_until=until)
+                .values(**values)
             ).rowcount
         if not changed:
-            raise self._refusal(request_id, reviewer)
+            raise self._refusal(request_id)
+
+    def claim_for(self, request_id: str, reviewer: str) -> Claim:
+        """Lock the item for ``reviewer`` (renewed when they hold it); Refused when another holds it."""
+        at = self.clock()
+        until = at + self.claim
+        self._change_if_open(request_id, reviewer, at, claimed_by=reviewer, claimed_until=until)
         return Claim(reviewer, until)
 
     def decide(self, request_id: str, reviewer: str, decision: str, reason_code: str | None, reason: str) -> None:
@@ -150,21 +169,17 @@ class ReviewQueue:
 
         One conditional UPDATE: of two reviewers deciding at once, exactly one changes the row.
         """
-        at = now()
-        with self.engine.begin() as connection:
-            changed = connection.execute(
-                update(review_items)
-                .where(review_items.c.request_id == request_id, self._open_to(reviewer, at))
-                .values(
-                    decided_by=reviewer,
-                    decided_at=at,
-                    decision=decision,
-                    decision_reason_code=reason_code,
-                    decision_reason=reason,
-                )
-            ).rowcount
-        if not changed:
-            raise self._refusal(request_id, reviewer)
+        at = self.clock()
+        self._change_if_open(
+            request_id,
+            reviewer,
+            at,
+            decided_by=reviewer,
+            decided_at=at,
+            decision=decision,
+            decision_reason_code=reason_code,
+            decision_reason=reason,
+        )
 
     def undo_decision(self, request_id: str, reviewer: str) -> None:
         """Take back a decision that could not be sent on, so that it can be taken again."""

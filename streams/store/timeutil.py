@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Annotated
+
+from pydantic import AfterValidator
+
+Clock = Callable[[], datetime]
 
 
 def as_utc(value: datetime) -> datetime:
@@ -11,3 +17,7 @@ def as_utc(value: datetime) -> datetime:
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+UtcTime = Annotated[datetime, AfterValidator(as_utc)]
+"""A time column of a typed row: a naive value (SQLite) is read as UTC."""

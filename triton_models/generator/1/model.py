@@ -8,10 +8,10 @@ import triton_python_backend_utils as pb_utils
 
 from modstream_models.generator import Generator, build_tiny_random_pipeline
 from modstream_models.images import encode_png
-from streams.config import Settings
+from modstream_models.settings import ModelSettings
 
 
-def _weights_dir(settings: Settings) -> Path:
+def _weights_dir(settings: ModelSettings) -> Path:
     if settings.generator_weights:
         return settings.generator_weights
     tiny = settings.models_dir / "tiny-random-sd"
@@ -22,7 +22,7 @@ def _weights_dir(settings: Settings) -> Path:
 
 class TritonPythonModel:
     def initialize(self, args):
-        settings = Settings()
+        settings = ModelSettings()
         self.generator = Generator(_weights_dir(settings), steps=settings.generator_steps, size=settings.generator_size)
         self.metadata = json.dumps(
             {"weights": self.generator.weights.name, "random_weights": self.generator.weights.random_weights}

@@ -4,12 +4,12 @@ import triton_python_backend_utils as pb_utils
 
 from modstream_models.protected import ProtectedMatcher
 from modstream_models.serving import execute_image_model
-from streams.config import Settings
+from modstream_models.settings import ModelSettings
 
 
 class TritonPythonModel:
     def initialize(self, args):
-        self.model = ProtectedMatcher(Settings().protected_bank_file.resolve())
+        self.model = ProtectedMatcher(ModelSettings().protected_bank_file.resolve())
 
     def execute(self, requests):
         return execute_image_model(pb_utils, self.model, requests)

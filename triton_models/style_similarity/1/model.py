@@ -3,13 +3,13 @@
 import triton_python_backend_utils as pb_utils
 
 from modstream_models.serving import execute_image_model
+from modstream_models.settings import ModelSettings
 from modstream_models.style import StyleMatcher, load_style_embedder
-from streams.config import Settings
 
 
 class TritonPythonModel:
     def initialize(self, args):
-        settings = Settings()
+        settings = ModelSettings()
         self.model = StyleMatcher(
             settings.style_galleries_dir.resolve(),
             load_style_embedder(settings.style_embedder),

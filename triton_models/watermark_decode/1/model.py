@@ -1,23 +1,15 @@
 """Triton adapter for modstream_models.watermark: read the payload of each image of the batch."""
 
-import numpy as np
 import triton_python_backend_utils as pb_utils
 
 from modstream_models.images import decode_image
-from modstream_models.serving import execute_rows
+from modstream_models.serving import execute_rows, output_dtypes
 from modstream_models.watermark.model import Watermarker
-
-OUTPUTS = {
-    "PAYLOAD": np.object_,
-    "DETECTED": np.bool_,
-    "BIT_CONFIDENCE": np.float32,
-    "CORRECTED_BITS": np.int32,
-    "MODEL_VERSION": np.object_,
-}
 
 
 class TritonPythonModel:
     def initialize(self, args):
+        self.output_dtypes = output_dtypes(pb_utils, args)
         self.watermarker = Watermarker.load()
 
     def read(self, image):
@@ -31,4 +23,4 @@ class TritonPythonModel:
         }
 
     def execute(self, requests):
-        return execute_rows(pb_utils, requests, ("IMAGE",), self.read, OUTPUTS)
+        return execute_rows(pb_utils, requests, ("IMAGE",), self.read, self.output_dtypes)

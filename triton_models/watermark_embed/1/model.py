@@ -1,17 +1,15 @@
 """Triton adapter for modstream_models.watermark: embed a payload into each image of the batch."""
 
-import numpy as np
 import triton_python_backend_utils as pb_utils
 
 from modstream_models.images import decode_image, encode_png
-from modstream_models.serving import execute_rows
+from modstream_models.serving import execute_rows, output_dtypes
 from modstream_models.watermark.model import Watermarker
-
-OUTPUTS = {"IMAGE": np.object_, "MODEL_VERSION": np.object_}
 
 
 class TritonPythonModel:
     def initialize(self, args):
+        self.output_dtypes = output_dtypes(pb_utils, args)
         self.watermarker = Watermarker.load()
 
     def embed(self, image, payload):
@@ -19,4 +17,4 @@ class TritonPythonModel:
         return {"IMAGE": encode_png(marked), "MODEL_VERSION": self.watermarker.version.encode()}
 
     def execute(self, requests):
-        return execute_rows(pb_utils, requests, ("IMAGE", "PAYLOAD"), self.embed, OUTPUTS)
+        return execute_rows(pb_utils, requests, ("IMAGE", "PAYLOAD"), self.embed, self.output_dtypes)

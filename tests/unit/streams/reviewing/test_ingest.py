@@ -17,5 +17,5 @@ def test_events_land_in_the_store_with_the_policy_priority_and_garbage_is_skippe
     for topic, value in [(topics.REVIEW, item.to_bytes()), (topics.AUDIT, event.to_bytes()),
                          (topics.AUDIT, b"{not json"), (topics.REVIEW, b'{"schema_version": 9}')]:  # fmt: skip
         store_record(topic, value, audit, queue, policy)
-    assert queue.get("r1")["priority"] == policy.current().rules.review_priority["FACE_WITHOUT_CONSENT"]
-    assert [h["action"] for h in audit.history("r1")] == ["review"]
+    assert queue.get("r1").priority == policy.current().rules.review_priority["FACE_WITHOUT_CONSENT"]
+    assert [h.action for h in audit.history("r1")] == ["review"]

@@ -21,7 +21,7 @@ def test_tokens_sessions_and_removal(engine: Engine) -> None:
         accounts.login("lee", "nope")
     session = accounts.login("lee", "pw")
     assert accounts.session(session.token).csrf_token == session.csrf_token
-    assert [u["name"] for u in accounts.list()] == ["lee"]
+    assert [u.name for u in accounts.list()] == ["lee"]
     accounts.remove("lee")
     assert accounts.session(session.token) is None and accounts.by_token(token) is None
 

@@ -25,8 +25,8 @@ def test_history_is_in_order_and_redeliveries_add_nothing(engine: Engine) -> Non
     # a stage that re-ran after a crash writes the same step again, later: still one record
     assert not store.record(steps[1].model_copy(update={"at": T0 + timedelta(minutes=5)}))
     history = store.history("r1")
-    assert [(h["stage"], h["action"]) for h in history] == [(s.stage, s.action) for s in steps]
-    assert history[0]["at"] == T0.isoformat() and store.prompt_of("r1") == "a cat"
+    assert [(h.stage, h.action) for h in history] == [(s.stage, s.action) for s in steps]
+    assert history[0].at.isoformat() == T0.isoformat() and store.prompt_of("r1") == "a cat"
 
 
 def test_views_with_event_ids_are_each_recorded(engine: Engine) -> None:
@@ -34,7 +34,7 @@ def test_views_with_event_ids_are_each_recorded(engine: Engine) -> None:
     view = event("review", "viewed_unredacted", 0, actor="lee", event_id="v1")
     assert store.record(view) and store.record(view.model_copy(update={"event_id": "v2"}))
     assert not store.record(view)
-    assert [h["actor"] for h in store.history("r1")] == ["lee", "lee"]
+    assert [h.actor for h in store.history("r1")] == ["lee", "lee"]
 
 
 def test_erasing_a_user_removes_prompts_images_and_review_items(engine: Engine) -> None:
@@ -45,7 +45,7 @@ def test_erasing_a_user_removes_prompts_images_and_review_items(engine: Engine) 
     store.record(event("screen", "passed", 0, user="u_kept", prompt="kept").model_copy(update={"request_id": "r2"}))
     queue.add(ReviewItem(request_id="r1", tenant="t", user="u_gone", submitted_at=T0, stage="moderate",
                          reason="face", image=image, preview=preview))  # fmt: skip
-    requests, images = store.erase_user("u_gone")
-    assert requests == ["r1"] and {i["sha256"] for i in images} == {"a" * 64, "b" * 64}
-    assert store.prompt_of("r1") is None and store.history("r1")[0]["images"] == []
+    erased = store.erase_user("u_gone")
+    assert erased.requests == ["r1"] and {i.sha256 for i in erased.images} == {"a" * 64, "b" * 64}
+    assert store.prompt_of("r1") is None and store.history("r1")[0].images == []
     assert queue.get("r1") is None and store.prompt_of("r2") == "kept"

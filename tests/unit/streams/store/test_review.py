@@ -20,11 +20,11 @@ def test_queue_is_sorted_by_priority_then_age_with_counts_and_filters(engine: En
     assert queue.add(item("other", 0, tenant="newsroom"))
     assert not queue.add(item("old", 1))  # redelivered
     pending = queue.pending()
-    assert [i["request_id"] for i in pending["items"]] == ["urgent", "other", "old", "new"]
-    assert pending["count"] == 4 and pending["by_reason"] == {"FACE_IN_IMAGE": 3, "NUDITY": 1}
-    assert pending["oldest_age_s"] >= (datetime.now(UTC) - T0).total_seconds() - 5
-    assert [i["request_id"] for i in queue.pending(tenant="newsroom")["items"]] == ["other"]
-    assert queue.pending(reason_code="NUDITY")["count"] == 1
+    assert [i.request_id for i in pending.items] == ["urgent", "other", "old", "new"]
+    assert pending.count == 4 and pending.by_reason == {"FACE_IN_IMAGE": 3, "NUDITY": 1}
+    assert pending.oldest_age_s >= (datetime.now(UTC) - T0).total_seconds() - 5
+    assert [i.request_id for i in queue.pending(tenant="newsroom").items] == ["other"]
+    assert queue.pending(reason_code="NUDITY").count == 1
 
 
 def test_a_claimed_item_is_locked_for_others_until_the_claim_expires(engine: Engine) -> None:
@@ -47,7 +47,7 @@ def test_an_item_takes_exactly_one_decision(engine: Engine) -> None:
     queue.decide("a", "ann", "reject", "NUDITY", "explicit")
     with pytest.raises(Refused, match="already decided: reject by ann"):
         queue.decide("a", "bob", "approve", None, "")
-    assert queue.get("a")["decision_reason_code"] == "NUDITY" and queue.pending()["count"] == 0
+    assert queue.get("a").decision_reason_code == "NUDITY" and queue.pending().count == 0
     queue.undo_decision("a", "ann")
     queue.decide("a", "bob", "approve", None, "")
     with pytest.raises(Refused, match="no review item"):

@@ -1,0 +1,92 @@
+"""Provenance of images: the invisible watermark (``watermark embed|decode``) and ``verify``."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from streams.cli.exits import ModstreamGroup, NothingFound
+from streams.cli.output import emit, json_option, open_image
+from streams.config import get_settings
+
+if TYPE_CHECKING:
+    from modstream_models.watermark.model import Watermarker
+
+IMAGE_FILE = click.Path(dir_okay=False, path_type=Path)
+WEIGHTS = click.option("--weights", type=IMAGE_FILE, help="a weights file (default: the shipped one)")
+IN = click.argument("image", metavar="IN", type=IMAGE_FILE)
+
+
+def _payload(_ctx: click.Context, _param: click.Parameter, value: str) -> bytes:
+    if not re.fullmatch(r"[0-9a-fA-F]{16}", value):
+        raise click.BadParameter(f"must be 16 hex digits (64 bits), not {value!r}")
+    return bytes.fromhex(value)
+
+
+def _watermarker(weights: Path | None) -> Watermarker:
+    from modstream_models.watermark.model import Watermarker
+
+    return Watermarker.load(weights) if weights else Watermarker.load()
+
+
+@click.group(
+    cls=ModstreamGroup,
+    help="embed or read the invisible watermark (in this process; needs the models extra)",
+)
+def watermark() -> None:
+    pass
+
+
+@watermark.command(
+    short_help="write a watermarked copy of an image",
+    help="Write a watermarked copy of IN (PNG, JPEG or WebP) to OUT (format by its extension).",
+)
+@IN
+@click.argument("out", metavar="OUT", type=IMAGE_FILE)
+@click.option("--payload", required=True, metavar="HEX", callback=_payload, help="64 bits as 16 hex digits")
+@WEIGHTS
+@json_option()
+def embed(image: Path, out: Path, payload: bytes, weights: Path | None) -> None:
+    source = open_image(image)  # before the weights load: a bad file fails at once
+    _watermarker(weights).embed_payload(source, payload).save(out)
+    emit({"out": str(out), "payload": payload.hex()}, f"wrote {out}")
+
+
+@watermark.command(
+    short_help="read the payload (exit code 3: none found)",
+    help="Read the payload of IN (PNG, JPEG or WebP); exit code 3: none found.",
+)
+@IN
+@WEIGHTS
+@json_option()
+def decode(image: Path, weights: Path | None) -> None:
+    from streams.verify import describe_watermark
+
+    source = open_image(image)
+    mark = _watermarker(weights).read_payload(source).to_json()
+    emit(mark, describe_watermark(mark))
+    if not mark["detected"]:
+        raise NothingFound
+
+
+@click.command(
+    short_help="the watermark, C2PA credentials and audit record of an image (exit code 3: not published here)",
+    help="Read the invisible watermark (works on copies whose metadata was stripped), check the C2PA Content "
+    "Credentials if still attached, and look the request up in the audit store (MODSTREAM_DATABASE_URL). "
+    "IMG: an image file (PNG, JPEG or WebP). Exit code 3: not published here.",
+)
+@click.argument("image", metavar="IMG", type=IMAGE_FILE)
+@json_option()
+def verify(image: Path) -> None:
+    from streams.verify import format_verification, verify_image
+
+    result = verify_image(get_settings(), image.read_bytes())
+    emit(result, format_verification(result))
+    if not result["record"]:
+        raise NothingFound
+
+
+COMMANDS = (watermark, verify)

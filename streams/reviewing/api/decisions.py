@@ -1,0 +1,51 @@
+"""A reviewer's decision: recorded once in the queue, then sent to ``review-decisions`` for the worker."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException
+from starlette.concurrency import run_in_threadpool
+
+from streams import topics
+from streams.events import ReviewAction, ReviewDecision, ReviewItem
+from streams.reviewing.api.deps import CurrentUser, QueueDep, SenderDep
+from streams.reviewing.api.items import review_row
+from streams.reviewing.api.models import Applied, DecisionIn, Message
+from streams.store import Refused
+
+router = APIRouter(prefix="/api", tags=["review"])
+
+
+def check_publishable(action: ReviewAction, item: ReviewItem) -> None:
+    """409 when the action would publish an image the item does not have."""
+    if action is ReviewAction.APPROVE and item.image is None:
+        raise HTTPException(409, "this item has no image to publish (its checks did not run): reject it")
+    if action is ReviewAction.REDACT_APPROVE and item.preview is None:
+        raise HTTPException(409, "this item has no redacted preview to publish: approve or reject it")
+
+
+@router.post(
+    "/items/{request_id}/decision",
+    responses={404: {"model": Message}, 409: {"model": Message}, 503: {"model": Message}},
+)
+async def decide(request_id: str, body: DecisionIn, user: CurrentUser, queue: QueueDep, sender: SenderDep) -> Applied:
+    """Approve, reject (with a reason code) or redact-and-approve. An item takes one decision only."""
+    item = (await run_in_threadpool(review_row, queue, request_id)).item
+    check_publishable(body.action, item)
+    try:
+        await run_in_threadpool(queue.decide, request_id, user.name, body.action.value, body.reason_code, body.reason)
+    except Refused as exc:
+        raise HTTPException(409, str(exc)) from None
+    decision = ReviewDecision(
+        request_id=request_id,
+        action=body.action,
+        reviewer=user.name,
+        reason=body.reason,
+        reason_code=body.reason_code,
+        item=item,
+    )
+    try:
+        await sender.send(topics.REVIEW_DECISIONS, request_id, decision.to_bytes())
+    except Exception as exc:  # the broker did not take it: the decision must not count
+        await run_in_threadpool(queue.undo_decision, request_id, user.name)
+        raise HTTPException(503, f"the decision could not be sent ({exc}); try again") from None
+    return Applied(request_id=request_id, action=body.action, reviewer=user.name)

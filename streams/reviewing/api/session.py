@@ -1,0 +1,41 @@
+"""Console logins: a session cookie (HttpOnly, SameSite=Strict) and the CSRF token that goes with it."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Response
+
+from streams.reviewing.api.deps import SESSION_COOKIE, AccountsDep, CurrentUser, SessionCookie, SettingsDep
+from streams.reviewing.api.models import Login, Me, Message
+from streams.store import AuthError
+
+router = APIRouter(prefix="/api", tags=["session"])
+
+
+@router.post("/login", responses={401: {"model": Message}})
+def login(body: Login, response: Response, accounts: AccountsDep, settings: SettingsDep) -> Me:
+    try:
+        session = accounts.login(body.username, body.password)
+    except AuthError as exc:
+        raise HTTPException(401, str(exc)) from None
+    response.set_cookie(
+        SESSION_COOKIE,
+        session.token,
+        httponly=True,
+        samesite="strict",
+        max_age=int(settings.review_session_hours * 3600),
+    )
+    return Me(name=session.user.name, role=session.user.role.value, csrf_token=session.csrf_token)
+
+
+@router.post("/logout")
+def logout(user: CurrentUser, response: Response, cookie: SessionCookie, accounts: AccountsDep) -> Message:
+    if cookie:
+        accounts.logout(cookie)
+    response.delete_cookie(SESSION_COOKIE)
+    return Message(detail=f"{user.name} logged out")
+
+
+@router.get("/me")
+def me(user: CurrentUser, cookie: SessionCookie, accounts: AccountsDep) -> Me:
+    session = accounts.session(cookie) if cookie else None
+    return Me(name=user.name, role=user.role.value, csrf_token=session.csrf_token if session else None)

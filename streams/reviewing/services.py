@@ -1,0 +1,68 @@
+"""What the review service's endpoints use, opened once at start-up; the API reaches it through dependencies."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+
+from fastapi import FastAPI
+
+from streams.blobs import BlobStore, open_blob_store
+from streams.config import Settings
+from streams.policy import PolicyStore
+from streams.reviewing.ingest import ingest
+from streams.reviewing.sender import KafkaSender
+from streams.store import Accounts, AuditStore, ReviewQueue, open_database
+from streams.store.timeutil import Clock, now
+
+
+@dataclass
+class Services:
+    """The stores, the policy, the blob store, the Kafka sender and the clock (one for the store and the API)."""
+
+    settings: Settings
+    audit: AuditStore
+    queue: ReviewQueue
+    accounts: Accounts
+    policy: PolicyStore
+    blobs: BlobStore
+    sender: KafkaSender
+    clock: Clock = now
+
+    @classmethod
+    def open(cls, settings: Settings, clock: Clock = now) -> Services:
+        """The store (migrated), the policy and the blob store; the Kafka producer starts with the app."""
+        engine = open_database(settings.database)
+        return cls(
+            settings=settings,
+            audit=AuditStore(engine),
+            queue=ReviewQueue(engine, claim_s=settings.review_claim_s, clock=clock),
+            accounts=Accounts(engine, session_hours=settings.review_session_hours, clock=clock),
+            policy=PolicyStore(settings.policy_path),
+            blobs=open_blob_store(settings.blob_location, settings.s3_endpoint_url),
+            sender=KafkaSender(settings.kafka_bootstrap),
+            clock=clock,
+        )
+
+
+def running(services: Services) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """The app's lifespan: the producer, and the feed of the ``audit`` and ``review`` topics into the store."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await services.sender.start()
+        feeding = asyncio.create_task(
+            ingest(services.settings.kafka_bootstrap, services.audit, services.queue, services.policy)
+        )
+        try:
+            yield
+        finally:
+            feeding.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await feeding
+            await services.sender.stop()
+
+    return lifespan

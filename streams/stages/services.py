@@ -1,0 +1,132 @@
+"""What a stage handler may use, passed to it rather than looked up: the one seam between stage logic
+and the outside world (Triton, blob store, policy file, pseudonym key, broker, C2PA signer).
+
+``StageServices`` is the same object in the worker and in tests; what differs are its parts. The worker
+builds it from the settings with the real parts (``streams.agents``); unit tests build it with the
+in-memory parts of ``streams.stages.memory``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from streams import topics
+from streams.blobs import BlobStore
+from streams.events import AuditEvent, BlobRef, DeadLetter, Event, Finding, Item
+from streams.inference import GeneratedImage, Scan
+from streams.policy import Policy
+from streams.privacy import pseudonymise
+
+
+class Inference(Protocol):
+    """The models on Triton, as the stages call them (``streams.inference.TritonClient``)."""
+
+    async def generate(self, prompt: str, seed: int, request_id: str) -> GeneratedImage: ...
+
+    async def scan(self, image: bytes, request_id: str | None, models: Sequence[str]) -> Scan: ...
+
+    async def prompt_pii(self, prompt: str, request_id: str | None) -> tuple[str, list[Finding]]: ...
+
+    async def watermark_embed(self, image: bytes, payload: bytes, request_id: str | None) -> tuple[str, bytes]: ...
+
+    async def watermark_decode(self, image: bytes, request_id: str | None) -> bytes | None: ...
+
+
+class PolicySource(Protocol):
+    def current(self) -> Policy: ...
+
+
+class Sender(Protocol):
+    """Sends one event to a topic and returns once the broker acknowledged it."""
+
+    async def send(self, topic: str, key: str | None, event: Event | DeadLetter, partition: int | None) -> None: ...
+
+
+class EndRecord(Protocol):
+    """The request ids that already have an end, per topic, in one partition of the end topics."""
+
+    async def seen(self, partition: int) -> dict[str, set[str]]: ...
+
+    def forget(self) -> None:
+        """After a rebalance: partitions may come back with ends that another worker wrote meanwhile."""
+
+
+class Signer(Protocol):
+    """Signs a published image's C2PA manifest (``streams.provenance.sign_image``)."""
+
+    def __call__(self, image: bytes, moderation: dict[str, Any], watermark: str) -> bytes: ...
+
+
+@dataclass(frozen=True)
+class ImageLimits:
+    max_bytes: int
+    max_pixels: int
+
+
+IMAGE_FIELDS = ("image", "preview", "reference_image")
+# Item fields that the audit event repeats; ``prompt`` on items is always the PII-redacted one.
+AUDITED_FIELDS = (
+    "tenant",
+    "user",
+    "prompt",
+    "evidence",
+    "reason_code",
+    "redactions",
+    "policy_version",
+    "model_versions",
+    "watermark",
+)
+
+
+@dataclass(frozen=True)
+class StageServices:
+    inference: Inference
+    blobs: BlobStore
+    policies: PolicySource
+    pseudonym_key: bytes
+    sender: Sender
+    ends: EndRecord
+    sign: Signer
+    limits: ImageLimits
+
+    def policy(self) -> Policy:
+        """The policy in force now (the file is re-read when it changes)."""
+        return self.policies.current()
+
+    def pseudonymise(self, user_id: str) -> str:
+        return pseudonymise(user_id, self.pseudonym_key)
+
+    async def send(
+        self, topic: str, event: Event | DeadLetter, key: str | None = None, partition: int | None = None
+    ) -> None:
+        """Send keyed by the request id (or ``key``) and wait for the broker's acknowledgement."""
+        await self.sender.send(topic, key or event.request_id, event, partition)
+
+    async def audit(
+        self,
+        stage: str,
+        action: str,
+        reason: str,
+        item: Item | Event,
+        other_images: Iterable[BlobRef | None] = (),
+        actor: str | None = None,
+    ) -> None:
+        """One audit event for ``item``: the decision and its evidence, never a raw prompt.
+
+        The event lists the blobs the item refers to and ``other_images`` of the request (the upload as
+        the user sent it, before screening re-encoded it), so that erasing a user finds every image.
+        """
+        images = [getattr(item, field, None) for field in IMAGE_FIELDS] + list(other_images)
+        carried = {field: getattr(item, field) for field in AUDITED_FIELDS if getattr(item, field, None) is not None}
+        event = AuditEvent(
+            request_id=item.request_id,
+            stage=stage,
+            action=action,
+            reason=reason,
+            images=[image for image in images if isinstance(image, BlobRef)],
+            actor=actor,
+            **carried,
+        )
+        await self.send(topics.AUDIT, event)

@@ -1,0 +1,84 @@
+"""Who may call the review API: API tokens, console sessions and their CSRF token."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.unit.streams.reviewing.conftest import PASSWORD, Review
+
+FORGED = ({}, {"Authorization": "Bearer msr_not-a-token"}, {"Cookie": "modstream_session=forged"})
+
+
+def test_every_route_but_health_and_login_needs_credentials(review: Review) -> None:
+    anonymous = review.client()
+    operations = [(method, path) for path, methods in anonymous.get("/openapi.json").json()["paths"].items()
+                  for method in methods]  # fmt: skip
+    assert len(operations) == 10
+    for method, path in operations:
+        if path in ("/health", "/api/login"):
+            continue
+        url = re.sub(r"\{[^}]+\}", "some-id", path)
+        for headers in FORGED:
+            answer = anonymous.request(method, url, headers=headers)
+            assert answer.status_code == 401, (method, path, headers)
+            assert answer.headers["www-authenticate"] == "Bearer"
+    assert anonymous.get("/health").json() == {"status": "ok"}
+    assert anonymous.post("/api/login", json={"username": "rita", "password": "wrong"}).status_code == 401
+    assert anonymous.post("/api/login", json={"username": "nobody", "password": PASSWORD}).status_code == 401
+
+
+def test_the_console_page_is_served_to_anyone_and_never_cached(review: Review) -> None:
+    page = review.client().get("/")
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+    assert page.headers["cache-control"] == "no-store" and "/api/login" in page.text
+
+
+def test_a_login_sets_an_httponly_strict_cookie_and_returns_the_csrf_token(review: Review) -> None:
+    browser = review.client()
+    login = browser.post("/api/login", json={"username": "rita", "password": PASSWORD})
+    assert login.status_code == 200
+    cookie = login.headers["set-cookie"].lower()
+    assert cookie.startswith("modstream_session=") and "httponly" in cookie and "samesite=strict" in cookie
+    assert f"max-age={12 * 3600}" in cookie
+    me = login.json()
+    assert me["name"] == "rita" and me["role"] == "reviewer" and me["csrf_token"]
+    assert browser.get("/api/me").json() == me
+
+
+@pytest.mark.parametrize("csrf", [None, "wrong", "é"])
+def test_console_posts_need_the_sessions_csrf_token(review: Review, csrf: str | None) -> None:
+    review.queue("r1")
+    browser, token = review.browser("rita")
+    assert browser.get("/api/queue").status_code == 200  # reading needs no CSRF token
+    headers = {} if csrf is None else {"X-CSRF-Token": csrf.encode("latin-1")}
+    for path, body in (("/api/items/r1/decision", {"action": "approve"}), ("/api/logout", None)):
+        refused = browser.post(path, json=body, headers=headers)
+        assert refused.status_code == 403 and "X-CSRF-Token" in refused.json()["detail"], path
+    assert review.sender.sent == [] and review.services.queue.get("r1").decision is None
+    assert browser.post(
+        "/api/items/r1/decision", json={"action": "approve"}, headers={"X-CSRF-Token": token}
+    ).is_success
+    assert [d.action for d in review.sender.decisions()] == ["approve"]
+
+
+def test_logging_out_ends_the_session(review: Review) -> None:
+    browser, token = review.browser("rita")
+    assert browser.post("/api/logout", headers={"X-CSRF-Token": token}).json() == {"detail": "rita logged out"}
+    assert browser.get("/api/queue").status_code == 401
+
+
+def test_another_sessions_csrf_token_does_not_count(review: Review) -> None:
+    review.queue("r1")
+    rita, _ = review.browser("rita")
+    _, bobs_token = review.browser("bob")
+    refused = rita.post("/api/items/r1/decision", json={"action": "approve"}, headers={"X-CSRF-Token": bobs_token})
+    assert refused.status_code == 403
+
+
+def test_api_tokens_need_no_csrf_token_and_me_has_none(review: Review) -> None:
+    review.queue("r1")
+    lena = review.client("lena")
+    assert lena.get("/api/me").json() == {"name": "lena", "role": "lead", "csrf_token": None}
+    assert lena.post("/api/items/r1/decision", json={"action": "reject", "reason_code": "NOPE"}).status_code == 200

@@ -143,10 +143,6 @@ WATERMARK_DECODE = TritonModel(
 TRITON_MODELS = {model.name: model for model in (*SAFETY_MODELS.values(), GENERATOR, WATERMARK_EMBED, WATERMARK_DECODE)}
 
 
-def models_of_kind(kind: FindingKind) -> tuple[SafetyModel, ...]:
-    return tuple(model for model in SAFETY_MODELS.values() if model.kind is kind)
-
-
 def redactable_kinds(text: bool) -> frozenset[FindingKind]:
     """Kinds that the redact action covers in prompts (``text``) or in images."""
     return frozenset(m.kind for m in SAFETY_MODELS.values() if m.redactable and m.reads_text == text)

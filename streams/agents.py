@@ -17,13 +17,16 @@ from streams import topics
 from streams.app import TOPICS, app, settings
 from streams.events import Decision
 from streams.stages import outcomes
-from streams.stages.base import Received, Stage, process
+from streams.stages.base import Received, RetryPolicy, Stage, process
 from streams.stages.generate import GENERATE
 from streams.stages.moderate import MODERATE
 from streams.stages.review import APPLY_REVIEW
 from streams.stages.screen import SCREEN_REQUESTS, SCREEN_SUBMISSIONS
 from streams.stages.services import StageServices
-from streams.worker import build_services, retry_policy
+from streams.worker import build_services
+
+# How often a stage runs an event again after a transient failure (broker, blob store).
+RETRY = RetryPolicy(settings.stage_retries, settings.stage_backoff_s)
 
 
 @cache
@@ -40,7 +43,7 @@ def received(event: faust.EventT) -> Received:
 async def run(stream: faust.StreamT, stage: Stage[Any]) -> None:
     """Every event of ``stream`` through ``stage``; no event, however bad, stops it."""
     async for event in stream.events():
-        await process(services(), stage, received(event), retry_policy(settings))
+        await process(services(), stage, received(event), RETRY)
 
 
 @app.agent(TOPICS[topics.REQUESTS])
@@ -63,7 +66,7 @@ async def moderate_candidates(stream: faust.StreamT) -> None:
     # Several candidates at once, so that Triton's dynamic batcher sees batches of images per model.
     assert isinstance(stream, faust.Stream)  # StreamT does not declare take_events
     async for events in stream.take_events(settings.moderation_batch, within=settings.moderation_batch_wait_s):
-        await asyncio.gather(*(process(services(), MODERATE, received(e), retry_policy(settings)) for e in events))
+        await asyncio.gather(*(process(services(), MODERATE, received(e), RETRY) for e in events))
 
 
 @app.agent(TOPICS[topics.DECISIONS])
@@ -71,7 +74,7 @@ async def apply_decisions(stream: faust.StreamT) -> None:
     async for event in stream.events():
         # An end is written to the partition its decision was read from (see ``stages.outcomes``).
         stage = Stage[Decision](outcomes.STAGE, Decision, partial(outcomes.apply, partition=event.message.partition))
-        await process(services(), stage, received(event), retry_policy(settings))
+        await process(services(), stage, received(event), RETRY)
 
 
 @app.agent(TOPICS[topics.REVIEW_DECISIONS])

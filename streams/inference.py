@@ -140,11 +140,9 @@ class TritonClient:
                 with attempt:
                     number = attempt.retry_state.attempt_number
                     return await self._infer_once(model, inputs, outputs, request_id, number - 1)
-        except InferenceServerException as exc:
-            if _code(exc) == "INVALID_ARGUMENT":
+        except (InferenceServerException, TimeoutError, OSError) as exc:
+            if isinstance(exc, InferenceServerException) and _code(exc) == "INVALID_ARGUMENT":
                 raise InferenceRejected(f"{model}: {exc.message()}") from exc
-            raise InferenceUnavailable(f"{model} failed after {number} attempts: {exc}") from exc
-        except (TimeoutError, OSError) as exc:
             raise InferenceUnavailable(f"{model} failed after {number} attempts: {exc}") from exc
         raise AssertionError("tenacity either returns or raises")
 

@@ -23,7 +23,6 @@ from streams.inference import TritonClient
 from streams.kafka import read_to_end
 from streams.policy import PolicyStore
 from streams.provenance import Credentials, load_credentials, sign_image
-from streams.stages.base import RetryPolicy
 from streams.stages.services import ImageLimits, StageServices
 from streams.telemetry import headers_with_context, produce_span
 
@@ -103,7 +102,3 @@ def build_services(settings: Settings, app_topics: dict[str, faust.TopicT]) -> S
         sign=C2paSigner(settings),
         limits=ImageLimits(settings.max_image_bytes, settings.max_image_pixels),
     )
-
-
-def retry_policy(settings: Settings) -> RetryPolicy:
-    return RetryPolicy(settings.stage_retries, settings.stage_backoff_s)

@@ -13,10 +13,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from modstream_models.catalogue import COPYRIGHT_KINDS, SAFETY_MODELS, TERM_KINDS, FindingKind, redactable_kinds
+from modstream_models.catalogue import SAFETY_MODELS, TERM_KINDS, FindingKind, redactable_kinds
 from streams.events import Action, Context
-
-__all__ = ["COPYRIGHT_KINDS", "Action", "Context", "PolicyFile", "Rule"]
 
 
 def _reads_text(context: Context) -> bool:

@@ -16,6 +16,7 @@ from typing import Any
 from PIL import Image
 
 from modstream_models.catalogue import GENERATOR, SAFETY_MODELS
+from streams import topics
 from streams.blobs import BlobNotFound, blob_ref_for
 from streams.errors import TransientError
 from streams.events import BlobRef, DeadLetter, Event, Finding, GeneratorInfo
@@ -139,7 +140,7 @@ class MemoryEnds:
     ends: dict[int, dict[str, set[str]]] = field(default_factory=dict)
 
     async def seen(self, partition: int) -> dict[str, set[str]]:
-        return self.ends.setdefault(partition, {"outcomes": set(), "review": set()})
+        return self.ends.setdefault(partition, {topics.OUTCOMES: set(), topics.REVIEW: set()})
 
     def forget(self) -> None:
         self.ends.clear()

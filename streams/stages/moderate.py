@@ -47,7 +47,6 @@ async def moderate(services: StageServices, candidate: Candidate) -> None:
         reason_code=verdict.reason_code,
         image=candidate.image,
         generator=candidate.generator,
-        timings_ms=candidate.timings_ms,
     )
     if decision.end is End.PUBLISHED:
         decision = await _publish(services, image, output, decision)

@@ -61,14 +61,14 @@ def clean_image(services: StageServices, ref: BlobRef) -> BlobRef:
     return services.blobs.put(clean, PNG)
 
 
-def ingress(services: StageServices, event: GenerationRequest | ImageSubmission) -> Screening:
-    """The screening of a request or submission: user pseudonymised, under the policy in force now."""
+def ingress(services: StageServices, event: GenerationRequest | ImageSubmission, current: Policy) -> Screening:
+    """The screening of a request or submission: user pseudonymised, under the ``current`` policy."""
     item = Evidenced(
         request_id=event.request_id,
         tenant=event.tenant,
         user=services.pseudonymise(event.user_id),
         submitted_at=event.submitted_at,
-        policy_version=services.policy().version,
+        policy_version=current.version,
     )
     upload = event.reference_image if isinstance(event, GenerationRequest) else event.image
     return Screening(item, images=[upload])
@@ -117,7 +117,7 @@ class Onward:
 
     topic: str
     event: Callable[..., Screened | Candidate]
-    reason: str
+    reason: str  # may name the verdict's ``{action}``
 
 
 async def _forward(
@@ -130,7 +130,7 @@ async def _forward(
         await _reject(services, item, verdict, screening.images, timer)
         return
     event = onward.event(**item.carried(), timings_ms=timer.timings({}))
-    await services.audit(STAGE, "passed", onward.reason, event, audited)
+    await services.audit(STAGE, "passed", onward.reason.format(action=verdict.action.value), event, audited)
     await services.send(onward.topic, event)
 
 
@@ -158,7 +158,7 @@ async def _fail_closed(services: StageServices, screening: Screening, reason: st
 
 async def screen_request(services: StageServices, request: GenerationRequest) -> None:
     timer, current = StageTimer(STAGE), services.policy()
-    screening = ingress(services, request)
+    screening = ingress(services, request, current)
     reference = cleaned = clean_image(services, request.reference_image) if request.reference_image else None
     screening.images.append(cleaned)
     try:
@@ -171,15 +171,18 @@ async def screen_request(services: StageServices, request: GenerationRequest) ->
     onward = partial(
         Screened, generator_prompt=screening.generator_prompt, reference_image=reference, seed=request.seed
     )
-    reason = f"request passed screening ({combine(screening.verdicts).action.value})"
     await _forward(
-        services, screening, timer, Onward(topics.SCREENED, onward, reason), [request.reference_image, cleaned]
+        services,
+        screening,
+        timer,
+        Onward(topics.SCREENED, onward, "request passed screening ({action})"),
+        [request.reference_image, cleaned],
     )
 
 
 async def screen_submission(services: StageServices, submission: ImageSubmission) -> None:
     timer, current = StageTimer(STAGE), services.policy()
-    screening = ingress(services, submission)
+    screening = ingress(services, submission, current)
     image = clean_image(services, submission.image)
     screening.images.append(image)
     if submission.prompt:
@@ -197,7 +200,7 @@ async def unavailable(
     services: StageServices, event: GenerationRequest | ImageSubmission, reason: str, timer: StageTimer
 ) -> None:
     """Where a request or submission goes when screening keeps failing transiently (blob store, broker)."""
-    await _fail_closed(services, ingress(services, event), reason, timer)
+    await _fail_closed(services, ingress(services, event, services.policy()), reason, timer)
 
 
 SCREEN_REQUESTS = Stage(STAGE, GenerationRequest, screen_request, unavailable)

@@ -13,7 +13,7 @@ from typing import Any
 
 import faust
 
-from streams import topics
+from streams import metrics, topics
 from streams.app import TOPICS, app, settings
 from streams.events import Decision
 from streams.stages import outcomes
@@ -27,6 +27,7 @@ from streams.worker import build_services
 
 # How often a stage runs an event again after a transient failure (broker, blob store).
 RETRY = RetryPolicy(settings.stage_retries, settings.stage_backoff_s)
+metrics.initialise_worker_labels([SCREEN_REQUESTS.name, GENERATE.name, MODERATE.name, outcomes.STAGE, APPLY_REVIEW.name])
 
 
 @cache

@@ -12,7 +12,7 @@ from typing import Any
 
 import faust
 
-from streams import topics
+from streams import metrics, topics
 from streams.config import get_settings
 
 settings = get_settings()
@@ -35,6 +35,9 @@ app = faust.App(
     store="memory://",
 )
 
+
+if not settings.metrics_enabled:
+    metrics.disable()
 
 # Every topic of the stack, by name (``streams.topics``).
 TOPICS = {
@@ -63,3 +66,33 @@ async def health_ready(web: Any, request: Any) -> Any:
     if Readiness.ready:
         return web.text("ready\n")
     return web.text("joining consumer group\n", status=503)
+
+
+@app.page("/metrics")
+async def metrics_page(web: Any, request: Any) -> Any:
+    body, content_type = metrics.exposition(request.headers.get("Accept"))
+    return web.bytes(body, headers={"Content-Type": content_type})
+
+
+@app.task
+async def _watch_event_loop() -> None:
+    await metrics.watch_event_loop()
+
+
+@app.timer(interval=settings.consumer_lag_interval_s)
+async def _measure_consumer_lag() -> None:
+    """Lag of every partition this worker owns: end offset minus committed offset (or position, before the
+    first commit)."""
+    consumer = app.consumer
+    assigned = consumer.assignment()
+    if not assigned:
+        metrics.set_consumer_lag({})
+        return
+    ends = await consumer.highwaters(*assigned)
+    lags = {}
+    for tp, end in ends.items():
+        done = app.monitor.tp_committed_offsets.get(tp)
+        if done is None:
+            done = await consumer.position(tp) or 0
+        lags[(tp.topic, tp.partition)] = max(end - done, 0)
+    metrics.set_consumer_lag(lags)

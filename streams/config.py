@@ -38,6 +38,8 @@ class Settings(ModelSettings):
     s3_endpoint_url: str | None = Field(None, description="Endpoint of an S3-compatible store (MinIO, ...).")
     topic_partitions: int = Field(4, ge=1, description="Partitions of every modstream topic.")
     worker_web_port: int = Field(6066, description="Faust web server port (health and metrics).")
+    metrics_enabled: bool = Field(True, description="Record Prometheus metrics (off only to measure their cost).")
+    consumer_lag_interval_s: float = Field(2.0, gt=0, description="How often the worker measures its consumer lag.")
     pseudonym_key: str | None = Field(
         None, description="HMAC key for user ids; unset reads or creates <data_dir>/pseudonym.key."
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +31,7 @@ from modstream_models.catalogue import (
     Tensor,
 )
 from modstream_models.detections import decode_detections
+from streams import metrics
 from streams.errors import ChecksUnavailable, RejectedInput
 from streams.events import Finding, GeneratorInfo
 from streams.telemetry import REQUEST_ID_ATTRIBUTE, headers_with_context, tracer
@@ -99,6 +101,13 @@ def _code(exc: InferenceServerException) -> str:
     return (exc.status() or "").rpartition(".")[2]  # "StatusCode.UNAVAILABLE" -> "UNAVAILABLE"
 
 
+def _error_code(exc: Exception) -> str:
+    """A failed call's gRPC status code; a client-side timeout or socket error as the code gRPC gives it."""
+    if isinstance(exc, InferenceServerException):
+        return _code(exc) or "UNKNOWN"
+    return "DEADLINE_EXCEEDED" if isinstance(exc, TimeoutError) else "UNAVAILABLE"
+
+
 def _transient(exc: BaseException) -> bool:
     if isinstance(exc, InferenceServerException):
         return _code(exc) in TRANSIENT_CODES
@@ -162,6 +171,7 @@ class TritonClient:
                 **({REQUEST_ID_ATTRIBUTE: request_id} if request_id else {}),
             },
         ) as span:
+            started = time.perf_counter()
             try:
                 result = await self._client.infer(
                     model,
@@ -173,7 +183,9 @@ class TritonClient:
                 )
             except (InferenceServerException, TimeoutError, OSError) as exc:
                 span.set_status(Status(StatusCode.ERROR, str(exc)))
+                metrics.triton_call(model, time.perf_counter() - started, _error_code(exc))
                 raise
+            metrics.triton_call(model, time.perf_counter() - started, None)
             span.set_attribute("triton.model.version", result.get_response().model_version)
             return result
 

@@ -269,6 +269,16 @@ class Stack:
             if part is not None:
                 part.stop()
 
+    def metrics_urls(self) -> dict[str, str]:
+        """Where each long-running part serves Prometheus metrics (Triton's only when this stack runs it)."""
+        urls = {
+            "worker": f"http://127.0.0.1:{self.settings.worker_web_port}/metrics",
+            "review": f"{self.settings.review_base_url}/metrics",
+        }
+        if "triton" in self.parts:
+            urls["triton"] = f"http://127.0.0.1:{self.settings.triton_metrics_port}/metrics"
+        return urls
+
     def effective_settings(self) -> Settings:
         """Settings that point clients at the parts this stack runs."""
         return self.settings.model_copy(

@@ -52,6 +52,8 @@ def up() -> None:
         f"worker http://127.0.0.1:{settings.worker_web_port}, review console {settings.review_base_url}; "
         f"logs in {stack.log_dir}. Ctrl-C stops."
     )
+    for name, url in stack.metrics_urls().items():
+        click.echo(f"metrics {name} {url}")
     try:
         _watch(stack, stop)
     finally:

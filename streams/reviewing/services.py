@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from fastapi import FastAPI
 
+from streams import metrics
 from streams.blobs import BlobStore, open_blob_store
 from streams.config import Settings
 from streams.policy import PolicyStore
@@ -49,20 +50,28 @@ class Services:
 
 
 def running(services: Services) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
-    """The app's lifespan: the producer, and the feed of the ``audit`` and ``review`` topics into the store."""
+    """The app's lifespan: the producer, the feed of the ``audit`` and ``review`` topics into the store, and
+    the event-loop lag watch."""
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await services.sender.start()
-        feeding = asyncio.create_task(
-            ingest(services.settings.kafka_bootstrap, services.audit, services.queue, services.policy)
-        )
+        if not services.settings.metrics_enabled:
+            metrics.disable()
+        metrics.initialise_review_labels()
+        tasks = [
+            asyncio.create_task(
+                ingest(services.settings.kafka_bootstrap, services.audit, services.queue, services.policy)
+            ),
+            asyncio.create_task(metrics.watch_event_loop()),
+        ]
         try:
             yield
         finally:
-            feeding.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await feeding
+            for task in tasks:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await services.sender.stop()
 
     return lifespan

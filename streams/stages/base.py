@@ -17,9 +17,10 @@ from typing import Any, Generic, TypeVar
 
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
-from streams import topics
+from streams import metrics, topics
 from streams.errors import ChecksUnavailable, PermanentError, TransientError
 from streams.events import DeadLetter, Decision, End, Event, Evidenced, InvalidEvent, SystemReason
+from streams.metrics import DeadLetterCause
 from streams.stages.services import StageServices
 from streams.telemetry import consume_span
 
@@ -86,7 +87,9 @@ class RetryPolicy:
         )
 
 
-async def dead_letter(services: StageServices, message: Received, reason: str, request_id: str | None) -> None:
+async def dead_letter(
+    services: StageServices, message: Received, reason: str, request_id: str | None, cause: str
+) -> None:
     log.warning("dead-letter %s[%s]@%s: %s", message.topic, message.partition, message.offset, reason)
     value = message.value or b""
     letter = DeadLetter(
@@ -98,33 +101,44 @@ async def dead_letter(services: StageServices, message: Received, reason: str, r
         payload_excerpt=value[:512].decode("utf-8", errors="replace"),
     )
     await services.send(topics.DEAD_LETTER, letter, key=request_id or message.request_id)
+    metrics.dead_lettered(message.topic, cause)
 
 
 async def process(services: StageServices, stage: Stage[E], message: Received, retry: RetryPolicy) -> None:
     """Parse one message and handle it; whatever goes wrong ends on review or the dead-letter topic, never in
-    a crash of the stream."""
+    a crash of the stream. Every message counts in the stage's duration histogram."""
+    started = time.perf_counter()
     try:
         parsed = stage.event.from_bytes(message.value)
     except InvalidEvent as exc:
-        await dead_letter(services, message, str(exc), message.request_id)
+        await dead_letter(services, message, str(exc), message.request_id, DeadLetterCause.INVALID_EVENT)
+        metrics.stage_done(stage.name, time.perf_counter() - started)
         return
-    timer = StageTimer(stage.name)
     with consume_span(message.topic, message.headers, parsed.request_id):
         try:
-            async for attempt in retry.retrying():
-                with attempt:
-                    await stage.handle(services, parsed)
-        except PermanentError as exc:
-            await dead_letter(services, message, str(exc), parsed.request_id)
-        except (ChecksUnavailable, TransientError) as exc:
-            log.warning("%s: %s unavailable: %s", stage.name, parsed.request_id, exc)
-            if stage.fail_closed is None:
-                await dead_letter(services, message, f"unavailable: {exc}", parsed.request_id)
-            else:
-                await stage.fail_closed(services, parsed, str(exc), timer)
-        except Exception as exc:  # a bug must not stop the stream: record it where a person looks
-            log.exception("stage %s failed on %s", stage.name, parsed.request_id)
-            await dead_letter(services, message, f"internal error: {type(exc).__name__}: {exc}", parsed.request_id)
+            await _handle(services, stage, message, parsed, retry)
+        finally:  # inside the span: the observation's exemplar is the request's trace
+            metrics.stage_done(stage.name, time.perf_counter() - started)
+
+
+async def _handle(services: StageServices, stage: Stage[E], message: Received, parsed: E, retry: RetryPolicy) -> None:
+    timer = StageTimer(stage.name)
+    try:
+        async for attempt in retry.retrying():
+            with attempt:
+                await stage.handle(services, parsed)
+    except PermanentError as exc:
+        await dead_letter(services, message, str(exc), parsed.request_id, DeadLetterCause.REJECTED_INPUT)
+    except (ChecksUnavailable, TransientError) as exc:
+        log.warning("%s: %s unavailable: %s", stage.name, parsed.request_id, exc)
+        if stage.fail_closed is None:
+            await dead_letter(services, message, f"unavailable: {exc}", parsed.request_id, DeadLetterCause.UNAVAILABLE)
+        else:
+            await stage.fail_closed(services, parsed, str(exc), timer)
+    except Exception as exc:  # a bug must not stop the stream: record it where a person looks
+        log.exception("stage %s failed on %s", stage.name, parsed.request_id)
+        reason = f"internal error: {type(exc).__name__}: {exc}"
+        await dead_letter(services, message, reason, parsed.request_id, DeadLetterCause.INTERNAL_ERROR)
 
 
 def unchecked_decision(item: Evidenced, stage: str, reason: str, timer: StageTimer) -> Decision:

@@ -11,8 +11,9 @@ therefore neither loses an end nor writes a second one.
 
 from __future__ import annotations
 
-from streams import topics
+from streams import metrics, topics
 from streams.events import Decision, End, Outcome, OutcomeStatus, ReviewItem
+from streams.stages import review
 from streams.stages.base import StageTimer
 from streams.stages.services import StageServices
 
@@ -37,3 +38,8 @@ async def apply(services: StageServices, decision: Decision, partition: int) -> 
         end = Outcome(**common, status=status, decided_at=decision.decided_at, timings_ms=timings)
     await services.send(topic, end, partition=partition)
     written.add(decision.request_id)
+    # A reviewer's decision is the request's second end: its evidence was counted at the first.
+    first_end = decision.stage != review.STAGE
+    metrics.end_written(
+        decision.end, decision.reason_code, decision.submitted_at, decision.evidence if first_end else []
+    )

@@ -1,12 +1,17 @@
-"""The service's own endpoints: its health, and the console page (which then calls the JSON API)."""
+"""The service's own endpoints: its health, its metrics, and the console page (which then calls the JSON API).
+
+``/metrics``, like ``/health``, needs no credentials: it holds counts only, no content (see ``streams.metrics``).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
 
+from streams import metrics
+from streams.reviewing.api.deps import QueueDep
 from streams.reviewing.api.models import Health
 
 CONSOLE = Path(__file__).resolve().parent.parent / "console.html"
@@ -22,3 +27,12 @@ async def health() -> Health:
 @router.get("/", include_in_schema=False)
 def console() -> HTMLResponse:
     return HTMLResponse(CONSOLE.read_text(), headers={"Cache-Control": "no-store"})
+
+
+@router.get("/metrics", tags=["service"], response_class=Response)
+def prometheus_metrics(request: Request, queue: QueueDep) -> Response:
+    """Prometheus metrics: the review queue's depth and age (read from the store now), decisions, loop lag."""
+    waiting = queue.pending(limit=0)
+    metrics.set_review_queue(waiting.count, waiting.oldest_age_s)
+    body, content_type = metrics.exposition(request.headers.get("accept"))
+    return Response(body, headers={"Content-Type": content_type})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException
 from starlette.concurrency import run_in_threadpool
 
-from streams import topics
+from streams import metrics, topics
 from streams.events import ReviewAction, ReviewDecision, ReviewItem
 from streams.reviewing.api.deps import CurrentUser, QueueDep, SenderDep
 from streams.reviewing.api.items import review_row
@@ -48,4 +48,5 @@ async def decide(request_id: str, body: DecisionIn, user: CurrentUser, queue: Qu
     except Exception as exc:  # the broker did not take it: the decision must not count
         await run_in_threadpool(queue.undo_decision, request_id, user.name)
         raise HTTPException(503, f"the decision could not be sent ({exc}); try again") from None
+    metrics.review_decided(body.action)
     return Applied(request_id=request_id, action=body.action, reviewer=user.name)

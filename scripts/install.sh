@@ -16,11 +16,17 @@ fi
 SUDO=""; [[ $(id -u) -eq 0 ]] || SUDO=sudo
 # System packages: Tesseract for OCR (PII in images) and fonts for the rendered test and benchmark images.
 # Chromium for the review console's browser test (Playwright drives Debian's build; it downloads none).
-DEBIAN_PACKAGES=(tesseract-ocr tesseract-ocr-eng fonts-dejavu-core fonts-liberation fonts-freefont-ttf chromium)
+# Prometheus and promtool for the metrics test and the alert rules' unit tests (the tests start their own
+# server on 127.0.0.1; a service that Debian starts under systemd is stopped and disabled below).
+DEBIAN_PACKAGES=(tesseract-ocr tesseract-ocr-eng fonts-dejavu-core fonts-liberation fonts-freefont-ttf chromium
+  prometheus)
 if ! command -v tesseract >/dev/null || ! dpkg -s "${DEBIAN_PACKAGES[@]}" >/dev/null 2>&1; then
   echo "install: Debian packages ${DEBIAN_PACKAGES[*]}"
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${DEBIAN_PACKAGES[@]}" >/dev/null
+  if [[ -d /run/systemd/system ]]; then  # the tests start their own Prometheus; keep the system one off
+    $SUDO systemctl disable --now prometheus >/dev/null 2>&1 || true
+  fi
 fi
 
 PYTHON=${PYTHON:-python3.11}

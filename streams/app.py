@@ -28,7 +28,7 @@ app = faust.App(
     # A killed worker's partitions move to a live one within seconds rather than Faust's default minute.
     broker_session_timeout=10.0,
     broker_heartbeat_interval=1.0,
-    web_host="127.0.0.1",
+    web_host=settings.worker_web_host,
     web_port=settings.worker_web_port,
     web_in_thread=False,
     datadir=str(settings.data_dir / "faust"),

@@ -37,6 +37,7 @@ class Settings(ModelSettings):
     triton_metrics_port: int = Field(18002, description="Metrics port of the embedded Triton server.")
     s3_endpoint_url: str | None = Field(None, description="Endpoint of an S3-compatible store (MinIO, ...).")
     topic_partitions: int = Field(4, ge=1, description="Partitions of every modstream topic.")
+    worker_web_host: str = Field("127.0.0.1", description="Address the worker's web server (health, metrics) binds.")
     worker_web_port: int = Field(6066, description="Faust web server port (health and metrics).")
     metrics_enabled: bool = Field(True, description="Record Prometheus metrics (off only to measure their cost).")
     consumer_lag_interval_s: float = Field(2.0, gt=0, description="How often the worker measures its consumer lag.")

@@ -56,7 +56,7 @@ STAGE_DURATION = Histogram(
 )
 END_TO_END = Histogram(
     "modstream_end_to_end_seconds",
-    "From the request's submission to its end being written.",
+    "From the request's submission to its first end being written (the automated path; not a review's wait).",
     ["end"],
     buckets=END_TO_END_BUCKETS,
 )
@@ -134,11 +134,16 @@ def stage_done(stage: str, seconds: float) -> None:
         STAGE_DURATION.labels(stage).observe(seconds, exemplar=_exemplar())
 
 
-def end_written(end: End, reason_code: str | None, submitted_at: datetime, evidence: Iterable[Evidence]) -> None:
-    """An end (published, rejected, review) was written; ``evidence`` counts once per request, at its first end."""
+def end_written(
+    end: End, reason_code: str | None, submitted_at: datetime, evidence: Iterable[Evidence], after_review: bool
+) -> None:
+    """An end (published, rejected, review) was written. The end-to-end time and the findings count for a
+    request's first end only: the outcome after a review waited for a person, and its evidence counted already."""
     if not _enabled:
         return
     OUTCOMES.labels(end.value, reason_code or NO_REASON_CODE).inc()
+    if after_review:
+        return
     seconds = (datetime.now(UTC) - submitted_at).total_seconds()
     END_TO_END.labels(end.value).observe(max(seconds, 0.0), exemplar=_exemplar())
     evidence = list(evidence)

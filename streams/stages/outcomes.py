@@ -38,8 +38,5 @@ async def apply(services: StageServices, decision: Decision, partition: int) -> 
         end = Outcome(**common, status=status, decided_at=decision.decided_at, timings_ms=timings)
     await services.send(topic, end, partition=partition)
     written.add(decision.request_id)
-    # A reviewer's decision is the request's second end: its evidence was counted at the first.
-    first_end = decision.stage != review.STAGE
-    metrics.end_written(
-        decision.end, decision.reason_code, decision.submitted_at, decision.evidence if first_end else []
-    )
+    after_review = decision.stage == review.STAGE
+    metrics.end_written(decision.end, decision.reason_code, decision.submitted_at, decision.evidence, after_review)

@@ -1,0 +1,109 @@
+"""The monitoring files in deploy/: alert rules checked and unit-tested by promtool, and every query of the
+rules and the dashboard naming a metric that modstream (or Triton) exports.
+
+promtool comes with Debian's ``prometheus`` package, which ``scripts/install.sh`` installs. That the Triton
+metric names exist is checked against a real Triton server by ``tests/integration/test_metrics.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+from prometheus_client import REGISTRY
+
+import streams.metrics  # noqa: F401  (registers the families)
+
+DEPLOY = Path(__file__).parents[2] / "deploy"
+PROMETHEUS = DEPLOY / "prometheus"
+DASHBOARD = DEPLOY / "grafana" / "dashboards" / "modstream.json"
+METRIC_NAME = re.compile(r"\b((?:modstream|nv)_[a-z0-9_]+|up)\b(?!\s*\()")
+SUFFIXES = {"counter": ("_total",), "histogram": ("_bucket", "_count", "_sum"), "gauge": ("",)}
+
+
+def promtool(*args: str) -> str:
+    if shutil.which("promtool") is None:
+        pytest.fail("promtool is missing: install Debian's prometheus package (scripts/install.sh does)")
+    done = subprocess.run(["promtool", *args], cwd=PROMETHEUS, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def exported() -> set[str]:
+    """The sample names of every modstream family, as Prometheus stores them."""
+    return {
+        family.name + suffix
+        for family in REGISTRY.collect()
+        if family.name.startswith("modstream_")
+        for suffix in SUFFIXES[family.type]
+    }
+
+
+def dashboard_queries() -> list[str]:
+    panels = json.loads(DASHBOARD.read_text())["panels"]
+    return [target["expr"] for panel in panels for target in panel["targets"]]
+
+
+def alert_rules() -> list[dict]:
+    return [rule for group in yaml.safe_load((PROMETHEUS / "alerts.yml").read_text())["groups"] for rule in group["rules"]]
+
+
+def names_in(queries: list[str]) -> set[str]:
+    return {name for query in queries for name in METRIC_NAME.findall(query)}
+
+
+def test_promtool_checks_the_rules_and_the_compose_config() -> None:
+    assert "SUCCESS" in promtool("check", "rules", "alerts.yml")
+    assert "SUCCESS" in promtool("check", "config", "prometheus.yml")
+
+
+def test_promtool_unit_tests_of_the_alert_rules_pass() -> None:
+    promtool("test", "rules", "alerts_test.yml")
+
+
+def test_every_alert_has_a_unit_test_and_a_summary_that_says_what_to_do() -> None:
+    tests = yaml.safe_load((PROMETHEUS / "alerts_test.yml").read_text())["tests"]
+    tested = {check["alertname"] for test in tests for check in test["alert_rule_test"] if check["exp_alerts"]}
+    for rule in alert_rules():
+        assert rule["alert"] in tested, f"{rule['alert']} has no promtool test in which it fires"
+        assert rule["annotations"]["summary"] and len(rule["annotations"]["description"]) > 40
+
+
+def test_every_dashboard_and_alert_query_names_an_exported_metric() -> None:
+    queries = dashboard_queries() + [rule["expr"] for rule in alert_rules()]
+    names = names_in(queries)
+    ours = {name for name in names if name.startswith("modstream_")}
+    assert ours and ours <= exported(), ours - exported()
+    assert names - ours <= {"up"} | {name for name in names if name.startswith("nv_")}
+
+
+def test_the_dashboard_shows_what_sres_watch() -> None:
+    names = names_in(dashboard_queries())
+    for family in (
+        "modstream_outcomes_total",
+        "modstream_stage_duration_seconds_bucket",
+        "modstream_consumer_lag",
+        "modstream_review_queue_depth",
+        "modstream_review_oldest_age_seconds",
+        "modstream_findings_total",
+        "modstream_triton_request_duration_seconds_bucket",
+        "modstream_dead_letters_total",
+    ):
+        assert family in names, family
+    heatmaps = [p for p in json.loads(DASHBOARD.read_text())["panels"] if p["type"] == "heatmap"]
+    assert heatmaps and "stage_duration_seconds_bucket" in heatmaps[0]["targets"][0]["expr"]
+
+
+def test_compose_runs_prometheus_with_the_rules_and_grafana_with_the_dashboard() -> None:
+    compose = yaml.safe_load((DEPLOY.parent / "docker-compose.yml").read_text())["services"]
+    mounts = [volume.split(":")[0] for name in ("prometheus", "grafana") for volume in compose[name]["volumes"]]
+    for mount in mounts:
+        if mount.startswith("./"):
+            assert (DEPLOY.parent / mount).exists(), mount
+    assert "./deploy/prometheus" in mounts and "./deploy/grafana/dashboards" in mounts
+    assert compose["worker"]["environment"]["MODSTREAM_WORKER_WEB_HOST"] == "0.0.0.0"

@@ -27,7 +27,9 @@ from streams.worker import build_services
 
 # How often a stage runs an event again after a transient failure (broker, blob store).
 RETRY = RetryPolicy(settings.stage_retries, settings.stage_backoff_s)
-metrics.initialise_worker_labels([SCREEN_REQUESTS.name, GENERATE.name, MODERATE.name, outcomes.STAGE, APPLY_REVIEW.name])
+metrics.initialise_worker_labels(
+    [SCREEN_REQUESTS.name, GENERATE.name, MODERATE.name, outcomes.STAGE, APPLY_REVIEW.name]
+)
 
 
 @cache

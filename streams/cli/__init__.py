@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from streams.cli import policy, protection, requests, review, scan, schemas, stack, stats, watermark
+from streams.cli import policy, protection, requests, review, scan, schemas, stack, stats, top, watermark
 from streams.cli.exits import ModstreamGroup
 from streams.cli.output import json_option
 
@@ -27,6 +27,6 @@ def main() -> None:
     pass
 
 
-for _module in (stack, requests, schemas, scan, protection, policy, stats, review, watermark):
+for _module in (stack, requests, schemas, scan, protection, policy, stats, top, review, watermark):
     for _command in _module.COMMANDS:
         main.add_command(_command)

@@ -50,7 +50,9 @@ def dashboard_queries() -> list[str]:
 
 
 def alert_rules() -> list[dict]:
-    return [rule for group in yaml.safe_load((PROMETHEUS / "alerts.yml").read_text())["groups"] for rule in group["rules"]]
+    return [
+        rule for group in yaml.safe_load((PROMETHEUS / "alerts.yml").read_text())["groups"] for rule in group["rules"]
+    ]
 
 
 def names_in(queries: list[str]) -> set[str]:

@@ -20,7 +20,7 @@ from streams.events import Action, Context, Decision, End, Evidence, Finding, Re
 from streams.stages.base import Received, RetryPolicy, process
 from streams.stages.generate import GENERATE
 from streams.stages.outcomes import apply
-from tests.unit.streams.stages.conftest import run, screened, services  # noqa: F401 (fixture)
+from tests.unit.streams.stages.conftest import run, screened
 
 
 def value(name: str, **labels: str) -> float:

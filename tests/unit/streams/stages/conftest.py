@@ -8,21 +8,15 @@ from collections.abc import Coroutine
 from typing import Any
 
 import numpy as np
-import pytest
 from PIL import Image
 
 from streams.events import Candidate, GenerationRequest, ImageSubmission, Screened, Source
-from streams.stages.memory import MemoryBlobStore, RecordingSender, ScriptedInference, memory_services, png
+from streams.stages.memory import MemoryBlobStore, RecordingSender, ScriptedInference, png
 from streams.stages.services import StageServices
 
 
 def run(coroutine: Coroutine[Any, Any, Any]) -> Any:
     return asyncio.run(coroutine)
-
-
-@pytest.fixture
-def services() -> StageServices:
-    return memory_services()
 
 
 def inference(services: StageServices) -> ScriptedInference:

@@ -1,4 +1,4 @@
-"""``modstream stats``: moderation rates over a time window, computed from the audit topic.
+"""``modstream stats``: moderation rates over a time window, from the audit store (one query over the window).
 
 Each request counts once per rate, from every audit event it has in the window:
 - copyright-alert rate: requests with a protected-name, protected-image or style rule that asked for more than allow;
@@ -10,18 +10,16 @@ Each request counts once per rate, from every audit event it has in the window:
 
 from __future__ import annotations
 
-import json
 import re
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from modstream_models.catalogue import FindingKind
-from streams import topics
 from streams.config import Settings
 from streams.events import Context, Evidence
-from streams.kafka import partitions_of, read_to_end
 from streams.policy.decide import Verdict
+from streams.store import AuditStore, open_database
 
 WINDOW = re.compile(r"^(\d+)([smhd])$")
 UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
@@ -73,10 +71,10 @@ def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-async def audit_rates(settings: Settings, window: timedelta) -> dict[str, Any]:
-    partitions = await partitions_of(settings.kafka_bootstrap, [topics.AUDIT])
-    events = [json.loads(record.value) async for record in read_to_end(settings.kafka_bootstrap, partitions)]
-    return rates(events, datetime.now(UTC) - window)
+def audit_rates(settings: Settings, window: timedelta) -> dict[str, Any]:
+    """The rates of the window from the audit store (which the review service feeds from the audit topic)."""
+    since = datetime.now(UTC) - window
+    return rates(AuditStore(open_database(settings.database)).steps_since(since), since)
 
 
 def format_rates(result: dict[str, Any]) -> str:

@@ -1,8 +1,7 @@
-"""``modstream stats``: moderation rates from the audit topic."""
+"""``modstream stats``: moderation rates from the audit store."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
 import click
@@ -20,13 +19,13 @@ def _window(_ctx: click.Context, _param: click.Parameter, value: str) -> timedel
         raise click.BadParameter(str(exc)) from exc
 
 
-@click.command(help="moderation rates over a time window, from the audit topic")
+@click.command(help="moderation rates over a time window, from the audit store (MODSTREAM_DATABASE_URL)")
 @click.option("--window", default="24h", callback=_window, help="how far back: 90s, 15m, 24h, 7d (default 24h)")
 @json_option()
 def stats(window: timedelta) -> None:
     from streams.stats import audit_rates, format_rates
 
-    result = asyncio.run(audit_rates(get_settings(), window))
+    result = audit_rates(get_settings(), window)
     emit(result, format_rates(result))
 
 

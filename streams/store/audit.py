@@ -8,6 +8,7 @@ actor, so a redelivery from the audit topic, or a stage that re-ran after a cras
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter
@@ -16,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from streams.events import AuditEvent, BlobRef, Evidence
 from streams.store.schema import audit_events, review_items
-from streams.store.timeutil import UtcTime
+from streams.store.timeutil import UtcTime, as_utc
 
 _BLOB_REFS = TypeAdapter(list[BlobRef])
 
@@ -114,6 +115,15 @@ class AuditStore:
         with self.engine.connect() as connection:
             rows = connection.execute(query).mappings().all()
         return [AuditRecord.model_validate(dict(row)) for row in rows]
+
+    def steps_since(self, since: datetime) -> list[dict[str, Any]]:
+        """Every step recorded at or after ``since`` (one query), as ``streams.stats.rates`` reads them."""
+        columns = (audit_events.c.request_id, audit_events.c.at, audit_events.c.stage, audit_events.c.action,
+                   audit_events.c.evidence, audit_events.c.redactions)  # fmt: skip
+        query = select(*columns).where(audit_events.c.at >= since).order_by(audit_events.c.at, audit_events.c.id)
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).mappings().all()
+        return [{**row, "at": as_utc(row["at"]).isoformat()} for row in rows]
 
     def requests_with_watermark(self, payload: str) -> list[str]:
         """The request(s) whose published image carries this watermark payload."""

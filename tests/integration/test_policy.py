@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -177,8 +178,22 @@ def stats(settings: Settings) -> dict:
     return json.loads(printed)
 
 
+def settled_stats(settings: Settings, timeout_s: float = 60) -> dict:
+    """``stats`` once the audit store has taken in what is on the audit topic (two reads a second apart agree):
+    the review service feeds the store from the topic as it goes."""
+    deadline = time.monotonic() + timeout_s
+    last = stats(settings)
+    while time.monotonic() < deadline:
+        time.sleep(1.0)
+        now = stats(settings)
+        if now["counts"] == last["counts"]:
+            return now
+        last = now
+    raise AssertionError("the audit store did not settle")
+
+
 def test_stats_counts_the_rates_of_new_requests(settings: Settings) -> None:
-    before = stats(settings)["counts"]
+    before = settled_stats(settings)["counts"]
     request_ids = run(
         submit_prompts(
             settings,
@@ -190,7 +205,7 @@ def test_stats_counts_the_rates_of_new_requests(settings: Settings) -> None:
         )
     )
     run(wait_for_ends(settings, request_ids, timeout_s=120))
-    after = stats(settings)
+    after = settled_stats(settings)
     added = {name: after["counts"].get(name, 0) - before.get(name, 0) for name in after["counts"]}
     assert added["requests"] == added["ended"] == 3
     assert added["rejected"] == added["review"] == added["published"] == 1

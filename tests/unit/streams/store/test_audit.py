@@ -49,3 +49,19 @@ def test_erasing_a_user_removes_prompts_images_and_review_items(engine: Engine) 
     assert erased.requests == ["r1"] and {i.sha256 for i in erased.images} == {"a" * 64, "b" * 64}
     assert store.prompt_of("r1") is None and store.history("r1")[0].images == []
     assert queue.get("r1") is None and store.prompt_of("r2") == "kept"
+
+
+def test_steps_since_reads_the_window_in_one_query_for_the_rates(engine: Engine) -> None:
+    from streams.stats import rates
+
+    store = AuditStore(engine)
+    store.record(event("outcomes", "rejected", -120))  # before the window
+    store.record(event("screen", "passed", 0))
+    store.record(event("outcomes", "published", 1, redactions=["face"]))
+    since = T0 - timedelta(minutes=5)
+
+    steps = store.steps_since(since)
+    assert [(s["stage"], s["action"]) for s in steps] == [("screen", "passed"), ("outcomes", "published")]
+    assert datetime.fromisoformat(steps[0]["at"]) == T0
+    result = rates(steps, since)
+    assert result["requests"] == result["ended"] == 1 and result["redaction_rate"] == 1.0

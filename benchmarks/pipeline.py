@@ -1,10 +1,12 @@
 """End-to-end pipeline benchmark on the embedded stack: throughput and latency per stage.
 
     .venv/bin/python -m benchmarks.pipeline --requests 100
+    .venv/bin/python -m benchmarks.pipeline --requests 100 --metrics both --repeats 2   # what metrics cost
 
 Starts the embedded stack in a temporary data directory, sends a warm-up, then N prompt requests and
 N image submissions, waits for every end and writes the figures to benchmarks/results/pipeline.json
-(and a Markdown table to stdout).
+(and a Markdown table to stdout). With ``--metrics both`` it alternates fresh stacks with Prometheus
+metrics recorded and not (``MODSTREAM_METRICS_ENABLED``) and reports the throughput they cost.
 """
 
 from __future__ import annotations
@@ -74,41 +76,75 @@ def measure(settings: Settings, kind: str, count: int) -> dict[str, Any]:
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--requests", type=int, default=100, help="requests per kind (prompts, images)")
-    parser.add_argument("--out", type=Path, default=RESULTS)
-    args = parser.parse_args()
+def run_stack(requests: int, metrics_enabled: bool) -> list[dict[str, Any]]:
+    """One fresh embedded stack: ``requests`` prompts, then as many image submissions."""
     with tempfile.TemporaryDirectory() as data_dir:
-        settings = Settings(data_dir=Path(data_dir))
+        settings = Settings(data_dir=Path(data_dir), metrics_enabled=metrics_enabled)
         with running_stack(settings, progress=lambda step: print(f"... {step}", flush=True)) as stack:
             effective = stack.effective_settings()
             runs: list[dict[str, Any]] = []
             for kind in ("prompts", "images"):
-                print(f"... {args.requests} {kind}", flush=True)
-                runs.append(measure(effective, kind, args.requests))
-    result = {
-        "machine": f"{platform.machine()}, {__import__('os').cpu_count()} cores, no GPU",
-        "generator": f"tiny random pipeline, {settings.generator_steps} steps, {settings.generator_size} px",
-        "measured_at": datetime.now().isoformat(timespec="seconds"),
-        "runs": runs,
-    }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n")
+                print(f"... {requests} {kind}, metrics {'on' if metrics_enabled else 'off'}", flush=True)
+                runs.append(measure(effective, kind, requests) | {"metrics": metrics_enabled})
+    return runs
+
+
+def metrics_cost(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Per kind, mean throughput with metrics on and off, and the share that metrics cost (negative: none seen)."""
+    cost = {}
+    for kind in ("prompts", "images"):
+        on = [r["throughput_per_s"] for r in runs if r["kind"] == kind and r["metrics"]]
+        off = [r["throughput_per_s"] for r in runs if r["kind"] == kind and not r["metrics"]]
+        if on and off:
+            mean_on, mean_off = sum(on) / len(on), sum(off) / len(off)
+            cost[kind] = {"on_per_s": on, "off_per_s": off, "cost": round(1 - mean_on / mean_off, 4)}
+    return cost
+
+
+def print_table(runs: list[dict[str, Any]]) -> None:
     print(
-        "| input | requests | throughput /s | end-to-end p50 / p99 ms | "
+        "| input | metrics | requests | throughput /s | end-to-end p50 / p99 ms | "
         + " | ".join(f"{s} p50 / p99 ms" for s in STAGES)
         + " |"
     )
-    print("|---" * (4 + len(STAGES)) + "|")
+    print("|---" * (5 + len(STAGES)) + "|")
     for run in runs:
         stages = run["stage_processing_ms"]
         cells = [f"{stages[s]['p50']} / {stages[s]['p99']}" if s in stages else "-" for s in STAGES]
         e2e = run["end_to_end_ms"]
         print(
-            f"| {run['kind']} | {run['requests']} | {run['throughput_per_s']} | {e2e['p50']} / {e2e['p99']} | "
-            + " | ".join(cells)
-            + " |"
+            f"| {run['kind']} | {'on' if run['metrics'] else 'off'} | {run['requests']} | {run['throughput_per_s']} "
+            f"| {e2e['p50']} / {e2e['p99']} | " + " | ".join(cells) + " |"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=100, help="requests per kind (prompts, images)")
+    parser.add_argument(
+        "--metrics", choices=("on", "off", "both"), default="on",
+        help="record Prometheus metrics; both: alternate fresh stacks with them on and off, and report their cost",
+    )  # fmt: skip
+    parser.add_argument("--repeats", type=int, default=1, help="stacks per metrics setting (alternating with both)")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args()
+    settings = {"on": [True], "off": [False], "both": [True, False]}[args.metrics] * args.repeats
+    runs = [run for enabled in settings for run in run_stack(args.requests, enabled)]
+    defaults = Settings()
+    cost = metrics_cost(runs)
+    result = {
+        "machine": f"{platform.machine()}, {__import__('os').cpu_count()} cores, no GPU",
+        "generator": f"tiny random pipeline, {defaults.generator_steps} steps, {defaults.generator_size} px",
+        "measured_at": datetime.now().isoformat(timespec="seconds"),
+        "runs": runs,
+        "metrics_cost": cost,
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    print_table(runs)
+    for kind, cost in result["metrics_cost"].items():
+        print(
+            f"metrics cost, {kind}: {cost['cost']:.1%} of throughput (on {cost['on_per_s']}, off {cost['off_per_s']})"
         )
     print(f"written to {args.out}")
 

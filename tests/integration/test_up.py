@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -56,6 +57,13 @@ def test_up_prints_ready_and_sigterm_leaves_no_process(tmp_path: Path) -> None:
         assert took < 120  # the 60 s target is for a warm machine; CI shares 2 cores with other tests
         assert port_open("127.0.0.1", settings.kafka_port)
         assert len(processes_with(marker)) >= 3  # broker, triton (+ stubs), worker
+        # then one `metrics NAME URL` line per part that serves Prometheus metrics, each answering
+        urls = dict(up.stdout.readline().split()[1:3] for _ in range(3))
+        assert set(urls) == {"worker", "review", "triton"}, urls
+        for name, url in urls.items():
+            with urllib.request.urlopen(url, timeout=10) as answer:
+                body = answer.read().decode()
+            assert ("nv_inference_count" if name == "triton" else "modstream_") in body, name
 
         up.send_signal(signal.SIGTERM)
         rest, _ = up.communicate(timeout=60)

@@ -142,10 +142,9 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
     print_table(runs)
-    for kind, cost in result["metrics_cost"].items():
-        print(
-            f"metrics cost, {kind}: {cost['cost']:.1%} of throughput (on {cost['on_per_s']}, off {cost['off_per_s']})"
-        )
+    for kind, figures in cost.items():
+        on, off = figures["on_per_s"], figures["off_per_s"]
+        print(f"metrics cost, {kind}: {figures['cost']:.1%} of throughput (on {on}, off {off})")
     print(f"written to {args.out}")
 
 

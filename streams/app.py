@@ -41,7 +41,10 @@ if not settings.metrics_enabled:
 
 # Every topic of the stack, by name (``streams.topics``).
 TOPICS = {
-    name: app.topic(name, key_type=bytes, value_type=bytes, partitions=settings.topic_partitions) for name in topics.ALL
+    name: app.topic(
+        name, key_type=bytes, value_type=bytes, partitions=settings.topic_partitions, config=settings.topic_config(name)
+    )
+    for name in topics.ALL
 }
 
 

@@ -40,7 +40,7 @@ class ModstreamClient:
         self._producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all")
 
     async def __aenter__(self) -> ModstreamClient:
-        await ensure_topics(self.settings.kafka_bootstrap, topics.ALL, self.settings.topic_partitions)
+        await ensure_topics(self.settings)
         await self._producer.start()
         return self
 

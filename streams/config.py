@@ -37,6 +37,12 @@ class Settings(ModelSettings):
     triton_metrics_port: int = Field(18002, description="Metrics port of the embedded Triton server.")
     s3_endpoint_url: str | None = Field(None, description="Endpoint of an S3-compatible store (MinIO, ...).")
     topic_partitions: int = Field(4, ge=1, description="Partitions of every modstream topic.")
+    topic_retention_hours: float | None = Field(
+        None, gt=0, description="Retention of every topic but the short-lived ones; unset: the broker's default."
+    )
+    short_topic_retention_hours: float = Field(
+        72.0, gt=0, description="Retention of screened (raw prompts), review and dead-letter."
+    )
     worker_web_host: str = Field("127.0.0.1", description="Address the worker's web server (health, metrics) binds.")
     worker_web_port: int = Field(6066, description="Faust web server port (health and metrics).")
     metrics_enabled: bool = Field(True, description="Record Prometheus metrics (off only to measure their cost).")
@@ -76,6 +82,15 @@ class Settings(ModelSettings):
         300.0, gt=0, description="How long an opened review item stays locked to its reviewer."
     )
     review_session_hours: float = Field(12.0, gt=0, description="Lifetime of a review console login.")
+    gateway_host: str = Field("127.0.0.1", description="Address the HTTP gateway listens on.")
+    gateway_port: int = Field(18090, description="Port of the HTTP gateway for upstream apps.")
+    gateway_max_body_bytes: int | None = Field(
+        None, gt=0, description="Largest request body the gateway reads; unset: room for one image in base64."
+    )
+    gateway_rate_per_s: float = Field(20.0, gt=0, description="Requests a second one tenant may send on average.")
+    gateway_burst: int = Field(40, ge=1, description="Requests one tenant may send at once before it is limited.")
+    gateway_max_wait_s: float = Field(60.0, ge=0, description="Longest ?wait= of a GET for a request's end.")
+    gateway_index_size: int = Field(100_000, ge=1, description="Requests whose ends the gateway keeps at hand.")
 
     @property
     def kafka_bootstrap(self) -> str:
@@ -84,6 +99,13 @@ class Settings(ModelSettings):
     @property
     def triton_grpc(self) -> str:
         return self.triton_url or f"127.0.0.1:{self.triton_grpc_port}"
+
+    def topic_config(self, topic: str) -> dict[str, str]:
+        """The Kafka topic configuration a modstream topic is created with (its retention)."""
+        from streams.topics import SHORT_LIVED
+
+        hours = self.short_topic_retention_hours if topic in SHORT_LIVED else self.topic_retention_hours
+        return {} if hours is None else {"retention.ms": str(int(hours * 3600 * 1000))}
 
     @property
     def blob_location(self) -> str:
@@ -102,6 +124,14 @@ class Settings(ModelSettings):
     @property
     def database(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'modstream.db').resolve()}"
+
+    @property
+    def gateway_body_limit(self) -> int:
+        return self.gateway_max_body_bytes or self.max_image_bytes * 4 // 3 + 1024 * 1024
+
+    @property
+    def gateway_base_url(self) -> str:
+        return f"http://127.0.0.1:{self.gateway_port}"
 
     @property
     def review_base_url(self) -> str:

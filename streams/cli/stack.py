@@ -36,7 +36,7 @@ def _watch(stack: Stack, stop: threading.Event) -> None:
                 stop.set()
 
 
-@click.command(help="start the embedded stack (broker, Triton, worker, review service) until Ctrl-C")
+@click.command(help="start the embedded stack (broker, Triton, worker, review service, gateway) until Ctrl-C")
 def up() -> None:
     from streams.stack import Stack
     from streams.telemetry import setup_tracing
@@ -52,6 +52,7 @@ def up() -> None:
         f"worker http://127.0.0.1:{settings.worker_web_port}, review console {settings.review_base_url}; "
         f"logs in {stack.log_dir}. Ctrl-C stops."
     )
+    click.echo(f"gateway {settings.gateway_base_url}")
     for name, url in stack.metrics_urls().items():
         click.echo(f"metrics {name} {url}")
     try:

@@ -58,7 +58,6 @@ def running(services: Services) -> Callable[[FastAPI], AbstractAsyncContextManag
         await services.sender.start()
         if not services.settings.metrics_enabled:
             metrics.disable()
-        metrics.initialise_review_labels()
         tasks = [
             asyncio.create_task(
                 ingest(services.settings.kafka_bootstrap, services.audit, services.queue, services.policy)

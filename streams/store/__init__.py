@@ -8,6 +8,7 @@ from streams.store.accounts import Account, Accounts, AuthError, Role, Session, 
 from streams.store.audit import AuditRecord, AuditStore, ErasedContent
 from streams.store.database import open_database
 from streams.store.review import Claim, PendingQueue, Refused, ReviewQueue, ReviewRow
+from streams.store.tenants import Tenant, TenantError, Tenants
 
 __all__ = [
     "Account",
@@ -23,6 +24,9 @@ __all__ = [
     "ReviewRow",
     "Role",
     "Session",
+    "Tenant",
+    "TenantError",
+    "Tenants",
     "User",
     "open_database",
 ]

@@ -66,3 +66,21 @@ sessions = Table(
     Column("csrf_token", String(64), nullable=False),
     Column("expires_at", DateTime(timezone=True), nullable=False),
 )
+
+tenants = Table(
+    "tenants",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
+)
+
+# Requests accepted by the HTTP gateway, with the tenant whose key sent them (who may read their end).
+gateway_requests = Table(
+    "gateway_requests",
+    metadata,
+    Column("request_id", String(128), primary_key=True),
+    Column("tenant", String(64), nullable=False),
+    Column("accepted_at", DateTime(timezone=True), nullable=False),
+)

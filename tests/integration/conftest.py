@@ -45,6 +45,7 @@ def stack_settings(data_dir: Path, offset: int) -> Settings:
         worker_web_port=26066 + offset,
         topic_partitions=4,
         review_port=28080 + offset,
+        gateway_port=28090 + offset,
         triton_retries=2,
     )
 

@@ -50,7 +50,12 @@ def prometheus(own_stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> It
     if binary is None:
         pytest.fail("prometheus is missing: install Debian's prometheus package (scripts/install.sh does)")
     home = tmp_path_factory.mktemp("prometheus")
-    jobs = {"worker": "modstream-worker", "review": "modstream-review", "triton": "triton"}
+    jobs = {
+        "worker": "modstream-worker",
+        "review": "modstream-review",
+        "gateway": "modstream-gateway",
+        "triton": "triton",
+    }
     config = {
         "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
         "scrape_configs": [

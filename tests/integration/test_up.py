@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from streams.events import PUBLIC_SCHEMAS
 from streams.stack import port_open
 from tests.integration.conftest import stack_settings
 
@@ -30,6 +31,24 @@ def processes_with(marker: str) -> list[int]:
         except OSError:
             continue
     return found
+
+
+def subscribe_everywhere(bootstrap: str, seconds: float = 8.0) -> int:
+    """How many partitions a librdkafka consumer group gets on every public topic; fails on any error."""
+    from confluent_kafka import Consumer
+
+    assigned: list[object] = []
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "fresh-stack-check",
+                         "auto.offset.reset": "latest", "topic.metadata.refresh.interval.ms": 1000})  # fmt: skip
+    consumer.subscribe(list(PUBLIC_SCHEMAS), on_assign=lambda _consumer, partitions: assigned.extend(partitions))
+    deadline = time.monotonic() + seconds
+    try:
+        while time.monotonic() < deadline:
+            message = consumer.poll(0.5)
+            assert message is None or not message.error(), message.error()
+    finally:
+        consumer.close()
+    return len(assigned)
 
 
 def test_up_prints_ready_and_sigterm_leaves_no_process(tmp_path: Path) -> None:
@@ -57,13 +76,16 @@ def test_up_prints_ready_and_sigterm_leaves_no_process(tmp_path: Path) -> None:
         assert took < 120  # the 60 s target is for a warm machine; CI shares 2 cores with other tests
         assert port_open("127.0.0.1", settings.kafka_port)
         assert len(processes_with(marker)) >= 3  # broker, triton (+ stubs), worker
-        # then one `metrics NAME URL` line per part that serves Prometheus metrics, each answering
-        urls = dict(up.stdout.readline().split()[1:3] for _ in range(3))
-        assert set(urls) == {"worker", "review", "triton"}, urls
+        # then the gateway's URL, and one `metrics NAME URL` line per part that serves Prometheus metrics
+        assert up.stdout.readline().strip() == f"gateway {settings.gateway_base_url}"
+        urls = dict(up.stdout.readline().split()[1:3] for _ in range(4))
+        assert set(urls) == {"worker", "review", "gateway", "triton"}, urls
         for name, url in urls.items():
             with urllib.request.urlopen(url, timeout=10) as answer:
                 body = answer.read().decode()
             assert ("nv_inference_count" if name == "triton" else "modstream_") in body, name
+        # before any event: a librdkafka consumer subscribes to every public topic without an error
+        assert subscribe_everywhere(settings.kafka_bootstrap) == len(PUBLIC_SCHEMAS) * settings.topic_partitions
 
         up.send_signal(signal.SIGTERM)
         rest, _ = up.communicate(timeout=60)

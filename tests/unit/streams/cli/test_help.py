@@ -11,7 +11,7 @@ from tests.unit.streams.cli.helpers import commands, leaves, run
 
 ALL = [path for path, _ in commands()]
 # Commands that print no result of their own (they run a service, or check files) take no --json.
-WITHOUT_JSON = {("up",), ("worker",), ("review-service",), ("schemas",)}
+WITHOUT_JSON = {("up",), ("worker",), ("review-service",), ("gateway",), ("schemas",)}
 
 
 @pytest.mark.parametrize("path", ALL, ids=[" ".join(path) or "modstream" for path in ALL])
@@ -30,7 +30,8 @@ def test_the_root_lists_every_command_with_its_whole_short_help() -> None:
     for name in main.commands:
         assert f"\n  {name} " in listing
     assert "..." not in listing.partition("Commands:")[2]  # click would cut short helps at about 45 characters
-    assert "start the embedded stack (broker, Triton, worker, review service) until Ctrl-C" in " ".join(listing.split())
+    up_help = "start the embedded stack (broker, Triton, worker, review service, gateway) until Ctrl-C"
+    assert up_help in " ".join(listing.split())
 
 
 def test_help_keeps_the_documented_details() -> None:

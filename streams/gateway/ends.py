@@ -1,0 +1,85 @@
+"""The ends of requests, as the end topics hold them, indexed by request id for the gateway's reads.
+
+One consumer (no group: every gateway process reads everything) follows ``outcomes``, ``review`` and
+``dead-letter`` from the beginning, so that a restarted gateway still answers for requests sent before. The
+index keeps the ends of the most recent ``capacity`` requests; readers may wait for an end to arrive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer
+
+from streams import topics
+
+log = logging.getLogger("modstream.gateway")
+END_NAMES = {topics.OUTCOMES: None, topics.REVIEW: "review", topics.DEAD_LETTER: "dead_letter"}
+
+
+@dataclass(frozen=True)
+class EndSeen:
+    topic: str
+    event: dict[str, Any]
+
+    @property
+    def end(self) -> str:
+        """published, rejected, review or dead_letter."""
+        return END_NAMES[self.topic] or str(self.event.get("status"))
+
+
+class EndIndex:
+    def __init__(self, capacity: int = 100_000) -> None:
+        self.capacity = capacity
+        self._ends: OrderedDict[str, list[EndSeen]] = OrderedDict()
+        self._waiting: dict[str, list[asyncio.Future[None]]] = {}
+
+    def ends_of(self, request_id: str) -> list[EndSeen]:
+        return list(self._ends.get(request_id, []))
+
+    def add(self, request_id: str, seen: EndSeen) -> None:
+        self._ends.setdefault(request_id, []).append(seen)
+        self._ends.move_to_end(request_id)
+        while len(self._ends) > self.capacity:
+            self._ends.popitem(last=False)
+        for waiter in self._waiting.pop(request_id, []):
+            if not waiter.done():
+                waiter.set_result(None)
+
+    async def wait(self, request_id: str, timeout_s: float) -> list[EndSeen]:
+        """The request's ends, waiting up to ``timeout_s`` for a first one."""
+        if request_id not in self._ends and timeout_s > 0:
+            arrived = asyncio.get_running_loop().create_future()
+            self._waiting.setdefault(request_id, []).append(arrived)
+            try:
+                await asyncio.wait_for(arrived, timeout_s)
+            except TimeoutError:
+                waiters = self._waiting.get(request_id, [])
+                if arrived in waiters:
+                    waiters.remove(arrived)
+                if not waiters:
+                    self._waiting.pop(request_id, None)
+        return self.ends_of(request_id)
+
+    async def follow(self, bootstrap: str) -> None:
+        """Read the end topics into the index until cancelled; an unreadable record is logged and skipped."""
+        consumer = AIOKafkaConsumer(
+            *END_NAMES, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest"
+        )
+        await consumer.start()
+        try:
+            async for record in consumer:
+                try:
+                    event = json.loads(record.value or b"")
+                    request_id = (record.key or b"").decode() or event["request_id"]
+                except (ValueError, KeyError, UnicodeDecodeError) as exc:
+                    log.warning("skipped an unreadable %s record: %s", record.topic, exc)
+                    continue
+                self.add(request_id, EndSeen(record.topic, event))
+        finally:
+            await consumer.stop()

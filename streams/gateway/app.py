@@ -13,7 +13,7 @@ import contextlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 from fastapi import APIRouter, Depends, FastAPI, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import Response
@@ -32,23 +32,48 @@ from streams.store import Tenants, open_database
 bearer = HTTPBearer(auto_error=False, description="a tenant's API key from `modstream tenants add`")
 
 
+class Producer(Protocol):
+    """What the gateway sends with: ``ModstreamClient`` (the Python producer API), started by the lifespan."""
+
+    async def submit_prompt(
+        self,
+        prompt: str,
+        *,
+        user_id: str,
+        tenant: str = ...,
+        reference_image: bytes | None = ...,
+        subject_consent: bool = ...,
+        seed: int | None = ...,
+        request_id: str | None = ...,
+    ) -> str: ...
+
+    async def submit_image(
+        self, image: bytes, *, user_id: str, tenant: str = ..., prompt: str | None = ..., request_id: str | None = ...
+    ) -> str: ...
+
+
 @dataclass
 class Gateway:
     settings: Settings
     tenants: Tenants
-    client: ModstreamClient
     ends: EndIndex
     limiter: RateLimiter
+    client: Producer | None = None  # set once the lifespan has started the Kafka producer
 
     @classmethod
     def open(cls, settings: Settings) -> Gateway:
         return cls(
             settings=settings,
             tenants=Tenants(open_database(settings.database)),
-            client=ModstreamClient(settings),
             ends=EndIndex(settings.gateway_index_size),
             limiter=RateLimiter(settings.gateway_rate_per_s, settings.gateway_burst),
         )
+
+    @property
+    def producer(self) -> Producer:
+        if self.client is None:
+            raise HTTPException(503, "the gateway is starting: try again in a moment")
+        return self.client
 
 
 class PromptIn(BaseModel):
@@ -126,7 +151,7 @@ async def submit_request(body: PromptIn, gateway: GatewayDep, tenant_name: Tenan
     if body.reference_image is not None:
         _check_image(gateway, body.reference_image)
     request_id = await _accept(gateway, tenant_name)
-    await gateway.client.submit_prompt(
+    await gateway.producer.submit_prompt(
         body.prompt, user_id=body.user_id, tenant=tenant_name, reference_image=body.reference_image,
         subject_consent=body.subject_consent, seed=body.seed, request_id=request_id,
     )  # fmt: skip
@@ -145,7 +170,7 @@ async def submit_image(
     data = await image.read()
     _check_image(gateway, data)
     request_id = await _accept(gateway, tenant_name)
-    await gateway.client.submit_image(data, user_id=user_id, tenant=tenant_name, prompt=prompt, request_id=request_id)
+    await gateway.producer.submit_image(data, user_id=user_id, tenant=tenant_name, prompt=prompt, request_id=request_id)
     return Accepted(request_id=request_id, status_url=f"/v1/requests/{request_id}")
 
 
@@ -183,7 +208,8 @@ def running(gateway: Gateway) -> Callable[[FastAPI], AbstractAsyncContextManager
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        async with gateway.client:
+        async with ModstreamClient(gateway.settings) as client:
+            gateway.client = client
             tasks = [asyncio.create_task(gateway.ends.follow(gateway.settings.kafka_bootstrap)),
                      asyncio.create_task(metrics.watch_event_loop())]  # fmt: skip
             try:

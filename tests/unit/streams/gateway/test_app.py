@@ -57,7 +57,7 @@ def api(tmp_path: Path) -> Api:
     tenants = Tenants(open_database(settings.database))
     keys = {name: tenants.add(name) for name in ("acme", "globex")}
     client = RecordingClient()
-    gateway = Gateway(settings, tenants, client, EndIndex(), RateLimiter(1.0, 5))  # type: ignore[arg-type]
+    gateway = Gateway(settings, tenants, EndIndex(), RateLimiter(1.0, 5), client)
     return Api(gateway, client, keys, body_limit=64 * 1024)
 
 

@@ -60,6 +60,7 @@ def wait_for_end(bootstrap: str, request_id: str, timeout_s: float, checks: dict
     consumer = Consumer({
         "bootstrap.servers": bootstrap, "group.id": f"example-app-{uuid.uuid4().hex[:8]}",
         "auto.offset.reset": "earliest", "enable.auto.commit": True,
+        "session.timeout.ms": 10000,  # a quick first join (the embedded Tansu broker waits about half of it)
     })  # fmt: skip
     consumer.subscribe(list(END_TOPICS))
     read, deadline = 0, time.monotonic() + timeout_s

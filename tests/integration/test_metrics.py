@@ -168,6 +168,7 @@ def test_lag_gauges_and_exemplars_are_there(prometheus: str, sent: dict[str, lis
     assert set(query(prometheus, "count by (job) (modstream_event_loop_lag_seconds)")) == {
         "job=modstream-worker",
         "job=modstream-review",
+        "job=modstream-gateway",
     }
     now = time.time()
     found = api(prometheus, "query_exemplars", query="modstream_end_to_end_seconds_bucket",

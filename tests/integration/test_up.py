@@ -33,19 +33,24 @@ def processes_with(marker: str) -> list[int]:
     return found
 
 
-def subscribe_everywhere(bootstrap: str, seconds: float = 8.0) -> int:
-    """How many partitions a librdkafka consumer group gets on every public topic; fails on any error."""
+def subscribe_everywhere(bootstrap: str, timeout_s: float = 30.0) -> int:
+    """How many partitions a librdkafka consumer group gets on every public topic; fails on any error.
+
+    Tansu answers a new member's second JoinGroup after about half its session timeout: a short one keeps
+    the join quick (librdkafka's default of 45 s takes some 23 s here)."""
     from confluent_kafka import Consumer
 
     assigned: list[object] = []
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "fresh-stack-check",
-                         "auto.offset.reset": "latest", "topic.metadata.refresh.interval.ms": 1000})  # fmt: skip
+                         "auto.offset.reset": "latest", "session.timeout.ms": 6000})  # fmt: skip
     consumer.subscribe(list(PUBLIC_SCHEMAS), on_assign=lambda _consumer, partitions: assigned.extend(partitions))
-    deadline = time.monotonic() + seconds
+    deadline, settled = time.monotonic() + timeout_s, None
     try:
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and (settled is None or time.monotonic() < settled):
             message = consumer.poll(0.5)
             assert message is None or not message.error(), message.error()
+            if assigned and settled is None:
+                settled = time.monotonic() + 3.0  # a few more polls: an unknown topic would show up as an error
     finally:
         consumer.close()
     return len(assigned)
@@ -90,8 +95,12 @@ def test_up_prints_ready_and_sigterm_leaves_no_process(tmp_path: Path) -> None:
         up.send_signal(signal.SIGTERM)
         rest, _ = up.communicate(timeout=60)
     finally:
-        if up.poll() is None:
-            up.kill()
+        if up.poll() is None:  # a failed check above: stop the stack as Ctrl-C would, so that no part outlives the test
+            up.send_signal(signal.SIGTERM)
+            try:
+                up.wait(60)
+            except subprocess.TimeoutExpired:
+                up.kill()
     assert up.returncode == 0, rest
     assert "stopped" in rest
     assert processes_with(marker) == []

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import platform
 import tempfile
 import time
@@ -25,7 +26,7 @@ import numpy as np
 
 from streams.client import ModstreamClient, wait_for_ends
 from streams.config import Settings
-from streams.stack import REPO_ROOT, running_stack
+from streams.stack import REPO_ROOT, Stack, running_stack
 
 RESULTS = REPO_ROOT / "benchmarks" / "results" / "pipeline.json"
 STAGES = ("screen", "generate", "moderate", "outcomes")
@@ -46,11 +47,28 @@ def percentiles(values: list[float]) -> dict[str, float]:
     return {"p50": round(float(np.percentile(values, 50)), 1), "p99": round(float(np.percentile(values, 99)), 1)}
 
 
-def measure(settings: Settings, kind: str, count: int) -> dict[str, Any]:
+def cpu_seconds(stack: Stack) -> dict[str, float]:
+    """CPU time (user + system) so far of each part of the stack, its child processes included (Triton's
+    model stubs): every process of the part's process group, from /proc."""
+    groups = {part.process.pid: name for name, part in stack.parts.items()}
+    totals = dict.fromkeys(groups.values(), 0.0)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue  # the process ended meanwhile
+        group = int(fields[2])  # pgrp; fields[11:13] are utime and stime in clock ticks
+        if group in groups:
+            totals[groups[group]] += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return totals
+
+
+def measure(settings: Settings, kind: str, count: int, stack: Stack) -> dict[str, Any]:
     asyncio.run(wait_for_ends(settings, asyncio.run(submit(settings, kind, 5, 10_000)), timeout_s=120))  # warm-up
-    started = time.time()
+    started, cpu_before = time.time(), cpu_seconds(stack)
     request_ids = asyncio.run(submit(settings, kind, count, 0))
     ends = asyncio.run(wait_for_ends(settings, request_ids, timeout_s=600))
+    cpu = {name: (spent - cpu_before[name]) * 1000 / count for name, spent in cpu_seconds(stack).items()}
     records = [records[0] for records in ends.values() if records]
     assert len(records) == count, f"only {len(records)} of {count} requests ended"
     values = [record.value for record in records]
@@ -73,6 +91,7 @@ def measure(settings: Settings, kind: str, count: int) -> dict[str, Any]:
         "throughput_per_s": round(count / (finished - started), 2),
         "end_to_end_ms": percentiles(total_ms),
         "stage_processing_ms": per_stage,
+        "cpu_ms_per_request": {name: round(ms, 2) for name, ms in cpu.items()} | {"all": round(sum(cpu.values()), 2)},
     }
 
 
@@ -85,7 +104,7 @@ def run_stack(requests: int, metrics_enabled: bool) -> list[dict[str, Any]]:
             runs: list[dict[str, Any]] = []
             for kind in ("prompts", "images"):
                 print(f"... {requests} {kind}, metrics {'on' if metrics_enabled else 'off'}", flush=True)
-                runs.append(measure(effective, kind, requests) | {"metrics": metrics_enabled})
+                runs.append(measure(effective, kind, requests, stack) | {"metrics": metrics_enabled})
     return runs
 
 
@@ -98,6 +117,17 @@ def metrics_cost(runs: list[dict[str, Any]]) -> dict[str, Any]:
         if on and off:
             mean_on, mean_off = sum(on) / len(on), sum(off) / len(off)
             cost[kind] = {"on_per_s": on, "off_per_s": off, "cost": round(1 - mean_on / mean_off, 4)}
+            # metrics add work in the worker and the review service only; the stack is CPU-bound, so their extra
+            # CPU time per request over the whole stack's is the share of throughput they cost
+            cpu = {setting: [r["cpu_ms_per_request"] for r in runs if r["kind"] == kind and r["metrics"] is setting]
+                   for setting in (True, False)}  # fmt: skip
+            extra = [_mean(cpu[True], part) - _mean(cpu[False], part) for part in ("worker", "review")]
+            cost[kind] |= {
+                "worker_cpu_ms_on_off": [_mean(cpu[True], "worker"), _mean(cpu[False], "worker")],
+                "review_cpu_ms_on_off": [_mean(cpu[True], "review"), _mean(cpu[False], "review")],
+                "all_cpu_ms_on_off": [_mean(cpu[True], "all"), _mean(cpu[False], "all")],
+                "cpu_cost": round(sum(extra) / _mean(cpu[False], "all"), 4),
+            }
     return cost
 
 
@@ -131,6 +161,10 @@ def recording_cost() -> dict[str, float]:
         metrics.exposition("application/openmetrics-text")
     scrape_ms = (time.perf_counter() - started) / 20 * 1000
     return {"per_request_us": round(per_request_us, 1), "scrape_ms": round(scrape_ms, 2)}
+
+
+def _mean(samples: list[dict[str, float]], part: str) -> float:
+    return round(sum(sample[part] for sample in samples) / len(samples), 2)
 
 
 def print_table(runs: list[dict[str, Any]]) -> None:
@@ -173,7 +207,7 @@ def main() -> None:
             figures["recording"] = recording
             figures["recording_cost"] = round(recording["per_request_us"] / per_request_us + scrape_share, 6)
     result = {
-        "machine": f"{platform.machine()}, {__import__('os').cpu_count()} cores, no GPU",
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, no GPU",
         "generator": f"tiny random pipeline, {defaults.generator_steps} steps, {defaults.generator_size} px",
         "measured_at": datetime.now().isoformat(timespec="seconds"),
         "runs": runs,
@@ -184,8 +218,10 @@ def main() -> None:
     print_table(runs)
     for kind, figures in cost.items():
         on, off = figures["on_per_s"], figures["off_per_s"]
-        print(f"metrics cost, {kind}: {figures['cost']:.1%} of throughput (on {on}, off {off}); "
-              f"recording and scraping measured in process: {figures['recording_cost']:.4%}")  # fmt: skip
+        print(f"metrics cost, {kind}: {figures['cost']:.1%} of throughput (on {on}, off {off}); worker and review "
+              f"CPU per request {figures['worker_cpu_ms_on_off']} / {figures['review_cpu_ms_on_off']} ms on/off, "
+              f"{figures['cpu_cost']:.2%} of the stack's; recording and scraping measured in process: "
+              f"{figures['recording_cost']:.4%}")  # fmt: skip
     print(f"written to {args.out}")
 
 

@@ -79,13 +79,16 @@ async def metrics_page(web: Any, request: Any) -> Any:
 
 @app.task
 async def _watch_event_loop() -> None:
-    await metrics.watch_event_loop()
+    if metrics.enabled():
+        await metrics.watch_event_loop()
 
 
 @app.timer(interval=settings.consumer_lag_interval_s)
 async def _measure_consumer_lag() -> None:
     """Lag of every partition this worker owns: end offset minus committed offset (or position, before the
     first commit)."""
+    if not metrics.enabled():
+        return
     consumer = app.consumer
     assigned = consumer.assignment()
     if not assigned:

@@ -108,6 +108,10 @@ _enabled = True
 _review_registered = False
 
 
+def enabled() -> bool:
+    return _enabled
+
+
 def disable() -> None:
     """Record nothing from now on (the families stay exported, at zero)."""
     global _enabled

@@ -15,11 +15,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer
+from aiokafka.errors import KafkaError
 
 from streams import topics
 
 log = logging.getLogger("modstream.gateway")
 END_NAMES = {topics.OUTCOMES: None, topics.REVIEW: "review", topics.DEAD_LETTER: "dead_letter"}
+RECONNECT_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,10 @@ class EndIndex:
         return list(self._ends.get(request_id, []))
 
     def add(self, request_id: str, seen: EndSeen) -> None:
-        self._ends.setdefault(request_id, []).append(seen)
+        """Record an end once (a re-read of the topics after a reconnection adds nothing) and wake its readers."""
+        ends = self._ends.setdefault(request_id, [])
+        if seen not in ends:
+            ends.append(seen)
         self._ends.move_to_end(request_id)
         while len(self._ends) > self.capacity:
             self._ends.popitem(last=False)
@@ -67,7 +72,16 @@ class EndIndex:
         return self.ends_of(request_id)
 
     async def follow(self, bootstrap: str) -> None:
-        """Read the end topics into the index until cancelled; an unreadable record is logged and skipped."""
+        """Read the end topics into the index until cancelled, reconnecting after a broker failure; an unreadable
+        record is logged and skipped."""
+        while True:
+            try:
+                await self._read(bootstrap)
+            except KafkaError as exc:
+                log.warning("reading the end topics failed (%r); reconnecting in %s s", exc, RECONNECT_S)
+                await asyncio.sleep(RECONNECT_S)
+
+    async def _read(self, bootstrap: str) -> None:
         consumer = AIOKafkaConsumer(
             *END_NAMES, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest"
         )

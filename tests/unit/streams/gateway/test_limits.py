@@ -32,3 +32,10 @@ def test_a_reader_waits_for_an_end_and_the_index_keeps_the_newest() -> None:
 
     found, missing, evicted = asyncio.run(scenario())
     assert [seen.end for seen in found] == ["dead_letter"] and missing == [] and evicted == []
+
+
+def test_an_end_read_again_after_a_reconnection_is_kept_once() -> None:
+    index = EndIndex()
+    for _ in range(2):
+        index.add("r1", EndSeen("outcomes", {"status": "published"}))
+    assert [seen.end for seen in index.ends_of("r1")] == ["published"]

@@ -7,6 +7,7 @@ One small interface, two implementations chosen by URL: ``file:///dir`` (the emb
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import tempfile
 from collections.abc import Iterator
@@ -39,10 +40,24 @@ def blob_ref_for(data: bytes, media_type: str) -> BlobRef:
     return BlobRef(sha256=hashlib.sha256(data).hexdigest(), size=len(data), media_type=media_type)
 
 
-def _verified(ref: BlobRef, data: bytes) -> bytes:
-    if hashlib.sha256(data).hexdigest() != ref.sha256:
+CHUNK = 1024 * 1024
+
+
+def _verified(ref: BlobRef, stored_size: int, chunks: Iterator[bytes]) -> bytes:
+    """The blob's bytes, read in chunks and checked against its reference: a stored object of another size is
+    refused before it is read, and no more than ``ref.size`` bytes are taken from the store."""
+    if stored_size != ref.size:
+        raise BlobNotFound(f"blob {ref.sha256} is corrupt in the store ({stored_size} bytes, not {ref.size})")
+    digest, parts, taken = hashlib.sha256(), [], 0
+    for chunk in chunks:
+        taken += len(chunk)
+        if taken > ref.size:
+            raise BlobNotFound(f"blob {ref.sha256} is corrupt in the store (longer than {ref.size} bytes)")
+        digest.update(chunk)
+        parts.append(chunk)
+    if digest.hexdigest() != ref.sha256:
         raise BlobNotFound(f"blob {ref.sha256} is corrupt in the store (digest mismatch)")
-    return data
+    return b"".join(parts)
 
 
 class LocalBlobStore:
@@ -70,7 +85,8 @@ class LocalBlobStore:
 
     def get(self, ref: BlobRef) -> bytes:
         try:
-            return _verified(ref, self._path(ref.sha256).read_bytes())
+            with open(self._path(ref.sha256), "rb") as handle:
+                return _verified(ref, os.fstat(handle.fileno()).st_size, iter(lambda: handle.read(CHUNK), b""))
         except FileNotFoundError:
             raise BlobNotFound(f"blob {ref.sha256} is not in {self.root}") from None
         except OSError as exc:
@@ -84,6 +100,7 @@ class S3BlobStore:
     """Blobs as objects ``<prefix>/<sha256>`` in an S3-compatible bucket."""
 
     def __init__(self, bucket: str, prefix: str = "", endpoint_url: str | None = None) -> None:
+        """Credentials and region come the standard AWS way: AWS_* variables, ~/.aws files, instance roles."""
         import boto3  # imported here so that the local store needs no AWS SDK
 
         self.bucket = bucket
@@ -94,9 +111,12 @@ class S3BlobStore:
         return f"{self.prefix}/{sha256}" if self.prefix else sha256
 
     def put(self, data: bytes, media_type: str = "application/octet-stream") -> BlobRef:
+        """Uploads in parts of at most 8 MiB (boto3's transfer manager); the key is the content's digest."""
         ref = blob_ref_for(data, media_type)
         with self._answering(ref):
-            self.client.put_object(Bucket=self.bucket, Key=self._key(ref.sha256), Body=data, ContentType=media_type)
+            self.client.upload_fileobj(
+                io.BytesIO(data), self.bucket, self._key(ref.sha256), ExtraArgs={"ContentType": media_type}
+            )
         return ref
 
     def get(self, ref: BlobRef) -> bytes:
@@ -105,7 +125,11 @@ class S3BlobStore:
                 response = self.client.get_object(Bucket=self.bucket, Key=self._key(ref.sha256))
             except self.client.exceptions.NoSuchKey:
                 raise BlobNotFound(f"blob {ref.sha256} is not in s3://{self.bucket}/{self.prefix}") from None
-            return _verified(ref, response["Body"].read())
+            body = response["Body"]
+            try:
+                return _verified(ref, response["ContentLength"], body.iter_chunks(CHUNK))
+            finally:
+                body.close()
 
     def delete(self, ref: BlobRef) -> None:
         with self._answering(ref):

@@ -102,11 +102,58 @@ def test_the_dashboard_shows_what_sres_watch() -> None:
     assert heatmaps and "stage_duration_seconds_bucket" in heatmaps[0]["targets"][0]["expr"]
 
 
+def compose() -> dict:
+    return yaml.safe_load((DEPLOY.parent / "docker-compose.yml").read_text())["services"]
+
+
+ONE_SHOT = {"topics", "buckets"}  # set-up jobs that exit once done
+
+
 def test_compose_runs_prometheus_with_the_rules_and_grafana_with_the_dashboard() -> None:
-    compose = yaml.safe_load((DEPLOY.parent / "docker-compose.yml").read_text())["services"]
-    mounts = [volume.split(":")[0] for name in ("prometheus", "grafana") for volume in compose[name]["volumes"]]
-    for mount in mounts:
-        if mount.startswith("./"):
-            assert (DEPLOY.parent / mount).exists(), mount
+    services = compose()
+    mounts = [volume.split(":")[0] for name in ("prometheus", "grafana") for volume in services[name]["volumes"]]
     assert "./deploy/prometheus" in mounts and "./deploy/grafana/dashboards" in mounts
-    assert compose["worker"]["environment"]["MODSTREAM_WORKER_WEB_HOST"] == "0.0.0.0"
+    assert services["worker"]["environment"]["MODSTREAM_WORKER_WEB_HOST"] == "0.0.0.0"
+
+
+def test_every_compose_path_and_dockerfile_exists() -> None:
+    for name, service in compose().items():
+        for volume in service.get("volumes", []):
+            source = volume.split(":")[0]
+            if source.startswith("./") and source != "./models":  # ./models: the operator's own weights
+                assert (DEPLOY.parent / source).exists(), (name, source)
+        if "build" in service:
+            assert (DEPLOY.parent / service["build"]["dockerfile"]).is_file(), name
+            assert service["build"]["dockerfile"].startswith("deploy/"), name
+
+
+def test_every_long_running_compose_service_has_a_healthcheck_and_waits_for_what_it_needs() -> None:
+    services = compose()
+    assert {"seaweedfs", "prometheus", "grafana", "postgres", "kafka", "triton"} <= set(services)
+    for name, service in services.items():
+        if name not in ONE_SHOT:
+            assert service.get("healthcheck", {}).get("test"), f"{name} has no healthcheck"
+        for needed, condition in (service.get("depends_on") or {}).items():
+            expected = "service_completed_successfully" if needed in ONE_SHOT else "service_healthy"
+            assert condition == {"condition": expected}, (name, needed)
+    gpu = services["triton"]["deploy"]["resources"]["reservations"]["devices"][0]
+    assert gpu["capabilities"] == ["gpu"] and gpu["count"] == 1
+    assert services["worker"]["environment"]["MODSTREAM_BLOB_URL"].startswith("s3://")
+
+
+SECRET_NAMES = re.compile(r"PASSWORD|SECRET|KEY|TOKEN", re.IGNORECASE)
+
+
+def test_compose_holds_no_secret_and_env_example_names_every_one() -> None:
+    text = (DEPLOY.parent / "docker-compose.yml").read_text()
+    required = set(re.findall(r"\$\{([A-Z0-9_]+):\?", text))
+    example = dict(
+        line.split("=", 1) for line in (DEPLOY.parent / ".env.example").read_text().splitlines() if "=" in line
+        and not line.startswith("#")
+    )  # fmt: skip
+    assert required and required == set(example)
+    for name, service in compose().items():
+        for variable, value in (service.get("environment") or {}).items():
+            if SECRET_NAMES.search(variable):
+                assert str(value).startswith("${") and ":?" in str(value), (name, variable)
+    assert "trust" not in text  # no passwordless database

@@ -25,6 +25,9 @@ def test_missing_and_corrupt_blobs(tmp_path: Path) -> None:
     next(p for p in tmp_path.rglob(ref.sha256)).write_bytes(b"tampered")
     with pytest.raises(BlobNotFound, match="digest mismatch"):
         store.get(ref)
+    next(p for p in tmp_path.rglob(ref.sha256)).write_bytes(b"a far longer object than the reference says")
+    with pytest.raises(BlobNotFound, match="43 bytes, not 8"):  # refused before it is read
+        store.get(ref)
 
 
 def test_store_is_chosen_by_url(tmp_path: Path) -> None:

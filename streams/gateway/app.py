@@ -15,6 +15,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Annotated, Any, Protocol
 
+from aiokafka.errors import KafkaError
 from fastapi import APIRouter, Depends, FastAPI, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -24,6 +25,7 @@ from starlette.concurrency import run_in_threadpool
 from streams import metrics
 from streams.client import ModstreamClient
 from streams.config import Settings
+from streams.errors import TransientError
 from streams.events import new_request_id
 from streams.gateway.ends import EndIndex
 from streams.gateway.limits import BodyLimit, RateLimiter
@@ -135,6 +137,15 @@ def _check_image(gateway: Gateway, data: bytes) -> None:
         raise HTTPException(413, f"the image is over {gateway.settings.max_image_bytes} bytes")
 
 
+@contextlib.asynccontextmanager
+async def _sending() -> AsyncIterator[None]:
+    """503, saying to try again, when the broker or the blob store does not take what is sent."""
+    try:
+        yield
+    except (KafkaError, TransientError) as exc:
+        raise HTTPException(503, f"the request could not be sent ({exc}); try again") from None
+
+
 async def _accept(gateway: Gateway, tenant_name: str) -> str:
     """A new request id, recorded as this tenant's before anything is sent (so that it may read the end)."""
     request_id = new_request_id()
@@ -151,10 +162,11 @@ async def submit_request(body: PromptIn, gateway: GatewayDep, tenant_name: Tenan
     if body.reference_image is not None:
         _check_image(gateway, body.reference_image)
     request_id = await _accept(gateway, tenant_name)
-    await gateway.producer.submit_prompt(
-        body.prompt, user_id=body.user_id, tenant=tenant_name, reference_image=body.reference_image,
-        subject_consent=body.subject_consent, seed=body.seed, request_id=request_id,
-    )  # fmt: skip
+    async with _sending():
+        await gateway.producer.submit_prompt(
+            body.prompt, user_id=body.user_id, tenant=tenant_name, reference_image=body.reference_image,
+            subject_consent=body.subject_consent, seed=body.seed, request_id=request_id,
+        )  # fmt: skip
     return Accepted(request_id=request_id, status_url=f"/v1/requests/{request_id}")
 
 
@@ -170,7 +182,10 @@ async def submit_image(
     data = await image.read()
     _check_image(gateway, data)
     request_id = await _accept(gateway, tenant_name)
-    await gateway.producer.submit_image(data, user_id=user_id, tenant=tenant_name, prompt=prompt, request_id=request_id)
+    async with _sending():
+        await gateway.producer.submit_image(
+            data, user_id=user_id, tenant=tenant_name, prompt=prompt, request_id=request_id
+        )
     return Accepted(request_id=request_id, status_url=f"/v1/requests/{request_id}")
 
 

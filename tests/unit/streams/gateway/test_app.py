@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiokafka.errors import KafkaConnectionError
 from fastapi.testclient import TestClient
 
 from streams.config import Settings
@@ -26,8 +27,11 @@ class RecordingClient:
     """What the gateway asked the producer API to send."""
 
     sent: list[dict[str, Any]] = field(default_factory=list)
+    failing: bool = False  # the broker does not take anything
 
     async def submit_prompt(self, prompt: str, **fields: Any) -> str:
+        if self.failing:
+            raise KafkaConnectionError("the broker is away")
         self.sent.append({"kind": "prompt", "prompt": prompt, **fields})
         return str(fields["request_id"])
 
@@ -136,3 +140,9 @@ def test_a_tenant_over_its_rate_gets_429_with_retry_after(api: Api) -> None:
 def test_the_api_is_described_at_openapi_json(api: Api) -> None:
     paths = api.http(None).get("/openapi.json").json()["paths"]
     assert {"/v1/requests", "/v1/submissions", "/v1/requests/{request_id}"} <= set(paths)
+
+
+def test_a_broker_that_does_not_take_the_request_gets_503_saying_to_try_again(api: Api) -> None:
+    api.client.failing = True
+    answer = api.http().post("/v1/requests", json={"prompt": "x", "user_id": "u"})
+    assert answer.status_code == 503 and "try again" in answer.json()["detail"]

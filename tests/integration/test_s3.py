@@ -43,8 +43,12 @@ def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     os.environ.update(AWS)  # the stack's processes inherit them, as they would in production
     with open(home / "weed.log", "wb") as log:
         server = subprocess.Popen(
+            # every port given, gRPC ones too: their defaults (port + 10000) fall in the kernel's range for
+            # outgoing connections, where another process may hold one
             [weed, "server", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", f"-dir={home}", "-s3", f"-s3.port={S3_PORT}",
-             "-master.port=29333", "-volume.port=29380", "-filer.port=29388", "-volume.max=8"],
+             f"-s3.port.grpc={S3_PORT + 1}", "-master.port=29333", "-master.port.grpc=29334", "-volume.port=29380",
+             "-volume.port.grpc=29381", "-filer.port=29388", "-filer.port.grpc=29389", "-volume.max=8",
+             "-s3.port.iceberg=0", "-s3.port.lance=0"],  # catalog servers the tests do not use
             stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
     try:

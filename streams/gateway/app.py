@@ -27,7 +27,7 @@ from streams.client import ModstreamClient
 from streams.config import Settings
 from streams.errors import TransientError
 from streams.events import new_request_id
-from streams.gateway.ends import EndIndex
+from streams.gateway.ends import EndIndex, end_name
 from streams.gateway.limits import BodyLimit, RateLimiter
 from streams.store import Tenants, open_database
 
@@ -203,8 +203,8 @@ async def request_end(
     if not ends:
         raise HTTPException(404, f"request {request_id} has no end yet: ask again, or with ?wait=SECONDS")
     latest = ends[-1]
-    return EndOut(request_id=request_id, end=latest.end, topic=latest.topic, event=latest.event,
-                  ends=[seen.end for seen in ends])  # fmt: skip
+    return EndOut(request_id=request_id, end=end_name(latest), topic=latest.topic, event=latest.value,
+                  ends=[end_name(record) for record in ends])  # fmt: skip
 
 
 @router.get("/health", tags=["service"])

@@ -11,40 +11,33 @@ import asyncio
 import json
 import logging
 from collections import OrderedDict
-from dataclasses import dataclass
-from typing import Any
 
 from aiokafka import AIOKafkaConsumer
 from aiokafka.errors import KafkaError
 
 from streams import topics
+from streams.client import EndRecord
+from streams.metrics import DEAD_LETTER_END
 
 log = logging.getLogger("modstream.gateway")
-END_NAMES = {topics.OUTCOMES: None, topics.REVIEW: "review", topics.DEAD_LETTER: "dead_letter"}
 RECONNECT_S = 2.0
 
 
-@dataclass(frozen=True)
-class EndSeen:
-    topic: str
-    event: dict[str, Any]
-
-    @property
-    def end(self) -> str:
-        """published, rejected, review or dead_letter."""
-        return END_NAMES[self.topic] or str(self.event.get("status"))
+def end_name(record: EndRecord) -> str:
+    """published, rejected, review or dead_letter: an end as the gateway's API and the metrics name it."""
+    return DEAD_LETTER_END if record.topic == topics.DEAD_LETTER else record.end
 
 
 class EndIndex:
     def __init__(self, capacity: int = 100_000) -> None:
         self.capacity = capacity
-        self._ends: OrderedDict[str, list[EndSeen]] = OrderedDict()
+        self._ends: OrderedDict[str, list[EndRecord]] = OrderedDict()
         self._waiting: dict[str, list[asyncio.Future[None]]] = {}
 
-    def ends_of(self, request_id: str) -> list[EndSeen]:
+    def ends_of(self, request_id: str) -> list[EndRecord]:
         return list(self._ends.get(request_id, []))
 
-    def add(self, request_id: str, seen: EndSeen) -> None:
+    def add(self, request_id: str, seen: EndRecord) -> None:
         """Record an end once (a re-read of the topics after a reconnection adds nothing) and wake its readers."""
         ends = self._ends.setdefault(request_id, [])
         if seen not in ends:
@@ -56,7 +49,7 @@ class EndIndex:
             if not waiter.done():
                 waiter.set_result(None)
 
-    async def wait(self, request_id: str, timeout_s: float) -> list[EndSeen]:
+    async def wait(self, request_id: str, timeout_s: float) -> list[EndRecord]:
         """The request's ends, waiting up to ``timeout_s`` for a first one."""
         if request_id not in self._ends and timeout_s > 0:
             arrived = asyncio.get_running_loop().create_future()
@@ -83,7 +76,7 @@ class EndIndex:
 
     async def _read(self, bootstrap: str) -> None:
         consumer = AIOKafkaConsumer(
-            *END_NAMES, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest"
+            *topics.ENDS, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest"
         )
         await consumer.start()
         try:
@@ -94,6 +87,6 @@ class EndIndex:
                 except (ValueError, KeyError, UnicodeDecodeError) as exc:
                     log.warning("skipped an unreadable %s record: %s", record.topic, exc)
                     continue
-                self.add(request_id, EndSeen(record.topic, event))
+                self.add(request_id, EndRecord(record.topic, event))
         finally:
             await consumer.stop()

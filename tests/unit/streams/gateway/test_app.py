@@ -15,9 +15,10 @@ import pytest
 from aiokafka.errors import KafkaConnectionError
 from fastapi.testclient import TestClient
 
+from streams.client import EndRecord
 from streams.config import Settings
 from streams.gateway.app import Gateway, build_app
-from streams.gateway.ends import EndIndex, EndSeen
+from streams.gateway.ends import EndIndex
 from streams.gateway.limits import BodyLimit, RateLimiter
 from streams.store import Tenants, open_database
 
@@ -52,7 +53,7 @@ class Api:
         return TestClient(BodyLimit(build_app(self.gateway), self.body_limit), headers=headers)
 
     def end(self, request_id: str, topic: str, **event: Any) -> None:
-        self.gateway.ends.add(request_id, EndSeen(topic, {"request_id": request_id, **event}))
+        self.gateway.ends.add(request_id, EndRecord(topic, {"request_id": request_id, **event}))
 
 
 @pytest.fixture

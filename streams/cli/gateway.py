@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from streams.cli.exits import CommandFailed
 from streams.cli.output import emit, json_option
 from streams.cli.stack import LOG_LEVELS
 from streams.config import get_settings
+
+if TYPE_CHECKING:
+    from streams.store import Tenants
 
 
 @click.command(help="run the HTTP gateway for upstream apps without a Kafka producer (what `up` starts)")
@@ -23,7 +28,7 @@ def gateway(loglevel: str) -> None:
     uvicorn.run(create_app(settings), host=settings.gateway_host, port=settings.gateway_port, log_level=loglevel)
 
 
-def _tenants():  # type: ignore[no-untyped-def]
+def _tenants() -> Tenants:
     from streams.store import Tenants, open_database
 
     return Tenants(open_database(get_settings().database))

@@ -8,7 +8,6 @@ limit get 413 before they are read, and each tenant is rate-limited (429 with ``
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
@@ -22,7 +21,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import Base64Bytes, BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from streams import metrics
+from streams import background, metrics
 from streams.client import ModstreamClient
 from streams.config import Settings
 from streams.errors import TransientError
@@ -223,17 +222,12 @@ def running(gateway: Gateway) -> Callable[[FastAPI], AbstractAsyncContextManager
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        async with ModstreamClient(gateway.settings) as client:
+        if not gateway.settings.metrics_enabled:
+            metrics.disable()
+        follow = gateway.ends.follow(gateway.settings.kafka_bootstrap)
+        async with ModstreamClient(gateway.settings) as client, background.running(follow, metrics.watch_event_loop()):
             gateway.client = client
-            tasks = [asyncio.create_task(gateway.ends.follow(gateway.settings.kafka_bootstrap)),
-                     asyncio.create_task(metrics.watch_event_loop())]  # fmt: skip
-            try:
-                yield
-            finally:
-                for task in tasks:
-                    task.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await task
+            yield
 
     return lifespan
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
@@ -10,7 +9,7 @@ from dataclasses import dataclass
 
 from fastapi import FastAPI
 
-from streams import metrics
+from streams import background, metrics
 from streams.blobs import BlobStore, open_blob_store
 from streams.config import Settings
 from streams.policy import PolicyStore
@@ -58,19 +57,11 @@ def running(services: Services) -> Callable[[FastAPI], AbstractAsyncContextManag
         await services.sender.start()
         if not services.settings.metrics_enabled:
             metrics.disable()
-        tasks = [
-            asyncio.create_task(
-                ingest(services.settings.kafka_bootstrap, services.audit, services.queue, services.policy)
-            ),
-            asyncio.create_task(metrics.watch_event_loop()),
-        ]
+        feed = ingest(services.settings.kafka_bootstrap, services.audit, services.queue, services.policy)
         try:
-            yield
+            async with background.running(feed, metrics.watch_event_loop()):
+                yield
         finally:
-            for task in tasks:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
             await services.sender.stop()
 
     return lifespan

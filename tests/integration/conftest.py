@@ -22,7 +22,7 @@ from streams.client import ModstreamClient, wait_for_ends
 from streams.config import Settings
 from streams.kafka import partitions_of, read_to_end
 from streams.policy import DEFAULT_POLICY
-from streams.stack import Stack
+from streams.stack import Stack, running_stack
 
 pytestmark = pytest.mark.integration
 
@@ -52,12 +52,8 @@ def stack_settings(data_dir: Path, offset: int) -> Settings:
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    stack = Stack(stack_settings(tmp_path_factory.mktemp("stack"), offset=100))
-    stack.start(progress=print)
-    try:
+    with running_stack(stack_settings(tmp_path_factory.mktemp("stack"), offset=100), progress=print) as stack:
         yield stack
-    finally:
-        stack.stop()
 
 
 @pytest.fixture(scope="session")

@@ -22,7 +22,7 @@ import yaml
 
 from streams.client import wait_for_ends
 from streams.config import Settings
-from streams.stack import Stack, port_open, wait_until
+from streams.stack import Stack, port_open, running_stack, wait_until
 from tests.images import SAMPLES
 from tests.integration.conftest import run, stack_settings, submit_images, submit_prompts
 from tests.unit.test_deploy import alert_rules, dashboard_queries, names_in
@@ -35,12 +35,8 @@ STAGE_EVENTS = {"screen": 6, "generate": 4, "moderate": 5, "outcomes": 5, "revie
 
 @pytest.fixture(scope="module")
 def own_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    stack = Stack(stack_settings(tmp_path_factory.mktemp("metrics-stack"), offset=400))
-    stack.start(progress=print)
-    try:
+    with running_stack(stack_settings(tmp_path_factory.mktemp("metrics-stack"), offset=400), progress=print) as stack:
         yield stack
-    finally:
-        stack.stop()
 
 
 @pytest.fixture(scope="module")

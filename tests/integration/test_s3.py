@@ -17,7 +17,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from streams.blobs import BlobNotFound, BlobStoreUnavailable, S3BlobStore, open_blob_store
 from streams.client import wait_for_ends
-from streams.stack import Stack, port_open
+from streams.stack import Stack, port_open, running_stack
 from tests.images import SAMPLES
 from tests.integration.conftest import run, stack_settings, submit_images, submit_prompts
 
@@ -104,12 +104,10 @@ def test_an_unreachable_store_is_a_transient_failure(s3: str) -> None:
 @pytest.fixture(scope="module")
 def s3_stack(s3: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     settings = stack_settings(tmp_path_factory.mktemp("s3-stack"), offset=500)
-    stack = Stack(settings.model_copy(update={"blob_url": s3, "s3_endpoint_url": ENDPOINT}))
-    stack.start(progress=print)
-    try:
+    with running_stack(
+        settings.model_copy(update={"blob_url": s3, "s3_endpoint_url": ENDPOINT}), progress=print
+    ) as stack:
         yield stack
-    finally:
-        stack.stop()
 
 
 def test_the_stack_runs_with_its_blobs_in_the_bucket(s3_stack: Stack) -> None:

@@ -122,8 +122,11 @@ PROMPT_PII = _detector(
 IMAGE_SAFETY_MODELS = (FACE_DETECTOR, PII_DETECTOR, NUDITY_DETECTOR, PROTECTED_MATCH, STYLE_SIMILARITY)
 SAFETY_MODELS = {model.name: model for model in (*IMAGE_SAFETY_MODELS, PROMPT_PII)}
 
+# REFERENCE is an encoded image, or empty bytes for none; REFERENCE_SCALE its IP-Adapter weight (0 to 1).
 GENERATOR = TritonModel(
-    "generator", (_bytes("PROMPT"), Tensor("SEED", "INT64", (1,))), (_bytes("IMAGE"), _bytes("METADATA"))
+    "generator",
+    (_bytes("PROMPT"), Tensor("SEED", "INT64", (1,)), _bytes("REFERENCE"), Tensor("REFERENCE_SCALE", "FP32", (1,))),
+    (_bytes("IMAGE"), _bytes("METADATA")),
 )
 WATERMARK_EMBED = TritonModel(
     "watermark_embed", (_bytes("IMAGE"), _bytes("PAYLOAD")), (_bytes("MODEL_VERSION"), _bytes("IMAGE"))

@@ -10,18 +10,19 @@ import torch
 from PIL import Image
 
 from modstream_models.detections import Detection
+from modstream_models.device import CPU, Placement
 
 
 class FaceDetector:
     name = "face_detector"
     extra_shapes: dict[str, tuple[int, ...]] = {"LANDMARKS": (5, 2)}  # eyes, nose, mouth corners (x, y)
 
-    def __init__(self, min_score: float = 0.0, device: str = "cpu") -> None:
+    def __init__(self, min_score: float = 0.0, placement: Placement = CPU) -> None:
         from facenet_pytorch import MTCNN
 
         self.version = f"facenet-pytorch {version('facenet-pytorch')} MTCNN"
         self.min_score = min_score
-        self.mtcnn = MTCNN(keep_all=True, device=torch.device(device))
+        self.mtcnn = MTCNN(keep_all=True, device=torch.device(placement.device))
 
     def detect(self, images: Sequence[Image.Image]) -> list[list[Detection]]:
         """Faces in each image. Images of different sizes run one by one (MTCNN batches equal sizes only)."""

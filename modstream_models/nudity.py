@@ -17,6 +17,7 @@ import numpy as np
 from PIL import Image
 
 from modstream_models.detections import Detection
+from modstream_models.device import CPU, Placement
 
 CLASSES = (
     "FEMALE_GENITALIA_COVERED",
@@ -76,14 +77,20 @@ class NudityDetector:
     extra_shapes: dict[str, tuple[int, ...]] = {}
 
     def __init__(
-        self, model_path: Path | None = None, min_score: float = 0.25, iou_threshold: float = 0.45, threads: int = 0
+        self,
+        model_path: Path | None = None,
+        min_score: float = 0.25,
+        iou_threshold: float = 0.45,
+        threads: int = 0,
+        placement: Placement = CPU,
     ) -> None:
         import onnxruntime
 
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads
         path = model_path or _shipped_model()
-        self.session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        providers = placement.onnx_providers(onnxruntime.get_available_providers())
+        self.session = onnxruntime.InferenceSession(str(path), options, providers=providers)
         self.input_name = self.session.get_inputs()[0].name
         self.size = 320
         self.min_score = min_score

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
 from modstream_models.detections import Detector, ImageModel, encode_detections
-from modstream_models.images import decode_image
+from modstream_models.images import decode_image, encode_png
+
+if TYPE_CHECKING:  # torch and diffusers load only in the generator's process
+    from modstream_models.generator import Generator
 
 InputT = TypeVar("InputT")
 
@@ -106,3 +109,52 @@ def execute_rows(
         ]
         responses.append(pb_utils.InferenceResponse(tensors))
     return responses
+
+
+def execute_generator(pb_utils: Any, generator: Generator, requests: list[Any], metadata: bytes) -> list[Any]:
+    """The generator's responses: every valid request of the dynamic batch in one ``generate`` call, each
+    row with its own prompt, seed and reference (a request whose reference cannot be used gets INVALID_ARG)."""
+    responses: list[Any] = [None] * len(requests)
+    items: list[Any] = []
+    owners: list[int] = []
+    for index, request in enumerate(requests):
+        columns = [
+            pb_utils.get_input_tensor_by_name(request, name).as_numpy()
+            for name in ("PROMPT", "SEED", "REFERENCE", "REFERENCE_SCALE")
+        ]
+        try:
+            rows = [_generation_item(*(column[i][0] for column in columns)) for i in range(len(columns[0]))]
+            generator.check(rows)
+        except ValueError as exc:
+            responses[index] = invalid_argument(pb_utils, str(exc))
+            continue
+        items += rows
+        owners += [index] * len(rows)
+    try:
+        images = [encode_png(image) for image in generator.generate(items)] if items else []
+    except Exception as exc:  # noqa: BLE001 - one failed batch answers with an error, not a dead model instance
+        error = pb_utils.TritonError(f"generator failed: {exc!r}")
+        return [r or pb_utils.InferenceResponse(output_tensors=[], error=error) for r in responses]
+    for index in range(len(requests)):
+        if responses[index] is None:
+            mine = [png for png, owner in zip(images, owners, strict=True) if owner == index]
+            responses[index] = pb_utils.InferenceResponse(
+                output_tensors=[
+                    pb_utils.Tensor("IMAGE", np.array([[png] for png in mine], dtype=np.object_)),
+                    pb_utils.Tensor("METADATA", np.array([[metadata]] * len(mine), dtype=np.object_)),
+                ]
+            )
+    return responses
+
+
+def _generation_item(prompt: bytes, seed: Any, reference: bytes, scale: Any) -> Any:
+    from modstream_models.generator import GenerationItem  # torch and diffusers: the generator's process only
+
+    if not 0 <= float(scale) <= 1:
+        raise ValueError(f"REFERENCE_SCALE {float(scale)} is outside 0 to 1")
+    return GenerationItem(
+        prompt=bytes(prompt).decode("utf-8", errors="replace"),
+        seed=int(seed),
+        reference=decode_image(bytes(reference)) if reference else None,
+        reference_scale=float(scale),
+    )

@@ -13,6 +13,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
+from modstream_models.device import DEVICE_PATTERN, Placement, resolve
+
 CONFIG_FILE_ENV = "MODSTREAM_CONFIG"
 
 
@@ -20,10 +22,20 @@ class ModelSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MODSTREAM_", extra="ignore")
 
     data_dir: Path = Field(Path("var"), description="Where blobs, traces, keys and process state live.")
+    device: str = Field(
+        "auto",
+        pattern=DEVICE_PATTERN,
+        description="Where the models run: auto (the first GPU when one is visible), cpu, cuda or cuda:N.",
+    )
     generator_weights: Path | None = Field(
         None,
         description="A local diffusers pipeline directory (e.g. SD-Turbo); unset builds the tiny "
         "random-weight pipeline under <data_dir>/models.",
+    )
+    generator_ip_adapter: Path | None = Field(
+        None,
+        description="IP-Adapter weights file (.safetensors or .bin) for reference images, with its CLIP image "
+        "encoder in image_encoder/ beside it (the h94/IP-Adapter layout); the tiny pipeline brings its own.",
     )
     generator_steps: int = Field(2, ge=1, description="Denoising steps per generated image.")
     generator_size: int = Field(128, ge=32, description="Generated image side in pixels.")
@@ -56,6 +68,10 @@ class ModelSettings(BaseSettings):
                 raise FileNotFoundError(f"{CONFIG_FILE_ENV}={config_file}: no such file")
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config_file))
         return tuple(sources)
+
+    def placement(self) -> Placement:
+        """The device this process's models run on (logs what ``auto`` picked)."""
+        return resolve(self.device)
 
     @property
     def models_dir(self) -> Path:

@@ -125,6 +125,13 @@ class GenerationRequest(Event):
         False, description="The user states that the people shown in the reference image consented to its use."
     )
     seed: int | None = Field(None, ge=0, le=2**31 - 1)
+    reference_scale: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="How strongly the reference image conditions the generated one (IP-Adapter scale); "
+        "unset: the policy's default. The policy caps it.",
+    )
     submitted_at: datetime = Field(default_factory=utcnow)
 
 
@@ -200,6 +207,7 @@ class Screened(Evidenced):
 
     generator_prompt: str
     reference_image: BlobRef | None = None
+    reference_scale: float | None = Field(None, description="The IP-Adapter scale the policy allowed for it.")
     seed: int | None = None
 
 
@@ -210,6 +218,9 @@ class GeneratorInfo(BaseModel):
     version: str
     weights: str
     random_weights: bool = Field(description="True when the image is noise from untrained test weights.")
+    reference_scale: float | None = Field(
+        None, description="IP-Adapter scale of the reference image it was conditioned on; unset: the prompt alone."
+    )
 
 
 class Candidate(Evidenced):

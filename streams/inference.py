@@ -66,10 +66,10 @@ class GeneratedImage:
     generator: GeneratorInfo
 
 
-NUMPY_TYPES = {"BYTES": np.object_, "INT64": np.int64}
+NUMPY_TYPES = {"BYTES": np.object_, "INT64": np.int64, "FP32": np.float32}
 
 
-def _input(tensor: Tensor, values: Sequence[bytes | int]) -> InferInput:
+def _input(tensor: Tensor, values: Sequence[bytes | int | float]) -> InferInput:
     """A batch of one-element rows for ``tensor`` of a model's contract."""
     array = np.array([[value] for value in values], dtype=NUMPY_TYPES[tensor.datatype])
     infer_input = InferInput(tensor.name, list(array.shape), tensor.datatype)
@@ -189,10 +189,19 @@ class TritonClient:
             span.set_attribute("triton.model.version", result.get_response().model_version)
             return result
 
-    async def generate(self, prompt: str, seed: int, request_id: str) -> GeneratedImage:
+    async def generate(
+        self, prompt: str, seed: int, request_id: str, reference: bytes | None, reference_scale: float
+    ) -> GeneratedImage:
+        """The image for ``prompt`` and ``seed``, conditioned on the encoded ``reference`` image when given."""
+        values: tuple[bytes | int | float, ...] = (
+            prompt.encode(),
+            seed,
+            reference or b"",
+            reference_scale if reference else 0.0,
+        )
         result = await self.infer(
             GENERATOR.name,
-            [_input(GENERATOR.inputs[0], [prompt.encode()]), _input(GENERATOR.inputs[1], [seed])],
+            [_input(tensor, [value]) for tensor, value in zip(GENERATOR.inputs, values, strict=True)],
             [output.name for output in GENERATOR.outputs],
             request_id,
         )
@@ -205,6 +214,7 @@ class TritonClient:
                 version=version,
                 weights=metadata["weights"],
                 random_weights=metadata["random_weights"],
+                reference_scale=reference_scale if reference else None,
             ),
         )
 

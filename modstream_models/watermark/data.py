@@ -83,14 +83,11 @@ def generated_images(directory: Path, count: int = 96, size: int = 128) -> list[
 
     files = sorted(directory.glob("*.png"))
     if len(files) < count:
-        from modstream_models.generator import Generator, build_tiny_random_pipeline
+        from modstream_models.generator import GenerationItem, Generator, tiny_random_pipeline
 
-        pipeline = directory / "tiny-random-sd"
-        if not (pipeline / "model_index.json").is_file():
-            build_tiny_random_pipeline(pipeline)
-        generator = Generator(pipeline, steps=2, size=size)
+        generator = Generator(tiny_random_pipeline(directory / "tiny-random-sd"), steps=2, size=size)
         for seed in range(count):
-            (image,) = generator.generate([f"watermark training image {seed}"], [10_000 + seed])
+            (image,) = generator.generate([GenerationItem(f"watermark training image {seed}", 10_000 + seed)])
             image.save(directory / f"{seed:04d}.png")
         files = sorted(directory.glob("*.png"))
     return [_as_tensor(np.asarray(Image.open(file).convert("RGB"))) for file in files[:count]]

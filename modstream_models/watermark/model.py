@@ -26,6 +26,7 @@ import torch.nn.functional as F
 from PIL import Image
 from torch import nn
 
+from modstream_models import device as devices
 from modstream_models.watermark.payload import CODE_BITS, decode_bits, encode_payload
 
 WORKING_SIZE = 64
@@ -137,10 +138,11 @@ class Watermarker:
     strength: float = 0.03  # residual scale in [0, 1] intensity units, fixed at training time
     version: str = "modstream watermark (untrained)"
     refine_steps: int = 20
+    device: str = "cpu"
 
     def __post_init__(self) -> None:
-        self.encoder.eval()
-        self.decoder.eval()
+        self.encoder.eval().to(self.device)
+        self.decoder.eval().to(self.device)
 
     @torch.no_grad()
     def embed(self, image: Image.Image, bits: np.ndarray) -> Image.Image:
@@ -150,8 +152,8 @@ class Watermarker:
         noise); a few normalised gradient steps on the residual (at the working size, so it stays as
         smooth) fix those bits for a small loss of PSNR, and stop at once where nothing is missed.
         """
-        full = _to_tensor(image)
-        target = torch.from_numpy(bits.astype(np.float32))[None]
+        full = self._tensor(image)
+        target = torch.from_numpy(bits.astype(np.float32))[None].to(self.device)
         residual = self.encoder(to_working_size(full), target)
         sign = target * 2 - 1
         for _ in range(self.refine_steps):
@@ -164,20 +166,23 @@ class Watermarker:
                 (gradient,) = torch.autograd.grad(shortfall, residual)
             step = REFINE_STEP * gradient / gradient.abs().amax().clamp_min(1e-12)
             residual = (residual.detach() - step).clamp(-1, 1)
-        return _to_image(self._marked(full, residual.detach()))
+        return _to_image(self._marked(full, residual.detach()).cpu())
 
     def _marked(self, full: torch.Tensor, residual: torch.Tensor) -> torch.Tensor:
         return add_residual(full, residual, self.strength)
 
+    def _tensor(self, image: Image.Image) -> torch.Tensor:
+        return _to_tensor(image).to(self.device)
+
     @classmethod
-    def load(cls, path: Path = WEIGHTS) -> Watermarker:
+    def load(cls, path: Path = WEIGHTS, placement: devices.Placement = devices.CPU) -> Watermarker:
         data = path.read_bytes()
         state = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
         encoder, decoder = Encoder(), Decoder()
         encoder.load_state_dict(state["encoder"])
         decoder.load_state_dict(state["decoder"])
         version = f"modstream watermark {hashlib.sha256(data).hexdigest()[:12]} (step {state['step']})"
-        return cls(encoder, decoder, float(state["strength"]), version)
+        return cls(encoder, decoder, float(state["strength"]), version, device=placement.device)
 
     def embed_payload(self, image: Image.Image, payload: bytes) -> Image.Image:
         return self.embed(image, encode_payload(payload))
@@ -187,7 +192,7 @@ class Watermarker:
         reading = Reading.of(self.read(image))
         if reading.detected:
             return reading
-        crop = _to_tensor(image)
+        crop = self._tensor(image)
         coarse = list(_placements(SEARCH_SIDES, SEARCH_STEP))
         confidence = _confidence(self._read_placed(crop, coarse))
         tried: list[Reading] = [reading]
@@ -208,7 +213,7 @@ class Watermarker:
     @torch.no_grad()
     def read(self, image: Image.Image) -> np.ndarray:
         """The probability of each code bit being 1, for the image as it is."""
-        return torch.sigmoid(self.decoder(to_working_size(_to_tensor(image))))[0].numpy()
+        return torch.sigmoid(self.decoder(to_working_size(self._tensor(image))))[0].cpu().numpy()
 
     @torch.no_grad()
     def _read_placed(self, crop: torch.Tensor, placements: list[tuple[int, int, int]]) -> np.ndarray:
@@ -221,12 +226,16 @@ class Watermarker:
             F.pad(resized[side], (left, CANVAS - side - left, top, CANVAS - side - top), value=0.5)
             for side, left, top in placements
         ]
-        return torch.cat(
-            [
-                torch.sigmoid(self.decoder(to_working_size(torch.cat(canvases[i : i + 64]))))
-                for i in range(0, len(canvases), 64)
-            ]
-        ).numpy()
+        return (
+            torch.cat(
+                [
+                    torch.sigmoid(self.decoder(to_working_size(torch.cat(canvases[i : i + 64]))))
+                    for i in range(0, len(canvases), 64)
+                ]
+            )
+            .cpu()
+            .numpy()
+        )
 
 
 def _confidence(probabilities: np.ndarray) -> np.ndarray:

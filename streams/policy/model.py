@@ -75,6 +75,16 @@ class Lists(Strict):
     prohibited: dict[str, str] = Field(default_factory=dict, description="category: file of terms")
 
 
+class Generation(Strict):
+    """How reference images condition generation (the generator's IP-Adapter scale, 0 to 1)."""
+
+    reference_scale: float = Field(0.6, ge=0, le=1, description="The scale when the request sets none.")
+    max_reference_scale: float = Field(1.0, ge=0, le=1, description="The largest scale a request may set.")
+
+    def scale_for(self, requested: float | None) -> float:
+        return min(self.reference_scale if requested is None else requested, self.max_reference_scale)
+
+
 class PolicyFile(Strict):
     """What the YAML file holds."""
 
@@ -83,6 +93,7 @@ class PolicyFile(Strict):
         default_factory=dict, description="Models that must answer per context; unset: all of that context."
     )
     lists: Lists = Field(default_factory=Lists)
+    generation: Generation = Field(default_factory=Generation)
     rules: list[Rule]
     tenants: dict[str, dict[str, RuleChange]] = Field(default_factory=dict)
     review_priority: dict[str, int] = Field(

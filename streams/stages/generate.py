@@ -26,7 +26,10 @@ def seed_for(request: Screened) -> int:
 
 async def generate(services: StageServices, request: Screened) -> None:
     timer = StageTimer(STAGE)
-    generated = await services.inference.generate(request.generator_prompt, seed_for(request), request.request_id)
+    reference = services.blobs.get(request.reference_image) if request.reference_image else None
+    generated = await services.inference.generate(
+        request.generator_prompt, seed_for(request), request.request_id, reference, request.reference_scale or 0.0
+    )
     candidate = Candidate(
         **request.carried(),
         source=Source.GENERATED,

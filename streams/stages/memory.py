@@ -66,6 +66,7 @@ class ScriptedInference:
     rejecting: set[str] = field(default_factory=set)
     watermark_reads_back: bool = True
     calls: list[str] = field(default_factory=list)
+    references: dict[str, tuple[bytes | None, float]] = field(default_factory=dict)  # per request id
     _marks: dict[bytes, bytes] = field(default_factory=dict)
 
     def _call(self, model: str) -> None:
@@ -75,9 +76,15 @@ class ScriptedInference:
         if model in self.rejecting:
             raise InferenceRejected(f"{model}: cannot decode the input")
 
-    async def generate(self, prompt: str, seed: int, request_id: str) -> GeneratedImage:
+    async def generate(
+        self, prompt: str, seed: int, request_id: str, reference: bytes | None, reference_scale: float
+    ) -> GeneratedImage:
         self._call(GENERATOR.name)
-        info = GeneratorInfo(model=GENERATOR.name, version="1", weights="memory", random_weights=True)
+        self.references[request_id] = (reference, reference_scale)
+        scale = reference_scale if reference else None
+        info = GeneratorInfo(
+            model=GENERATOR.name, version="1", weights="memory", random_weights=True, reference_scale=scale
+        )
         return GeneratedImage(png((32, 32), (seed % 256, 80, 120)), info)
 
     async def scan(self, image: bytes, request_id: str | None, models: Sequence[str]) -> Scan:

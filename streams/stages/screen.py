@@ -169,7 +169,11 @@ async def screen_request(services: StageServices, request: GenerationRequest) ->
         await _fail_closed(services, screening, str(exc), timer)
         return
     onward = partial(
-        Screened, generator_prompt=screening.generator_prompt, reference_image=reference, seed=request.seed
+        Screened,
+        generator_prompt=screening.generator_prompt,
+        reference_image=reference,
+        reference_scale=current.rules.generation.scale_for(request.reference_scale) if reference else None,
+        seed=request.seed,
     )
     await _forward(
         services,

@@ -23,7 +23,9 @@ from streams.privacy import pseudonymise
 class Inference(Protocol):
     """The models on Triton, as the stages call them (``streams.inference.TritonClient``)."""
 
-    async def generate(self, prompt: str, seed: int, request_id: str) -> GeneratedImage: ...
+    async def generate(
+        self, prompt: str, seed: int, request_id: str, reference: bytes | None, reference_scale: float
+    ) -> GeneratedImage: ...
 
     async def scan(self, image: bytes, request_id: str | None, models: Sequence[str]) -> Scan: ...
 

@@ -12,7 +12,7 @@ class TritonPythonModel:
         settings = ModelSettings()
         self.model = StyleMatcher(
             settings.style_galleries_dir.resolve(),
-            load_style_embedder(settings.style_embedder),
+            load_style_embedder(settings.style_embedder, settings.placement()),
             cache_dir=settings.models_dir.resolve(),
         )
 

@@ -4,13 +4,14 @@ import triton_python_backend_utils as pb_utils
 
 from modstream_models.images import decode_image
 from modstream_models.serving import execute_rows, output_dtypes
+from modstream_models.settings import ModelSettings
 from modstream_models.watermark.model import Watermarker
 
 
 class TritonPythonModel:
     def initialize(self, args):
         self.output_dtypes = output_dtypes(pb_utils, args)
-        self.watermarker = Watermarker.load()
+        self.watermarker = Watermarker.load(placement=ModelSettings().placement())
 
     def read(self, image):
         reading = self.watermarker.read_payload(decode_image(image))

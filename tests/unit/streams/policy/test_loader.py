@@ -34,6 +34,7 @@ def test_the_default_policy_loads_with_its_lists() -> None:
         (("  - id: prompt-pii\n    kind: pii", "  - id: prompt-pii\n    kind: nudity"), "does not occur in context"),
         (('version: "2026.11.1"', "version: [unclosed"), r"policy.yaml:\d+: not valid YAML"),
         (("lists/artists.txt", "lists/missing.txt"), "lists: .*missing.txt"),
+        (("reference_scale: 0.6", "reference_scale: 1.5"), r"generation\.reference_scale: Input should be less"),
     ],
 )
 def test_invalid_policies_are_refused_naming_the_problem(
@@ -44,6 +45,13 @@ def test_invalid_policies_are_refused_naming_the_problem(
     policy_file.write_text(text.replace(edit[0], edit[1], 1))
     with pytest.raises(PolicyError, match=message):
         load_policy(policy_file)
+
+
+def test_a_request_may_set_the_reference_scale_up_to_the_policys_maximum(policy_file: Path) -> None:
+    policy_file.write_text(policy_file.read_text().replace("max_reference_scale: 1.0", "max_reference_scale: 0.5"))
+    generation = load_policy(policy_file).rules.generation
+    assert generation.scale_for(None) == 0.5  # the default 0.6, capped
+    assert generation.scale_for(0.2) == 0.2 and generation.scale_for(0.9) == 0.5
 
 
 def test_error_names_the_line_of_the_bad_value(policy_file: Path) -> None:

@@ -4,6 +4,7 @@ from streams import topics
 from streams.events import End, SystemReason
 from streams.stages.base import Received, RetryPolicy, process
 from streams.stages.generate import GENERATE, generate, seed_for
+from streams.stages.memory import png
 from tests.unit.streams.stages.conftest import inference, run, screened, sender
 
 
@@ -15,6 +16,23 @@ def test_the_generated_image_becomes_a_candidate(services) -> None:
     assert services.blobs.get(candidate.image).startswith(b"\x89PNG")
     assert candidate.prompt == "a lighthouse" and "generate" in candidate.timings_ms
     assert [a.action for a in sender(services).on(topics.AUDIT)] == ["generated"]
+
+
+def test_the_reference_image_and_its_scale_reach_the_generator(services) -> None:
+    reference = services.blobs.put(png((48, 48)), "image/png")
+    run(generate(services, screened(reference_image=reference, reference_scale=0.4)))
+
+    assert inference(services).references["r1"] == (services.blobs.get(reference), 0.4)
+    (candidate,) = sender(services).on(topics.CANDIDATES)
+    assert candidate.generator.reference_scale == 0.4
+
+
+def test_without_a_reference_the_generator_gets_the_prompt_alone(services) -> None:
+    run(generate(services, screened()))
+
+    assert inference(services).references["r1"] == (None, 0.0)
+    (candidate,) = sender(services).on(topics.CANDIDATES)
+    assert candidate.generator.reference_scale is None
 
 
 def test_a_redelivered_request_without_a_seed_gets_the_same_seed() -> None:

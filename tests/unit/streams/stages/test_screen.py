@@ -80,6 +80,22 @@ def test_the_reference_image_is_cleaned_judged_and_redacted(services) -> None:
     assert upload in audit.images and screened.reference_image in audit.images
 
 
+@pytest.mark.parametrize(("requested", "allowed"), [(None, 0.6), (0.3, 0.3), (1.0, 1.0)])
+def test_the_reference_scale_is_the_requests_or_the_policys_default(services, requested, allowed) -> None:
+    upload = services.blobs.put(png((64, 64)), "image/png")
+    run(screen_request(services, request(reference_image=upload, reference_scale=requested)))
+
+    (screened,) = sender(services).on(topics.SCREENED)
+    assert screened.reference_scale == allowed
+
+
+def test_a_request_without_a_reference_has_no_reference_scale(services) -> None:
+    run(screen_request(services, request(reference_scale=0.9)))
+
+    (screened,) = sender(services).on(topics.SCREENED)
+    assert screened.reference_image is None and screened.reference_scale is None
+
+
 def test_consent_lifts_the_face_rule_on_reference_images(services) -> None:
     upload = services.blobs.put(png(), "image/png")
     inference(services).findings = {"face_detector": [finding("face_detector", "face", 0.99, box=(1.0, 1.0, 9.0, 9.0))]}

@@ -72,6 +72,7 @@ class TritonModel:
     name: str
     inputs: tuple[Tensor, ...]
     outputs: tuple[Tensor, ...]
+    uses_gpu: bool = False  # a GPU speeds it up: its instances go there when the device is a GPU
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -99,21 +100,32 @@ def _detector(
     extras: tuple[Tensor, ...] = (),
     redaction: Redaction | None = None,
     reads_text: bool = False,
+    uses_gpu: bool = False,
 ) -> SafetyModel:
     source = _bytes("TEXT") if reads_text else _bytes("IMAGE")
     outputs = DETECTION_OUTPUTS + extras
-    return SafetyModel(name, (source,), outputs, kind=kind, redaction=redaction, section=section, reads_text=reads_text)
+    return SafetyModel(
+        name, (source,), outputs, uses_gpu, kind=kind, redaction=redaction, section=section, reads_text=reads_text
+    )
 
 
 FACE_DETECTOR = _detector(
-    "face_detector", FindingKind.FACE, "faces", (Tensor("LANDMARKS", "FP32", (-1, 5, 2)),), Redaction.BLUR
+    "face_detector",
+    FindingKind.FACE,
+    "faces",
+    (Tensor("LANDMARKS", "FP32", (-1, 5, 2)),),
+    Redaction.BLUR,
+    uses_gpu=True,
 )
+# Tesseract, PDQ and the spaCy pipeline run on the CPU whatever the device.
 PII_DETECTOR = _detector("pii_detector", FindingKind.PII, "pii", redaction=Redaction.FILL)
-NUDITY_DETECTOR = _detector("nudity_detector", FindingKind.NUDITY, "nudity")
+NUDITY_DETECTOR = _detector("nudity_detector", FindingKind.NUDITY, "nudity", uses_gpu=True)
 PROTECTED_MATCH = _detector(
     "protected_match", FindingKind.PROTECTED_MATCH, "protected_matches", (Tensor("DISTANCES", "FP32", (-1,)),)
 )
-STYLE_SIMILARITY = _detector("style_similarity", FindingKind.STYLE, "style", (Tensor("SIMILARITIES", "FP32", (-1,)),))
+STYLE_SIMILARITY = _detector(
+    "style_similarity", FindingKind.STYLE, "style", (Tensor("SIMILARITIES", "FP32", (-1,)),), uses_gpu=True
+)
 PROMPT_PII = _detector(
     "prompt_pii", FindingKind.PII, "prompt_pii", (Tensor("SPANS", "FP32", (-1, 2)),), Redaction.REPLACE, reads_text=True
 )
@@ -127,9 +139,10 @@ GENERATOR = TritonModel(
     "generator",
     (_bytes("PROMPT"), Tensor("SEED", "INT64", (1,)), _bytes("REFERENCE"), Tensor("REFERENCE_SCALE", "FP32", (1,))),
     (_bytes("IMAGE"), _bytes("METADATA")),
+    uses_gpu=True,
 )
 WATERMARK_EMBED = TritonModel(
-    "watermark_embed", (_bytes("IMAGE"), _bytes("PAYLOAD")), (_bytes("MODEL_VERSION"), _bytes("IMAGE"))
+    "watermark_embed", (_bytes("IMAGE"), _bytes("PAYLOAD")), (_bytes("MODEL_VERSION"), _bytes("IMAGE")), uses_gpu=True
 )
 WATERMARK_DECODE = TritonModel(
     "watermark_decode",
@@ -141,6 +154,7 @@ WATERMARK_DECODE = TritonModel(
         Tensor("BIT_CONFIDENCE", "FP32", (1,)),
         Tensor("CORRECTED_BITS", "INT32", (1,)),
     ),
+    uses_gpu=True,
 )
 
 TRITON_MODELS = {model.name: model for model in (*SAFETY_MODELS.values(), GENERATOR, WATERMARK_EMBED, WATERMARK_DECODE)}

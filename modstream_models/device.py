@@ -95,14 +95,17 @@ def visible_gpus() -> list[str]:
     try:
         import torch
     except ImportError:
-        return _nvidia_smi_gpus()
+        return driver_gpus()
     if not torch.cuda.is_available():
         return []
     return [torch.cuda.get_device_name(index) for index in range(torch.cuda.device_count())]
 
 
-def _nvidia_smi_gpus() -> list[str]:
-    # The worker tier has no torch; it asks the driver's tool (absent on a machine without NVIDIA drivers).
+def driver_gpus() -> list[str]:
+    """The GPUs that ``nvidia-smi`` lists (none without NVIDIA drivers): for processes without torch.
+
+    It ignores CUDA_VISIBLE_DEVICES; processes with torch use ``visible_gpus``.
+    """
     tool = shutil.which("nvidia-smi")
     if tool is None:
         return []

@@ -66,6 +66,7 @@ class ModstreamClient:
         reference_image: bytes | None = None,
         subject_consent: bool = False,
         seed: int | None = None,
+        reference_scale: float | None = None,
         request_id: str | None = None,
     ) -> str:
         reference = self.blobs.put(reference_image, media_type_of(reference_image)) if reference_image else None
@@ -77,6 +78,7 @@ class ModstreamClient:
             reference_image=reference,
             subject_consent=subject_consent,
             seed=seed,
+            reference_scale=reference_scale,
         )
         return await self._publish(topics.REQUESTS, request)
 

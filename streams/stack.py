@@ -23,11 +23,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from modstream_models.device import driver_gpus, resolve
+from modstream_models.repository import model_repository
 from streams.config import Settings
 from streams.kafka import ensure_topics
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-MODEL_REPOSITORY = REPO_ROOT / "triton_models"
 
 
 class StackError(RuntimeError):
@@ -162,7 +163,7 @@ def triton_trace_arguments() -> list[str]:
     ]  # fmt: skip
 
 
-def start_triton(settings: Settings, log_dir: Path, model_repository: Path = MODEL_REPOSITORY) -> Part:
+def start_triton(settings: Settings, log_dir: Path) -> Part:
     ports = (settings.triton_http_port, settings.triton_grpc_port, settings.triton_metrics_port)
     for port in ports:
         if port_open("127.0.0.1", port):
@@ -171,12 +172,15 @@ def start_triton(settings: Settings, log_dir: Path, model_repository: Path = MOD
                 "or set MODSTREAM_TRITON_URL"
             )
     state_dir = settings.data_dir / "state"
+    # The driver's view of the GPUs: this process has no torch to ask (the Triton side resolves again).
+    placement = resolve(settings.device, driver_gpus())
+    repository = model_repository(placement.device, state_dir / "triton_models-gpu")
     backends = prepare_triton_backends(state_dir)
     cache = state_dir / "triton-cache"
     cache.mkdir(parents=True, exist_ok=True)
     argv = [
         str(_triton_home() / "bin" / "tritonserver"),
-        f"--model-repository={model_repository}",
+        f"--model-repository={repository}",
         f"--backend-directory={backends}",
         f"--cache-directory={cache}",
         "--disable-auto-complete-config",

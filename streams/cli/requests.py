@@ -17,7 +17,7 @@ IMAGE = click.Path(dir_okay=False, path_type=Path)
 
 async def _submit(
     settings: Settings, *, prompt: str | None, image: Path | None, reference: Path | None, consent: bool,
-    user: str, tenant: str, seed: int | None,
+    user: str, tenant: str, seed: int | None, reference_scale: float | None,
 ) -> str:  # fmt: skip
     from streams.client import ModstreamClient
 
@@ -31,12 +31,18 @@ async def _submit(
             reference_image=reference.read_bytes() if reference else None,
             subject_consent=consent,
             seed=seed,
+            reference_scale=reference_scale,
         )
 
 
 @click.command(help="submit a prompt (to generate) or an image (to moderate)")
 @click.option("--prompt", help="the text prompt")
 @click.option("--reference", metavar="IMG", type=IMAGE, help="a reference (style) image for the prompt")
+@click.option(
+    "--reference-scale",
+    type=click.FloatRange(0, 1),
+    help="how strongly the reference conditions the image (0 to 1; default: the policy's)",
+)
 @click.option("--consent", is_flag=True, help="the people shown in the reference image consented to its use")
 @click.option("--image", metavar="IMG", type=IMAGE, help="an image generated elsewhere: moderation only")
 @click.option("--user", default="cli-user", show_default=True, help="the user id (pseudonymised at ingress)")

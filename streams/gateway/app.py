@@ -45,6 +45,7 @@ class Producer(Protocol):
         reference_image: bytes | None = ...,
         subject_consent: bool = ...,
         seed: int | None = ...,
+        reference_scale: float | None = ...,
         request_id: str | None = ...,
     ) -> str: ...
 
@@ -85,6 +86,9 @@ class PromptIn(BaseModel):
     seed: int | None = Field(None, ge=0, le=2**31 - 1)
     reference_image: Base64Bytes | None = Field(None, description="A reference (style) image, base64.")
     subject_consent: bool = Field(False, description="The people shown in the reference image consented.")
+    reference_scale: float | None = Field(
+        None, ge=0, le=1, description="How strongly the reference conditions the image; unset: the policy's."
+    )
     tenant: str | None = Field(None, description="Ignored: the tenant is always the API key's.")
 
 
@@ -164,7 +168,8 @@ async def submit_request(body: PromptIn, gateway: GatewayDep, tenant_name: Tenan
     async with _sending():
         await gateway.producer.submit_prompt(
             body.prompt, user_id=body.user_id, tenant=tenant_name, reference_image=body.reference_image,
-            subject_consent=body.subject_consent, seed=body.seed, request_id=request_id,
+            subject_consent=body.subject_consent, seed=body.seed, reference_scale=body.reference_scale,
+            request_id=request_id,
         )  # fmt: skip
     return Accepted(request_id=request_id, status_url=f"/v1/requests/{request_id}")
 

@@ -79,17 +79,18 @@ def test_no_key_a_wrong_key_or_a_revoked_key_get_401(api: Api) -> None:
 
 def test_a_request_takes_the_keys_tenant_whatever_the_body_says(api: Api) -> None:
     reference = b"\x89PNG reference"
-    body = {"prompt": "a red boat", "user_id": "u1", "seed": 7, "tenant": "globex",
+    body = {"prompt": "a red boat", "user_id": "u1", "seed": 7, "tenant": "globex", "reference_scale": 0.3,
             "reference_image": base64.b64encode(reference).decode()}  # fmt: skip
     answer = api.http().post("/v1/requests", json=body)
     assert answer.status_code == 202, answer.text
     request_id = answer.json()["request_id"]
     assert answer.json()["status_url"] == f"/v1/requests/{request_id}"
     (sent,) = api.client.sent
-    assert (sent["tenant"], sent["seed"], sent["reference_image"], sent["request_id"]) == (
+    assert (sent["tenant"], sent["seed"], sent["reference_image"], sent["reference_scale"], sent["request_id"]) == (
         "acme",
         7,
         reference,
+        0.3,
         request_id,
     )
     assert api.gateway.tenants.tenant_of(request_id) == "acme"

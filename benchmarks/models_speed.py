@@ -30,6 +30,7 @@ from PIL import Image
 
 from benchmarks.datasets import PHOTOS, photo, pii_samples
 from modstream_models.detections import ImageModel
+from modstream_models.device import CPU, Placement
 from streams.config import Settings
 from streams.inference import SAFETY_MODELS, TritonClient
 from streams.stack import REPO_ROOT, start_triton
@@ -105,7 +106,7 @@ class FullSet:
             model.detect(images)
 
 
-def load_models(settings: Settings) -> dict[str, ImageModel]:
+def load_models(settings: Settings, placement: Placement = CPU) -> dict[str, ImageModel]:
     from modstream_models.faces import FaceDetector
     from modstream_models.nudity import NudityDetector
     from modstream_models.pii import PiiDetector
@@ -113,12 +114,14 @@ def load_models(settings: Settings) -> dict[str, ImageModel]:
     from modstream_models.style import StyleMatcher, load_style_embedder
 
     return {
-        "face_detector": FaceDetector(),
+        "face_detector": FaceDetector(placement=placement),
         "pii_detector": PiiDetector(spacy_model=settings.pii_spacy_model or None),
-        "nudity_detector": NudityDetector(),
+        "nudity_detector": NudityDetector(placement=placement),
         "protected_match": ProtectedMatcher(settings.protected_bank_file),
         "style_similarity": StyleMatcher(
-            settings.style_galleries_dir, load_style_embedder(settings.style_embedder), cache_dir=settings.models_dir
+            settings.style_galleries_dir,
+            load_style_embedder(settings.style_embedder, placement),
+            cache_dir=settings.models_dir,
         ),
     }
 

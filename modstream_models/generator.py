@@ -172,17 +172,23 @@ def write_random_ip_adapter(unet: Any, weights_file: Path, gain: float = 8.0) ->
 def build_tiny_random_pipeline(directory: Path, seed: int = 0) -> Path:
     """Write a tiny Stable-Diffusion-architecture pipeline with random weights to ``directory``, with an
     IP-Adapter for it in ``directory / TINY_IP_ADAPTER``."""
+    torch.manual_seed(seed)
+    unet, vae = _tiny_unet_and_vae()
+    text_encoder = _tiny_text_encoder(len(_tiny_tokenizer_vocab()))
+    return save_random_pipeline(directory, "tiny-random-sd", unet, vae, text_encoder, seed)
+
+
+def save_random_pipeline(directory: Path, name: str, unet: Any, vae: Any, text_encoder: Any, seed: int) -> Path:
+    """A Stable-Diffusion pipeline of randomly initialised parts (any size) written to ``directory`` as
+    diffusers lays it out, with a random IP-Adapter in ``directory / TINY_IP_ADAPTER`` and a marker that
+    names it and says that its images are noise."""
     from diffusers import EulerDiscreteScheduler
     from transformers import CLIPTokenizer
 
-    torch.manual_seed(seed)
-    vocab = _tiny_tokenizer_vocab()
-    tokenizer = CLIPTokenizer(vocab=vocab, merges=[], model_max_length=77)
-    unet, vae = _tiny_unet_and_vae()
     pipeline = StableDiffusionPipeline(
         vae=vae,
-        text_encoder=_tiny_text_encoder(len(vocab)),
-        tokenizer=tokenizer,
+        text_encoder=text_encoder,
+        tokenizer=CLIPTokenizer(vocab=_tiny_tokenizer_vocab(), merges=[], model_max_length=77),
         unet=unet,
         scheduler=EulerDiscreteScheduler(steps_offset=1),
         safety_checker=None,
@@ -192,9 +198,8 @@ def build_tiny_random_pipeline(directory: Path, seed: int = 0) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     pipeline.save_pretrained(directory)  # type: ignore[attr-defined]  # from a diffusers mixin
     write_random_ip_adapter(unet, directory / TINY_IP_ADAPTER)
-    (directory / RANDOM_WEIGHTS_MARKER).write_text(
-        json.dumps({"note": "random weights built by modstream; images are noise", "seed": seed, "format": TINY_FORMAT})
-    )
+    marker = {"name": name, "note": "random weights built by modstream; images are noise", "seed": seed}
+    (directory / RANDOM_WEIGHTS_MARKER).write_text(json.dumps(marker | {"format": TINY_FORMAT}))
     return directory
 
 
@@ -266,7 +271,8 @@ class Generator:
     ) -> None:
         self.placement = placement
         dtype = self.placement.torch_dtype(half_safe=True)
-        random_weights = (weights_dir / RANDOM_WEIGHTS_MARKER).exists()
+        marker = weights_dir / RANDOM_WEIGHTS_MARKER
+        random_weights = marker.exists()
         if ip_adapter is None and random_weights:
             ip_adapter = weights_dir / TINY_IP_ADAPTER
         pipeline: Any = _pipeline_class(weights_dir).from_pretrained(  # type: ignore[attr-defined]
@@ -283,7 +289,7 @@ class Generator:
         self.steps = steps
         self.size = size
         self.weights = GeneratorWeights(
-            name="tiny-random-sd" if random_weights else weights_dir.name,
+            name=json.loads(marker.read_text()).get("name", "random-sd") if random_weights else weights_dir.name,
             random_weights=random_weights,
             ip_adapter=ip_adapter.name if ip_adapter else None,
         )

@@ -6,7 +6,6 @@ The defaults run the embedded stack on this machine: when ``kafka_url`` or ``tri
 
 from __future__ import annotations
 
-import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -15,6 +14,7 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from modstream_models.settings import CONFIG_FILE_ENV, ModelSettings
+from streams.keyfiles import check_key, read_or_create
 
 __all__ = ["CONFIG_FILE_ENV", "Settings", "get_settings"]
 
@@ -149,19 +149,12 @@ class Settings(ModelSettings):
         return env
 
     def hmac_key(self) -> bytes:
+        """The pseudonym key: configured, or read from (first created in) <data_dir>/pseudonym.key."""
         if self.pseudonym_key:
-            return self.pseudonym_key.encode()
+            return check_key(self.pseudonym_key.encode(), "MODSTREAM_PSEUDONYM_KEY")
         key_file = self.data_dir / "pseudonym.key"
-        if not key_file.exists():
-            key_file.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            except FileExistsError:  # another process created it first
-                pass
-            else:
-                with os.fdopen(fd, "w") as handle:
-                    handle.write(secrets.token_hex(32))
-        return key_file.read_text().strip().encode()
+        key = read_or_create(key_file, lambda: secrets.token_hex(32).encode()).strip()
+        return check_key(key, f"{key_file} (delete it for a new one: pseudonyms then change)")
 
 
 @lru_cache(maxsize=1)

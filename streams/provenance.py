@@ -28,6 +28,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from streams.keyfiles import create_directory_once
+
 MODERATION_LABEL = "org.modstream.moderation"
 SOFT_BINDING_LABEL = "c2pa.soft-binding"
 WATERMARK_ALG = "org.modstream.watermark.1"
@@ -104,13 +106,16 @@ def create_development_credentials(directory: Path, days: int = 825) -> Credenti
     key_pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / "ca.pem").write_bytes(_pem(ca))
-    (directory / "signer.pem").write_bytes(_pem(signer) + _pem(ca))
-    fd = os.open(directory / "signer.key", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(key_pem)
-    return Credentials(_pem(signer) + _pem(ca), key_pem, _pem(ca))
+
+    def write(staging: Path) -> None:
+        (staging / "ca.pem").write_bytes(_pem(ca))
+        (staging / "signer.pem").write_bytes(_pem(signer) + _pem(ca))
+        fd = os.open(staging / "signer.key", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(key_pem)
+
+    create_directory_once(directory, write)  # processes starting together all use the first one's
+    return _development_credentials(directory, None)
 
 
 def load_credentials(cert: Path | None, key: Path | None, trust_anchors: Path | None, data_dir: Path) -> Credentials:
@@ -121,11 +126,15 @@ def load_credentials(cert: Path | None, key: Path | None, trust_anchors: Path | 
         raise ValueError("set both MODSTREAM_C2PA_CERT and MODSTREAM_C2PA_KEY, or neither for a development CA")
     directory = data_dir / "c2pa"
     if (directory / "signer.key").exists():
-        return Credentials(
-            (directory / "signer.pem").read_bytes(), (directory / "signer.key").read_bytes(),
-            trust_anchors.read_bytes() if trust_anchors else (directory / "ca.pem").read_bytes(),
-        )  # fmt: skip
+        return _development_credentials(directory, trust_anchors)
     return create_development_credentials(directory)
+
+
+def _development_credentials(directory: Path, trust_anchors: Path | None) -> Credentials:
+    return Credentials(
+        (directory / "signer.pem").read_bytes(), (directory / "signer.key").read_bytes(),
+        trust_anchors.read_bytes() if trust_anchors else (directory / "ca.pem").read_bytes(),
+    )  # fmt: skip
 
 
 def _context(trust_anchors_pem: bytes | None) -> c2pa.Context:

@@ -84,6 +84,9 @@ class Settings(ModelSettings):
     review_session_hours: float = Field(12.0, gt=0, description="Lifetime of a review console login.")
     gateway_host: str = Field("127.0.0.1", description="Address the HTTP gateway listens on.")
     gateway_port: int = Field(18090, description="Port of the HTTP gateway for upstream apps.")
+    review_max_body_bytes: int = Field(
+        64 * 1024, gt=0, description="Largest request body the review service reads (413 above it)."
+    )
     gateway_max_body_bytes: int | None = Field(
         None, gt=0, description="Largest request body the gateway reads; unset: room for one image in base64."
     )

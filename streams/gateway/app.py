@@ -22,12 +22,13 @@ from pydantic import Base64Bytes, BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from streams import background, metrics
+from streams.asgi import BodyLimit
 from streams.client import ModstreamClient
 from streams.config import Settings
 from streams.errors import TransientError
 from streams.events import new_request_id
 from streams.gateway.ends import EndIndex, end_name
-from streams.gateway.limits import BodyLimit, RateLimiter
+from streams.gateway.limits import RateLimiter
 from streams.store import Tenants, open_database
 
 bearer = HTTPBearer(auto_error=False, description="a tenant's API key from `modstream tenants add`")

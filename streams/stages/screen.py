@@ -52,7 +52,13 @@ class Screening:
 
 
 def clean_image(services: StageServices, ref: BlobRef) -> BlobRef:
-    """The sanitized copy of an uploaded image, stored beside it."""
+    """The sanitized copy of an uploaded image, stored beside it.
+
+    An image declared larger than the limit is refused unread; the store refuses one whose stored size
+    differs from the declared one before reading it, so no more than the limit is ever read.
+    """
+    if ref.size > services.limits.max_bytes:
+        raise RejectedInput(f"image of {ref.size} bytes is over the limit of {services.limits.max_bytes} bytes")
     try:
         data = services.blobs.get(ref)
         clean = sanitize_image(data, max_bytes=services.limits.max_bytes, max_pixels=services.limits.max_pixels)

@@ -6,6 +6,7 @@ import json
 import re
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import httpx
 import pytest
@@ -142,3 +143,18 @@ def test_console_sessions_need_the_csrf_token_to_change_anything(settings: Setti
     assert browser.post(decision, json={"action": "approve"}, headers={"X-CSRF-Token": csrf}).status_code == 200
     assert browser.post("/api/logout", headers={"X-CSRF-Token": csrf}).status_code == 200
     assert browser.get("/api/queue").status_code == 401
+
+
+def _rss_mb(pid: int) -> float:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)) / 1024  # type: ignore[union-attr]
+
+
+def test_a_64_mib_body_gets_413_and_the_service_does_not_grow(stack: Stack, settings: Settings) -> None:
+    review = stack.parts["review"].process.pid
+    body = b'{"username": "rita", "password": "' + b"x" * (64 * 1024 * 1024) + b'"}'
+    with httpx.Client(base_url=settings.review_base_url, timeout=30) as client:
+        answer = client.post("/api/login", content=body, headers={"content-type": "application/json"})
+        assert answer.status_code == 413 and "over 65536 bytes" in answer.json()["detail"]
+        assert client.get("/health").status_code == 200
+    assert _rss_mb(review) < 300

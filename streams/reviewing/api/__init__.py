@@ -14,6 +14,7 @@ from contextlib import AbstractAsyncContextManager
 
 from fastapi import FastAPI
 
+from streams.asgi import BodyLimit
 from streams.reviewing.api import audit, console, decisions, items, session
 from streams.reviewing.api.models import Message
 from streams.reviewing.services import Services
@@ -33,6 +34,8 @@ def build_app(
         responses={401: {"model": Message, "description": "no or wrong credentials"}},
     )
     app.state.services = services
+    # Every body the API takes is small JSON (a login, a decision and its note): refuse a larger one unread.
+    app.add_middleware(BodyLimit, max_bytes=services.settings.review_max_body_bytes)
     for router in ROUTERS:
         app.include_router(router)
     return app

@@ -15,11 +15,12 @@ import pytest
 from aiokafka.errors import KafkaConnectionError
 from fastapi.testclient import TestClient
 
+from streams.asgi import BodyLimit
 from streams.client import EndRecord
 from streams.config import Settings
 from streams.gateway.app import Gateway, build_app
 from streams.gateway.ends import EndIndex
-from streams.gateway.limits import BodyLimit, RateLimiter
+from streams.gateway.limits import RateLimiter
 from streams.store import Tenants, open_database
 
 

@@ -82,3 +82,13 @@ def test_api_tokens_need_no_csrf_token_and_me_has_none(review: Review) -> None:
     lena = review.client("lena")
     assert lena.get("/api/me").json() == {"name": "lena", "role": "lead", "csrf_token": None}
     assert lena.post("/api/items/r1/decision", json={"action": "reject", "reason_code": "NOPE"}).status_code == 200
+
+
+def test_a_body_over_the_limit_gets_413_before_it_is_read(review: Review) -> None:
+    anonymous = review.client()
+    huge = b'{"username": "rita", "password": "' + b"x" * (65 * 1024) + b'"}'
+    answer = anonymous.post("/api/login", content=huge, headers={"content-type": "application/json"})
+    assert answer.status_code == 413 and "over 65536 bytes" in answer.json()["detail"]
+    chunked = anonymous.post("/api/login", content=iter([huge]), headers={"content-type": "application/json"})
+    assert chunked.status_code == 411  # no Content-Length: the limit could not be applied before reading
+    assert anonymous.post("/api/login", json={"username": "rita", "password": PASSWORD}).status_code == 200

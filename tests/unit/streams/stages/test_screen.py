@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from streams import topics
@@ -120,6 +122,29 @@ def test_an_unavailable_reference_check_sends_the_request_to_review_with_its_ima
 def test_an_undecodable_upload_is_invalid_input(services, data: bytes) -> None:
     with pytest.raises(RejectedInput):
         run(screen_submission(services, submission(services, image=data)))
+
+
+class CountingBlobs:
+    """The memory store, counting the blobs read from it."""
+
+    def __init__(self, blobs) -> None:  # type: ignore[no-untyped-def]
+        self.blobs, self.reads = blobs, 0
+
+    def get(self, ref):  # type: ignore[no-untyped-def]
+        self.reads += 1
+        return self.blobs.get(ref)
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        return getattr(self.blobs, name)
+
+
+def test_an_upload_declared_over_the_size_limit_is_refused_unread(services) -> None:
+    big = services.blobs.put(b"\x89PNG" + b"0" * (services.limits.max_bytes + 1), "image/png")
+    counting = CountingBlobs(services.blobs)
+    services = replace(services, blobs=counting)
+    with pytest.raises(RejectedInput, match="over the limit of 5000000 bytes"):
+        run(screen_submission(services, submission(services, image=None).model_copy(update={"image": big})))
+    assert counting.reads == 0
 
 
 def test_an_image_the_model_refuses_is_dead_lettered_with_the_reason(services) -> None:

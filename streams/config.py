@@ -14,6 +14,7 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from modstream_models.settings import CONFIG_FILE_ENV, ModelSettings
+from streams.authentication import MessageAuthenticator
 from streams.keyfiles import check_key, read_or_create
 
 __all__ = ["CONFIG_FILE_ENV", "Settings", "get_settings"]
@@ -49,6 +50,17 @@ class Settings(ModelSettings):
     consumer_lag_interval_s: float = Field(2.0, gt=0, description="How often the worker measures its consumer lag.")
     pseudonym_key: str | None = Field(
         None, description="HMAC key for user ids; unset reads or creates <data_dir>/pseudonym.key."
+    )
+    message_keys: str | None = Field(
+        None,
+        description="HMAC keys of the messages modstream's parts send each other, id:secret[,id:secret]; the first "
+        "signs (rotation: put the new key first). Unset reads or creates <data_dir>/message.key.",
+    )
+    review_signing_key: Path | None = Field(
+        None, description="The review service's Ed25519 key (PEM); unset: <data_dir>/review-signing.key."
+    )
+    review_verify_key: Path | None = Field(
+        None, description="Its public key (PEM), for the workers; unset: derived from the signing key file."
     )
     max_image_bytes: int = Field(20 * 1024 * 1024, description="Largest accepted encoded image.")
     max_image_pixels: int = Field(40_000_000, description="Largest accepted decoded image (bomb guard).")
@@ -150,6 +162,17 @@ class Settings(ModelSettings):
                 value = value.resolve()
             env[f"MODSTREAM_{name.upper()}"] = str(value)
         return env
+
+    def message_authenticator(self) -> MessageAuthenticator:
+        if self.message_keys:
+            return MessageAuthenticator.parse(self.message_keys)
+        key_file = self.data_dir / "message.key"
+        key = read_or_create(key_file, lambda: secrets.token_hex(32).encode()).strip()
+        return MessageAuthenticator({"local": check_key(key, str(key_file))}, "local")
+
+    @property
+    def review_signing_key_file(self) -> Path:
+        return self.review_signing_key or self.data_dir / "review-signing.key"
 
     def hmac_key(self) -> bytes:
         """The pseudonym key: configured, or read from (first created in) <data_dir>/pseudonym.key."""

@@ -274,6 +274,12 @@ class ReviewDecision(Event):
     reason_code: str | None = Field(None, max_length=64, description="For a rejection: the code upstream apps show.")
     item: ReviewItem
     decided_at: datetime = Field(default_factory=utcnow)
+    signature: str | None = Field(
+        None,
+        max_length=256,
+        description="The review service's Ed25519 signature of the request id, action, reviewer and the digest of "
+        "the image it publishes (hex); the worker applies no decision without a valid one.",
+    )
 
 
 class OutcomeStatus(StrEnum):

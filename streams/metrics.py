@@ -41,6 +41,7 @@ class DeadLetterCause:
     REJECTED_INPUT = "rejected_input"  # a check refused it (not an image, too large, ...)
     UNAVAILABLE = "unavailable"  # a stage with no review fallback could not reach what it needs
     INTERNAL_ERROR = "internal_error"  # a bug
+    UNAUTHENTICATED = "unauthenticated"  # no valid tag or signature: not written by modstream's own parts
 
 
 OUTCOMES = Counter(

@@ -13,6 +13,8 @@ DEAD_LETTER = "dead-letter"  # public: DeadLetter
 
 ALL = (REQUESTS, SUBMISSIONS, SCREENED, CANDIDATES, DECISIONS, REVIEW, REVIEW_DECISIONS, OUTCOMES, AUDIT, DEAD_LETTER)
 INTERNAL = (SCREENED, DECISIONS)
+# Topics only modstream's own parts write: their messages carry an authentication tag (streams.authentication).
+AUTHENTICATED = (SCREENED, CANDIDATES, DECISIONS, REVIEW, REVIEW_DECISIONS, OUTCOMES, AUDIT)
 # Topics that hold content for a short time only: raw prompts (screened), review previews, bad input.
 SHORT_LIVED = (SCREENED, REVIEW, DEAD_LETTER)
 # Where a request can end: exactly one of these holds it (an outcome may follow a review later).

@@ -6,6 +6,7 @@ gRPC channel belongs to the loop that created it).
 
 from __future__ import annotations
 
+import logging
 from functools import cached_property
 from typing import Any
 
@@ -14,6 +15,7 @@ from aiokafka import TopicPartition
 from aiokafka.errors import KafkaError
 
 from streams import topics
+from streams.authentication import DecisionVerifier, MessageAuthenticator, Unauthenticated
 from streams.blobs import open_blob_store
 from streams.config import Settings
 from streams.errors import TransientError
@@ -26,6 +28,8 @@ from streams.provenance import Credentials, load_credentials, sign_image
 from streams.stages.services import ImageLimits, StageServices
 from streams.telemetry import headers_with_context, produce_span
 
+log = logging.getLogger("modstream")
+
 
 class BrokerUnavailable(TransientError):
     """The broker did not acknowledge a message."""
@@ -34,17 +38,17 @@ class BrokerUnavailable(TransientError):
 class KafkaSender:
     """Sends through the Faust app's topics, inside a producer span, and waits for the acknowledgement."""
 
-    def __init__(self, app_topics: dict[str, faust.TopicT]) -> None:
+    def __init__(self, app_topics: dict[str, faust.TopicT], authenticator: MessageAuthenticator) -> None:
         self.topics = app_topics
+        self.authenticator = authenticator
 
     async def send(self, topic: str, key: str | None, event: Event | DeadLetter, partition: int | None) -> None:
+        raw_key, value = key.encode() if key else None, event.to_bytes()
+        tag = self.authenticator.headers(topic, raw_key, value) if topic in topics.AUTHENTICATED else None
         with produce_span(topic, key):
             try:
                 delivery = await self.topics[topic].send(
-                    key=key.encode() if key else None,
-                    value=event.to_bytes(),
-                    partition=partition,
-                    headers=headers_with_context(),
+                    key=raw_key, value=value, partition=partition, headers=headers_with_context(tag)
                 )
                 await delivery
             except KafkaError as exc:
@@ -55,8 +59,9 @@ class EndLedger:
     """Request ids that already have an outcome or a review item, per partition owned by this worker, read
     from the end topics themselves."""
 
-    def __init__(self, bootstrap: str) -> None:
+    def __init__(self, bootstrap: str, authenticator: MessageAuthenticator) -> None:
         self.bootstrap = bootstrap
+        self.authenticator = authenticator
         self._seen: dict[int, dict[str, set[str]]] = {}
 
     async def seen(self, partition: int) -> dict[str, set[str]]:
@@ -64,10 +69,19 @@ class EndLedger:
             found: dict[str, set[str]] = {topics.OUTCOMES: set(), topics.REVIEW: set()}
             partitions = [TopicPartition(topic, partition) for topic in found]
             async for record in read_to_end(self.bootstrap, partitions):
-                if record.key:
+                if record.key and self._authentic(record):
                     found[record.topic].add(record.key.decode())
             self._seen[partition] = found
         return self._seen[partition]
+
+    def _authentic(self, record: Any) -> bool:
+        """A forged end must not hide the real one."""
+        try:
+            self.authenticator.verify(record.topic, record.key, record.value, record.headers)
+        except Unauthenticated as exc:
+            log.warning("end ledger: skipped %s", exc)
+            return False
+        return True
 
     def forget(self) -> None:
         """Another worker may write ends of the revoked partitions now; re-read them if they come back."""
@@ -90,6 +104,7 @@ class C2paSigner:
 
 
 def build_services(settings: Settings, app_topics: dict[str, faust.TopicT]) -> StageServices:
+    authenticator = settings.message_authenticator()
     return StageServices(
         inference=TritonClient(
             settings.triton_grpc, timeout_s=settings.triton_timeout_s, retries=settings.triton_retries
@@ -97,8 +112,10 @@ def build_services(settings: Settings, app_topics: dict[str, faust.TopicT]) -> S
         blobs=open_blob_store(settings.blob_location, settings.s3_endpoint_url),
         policies=PolicyStore(settings.policy_path),
         pseudonym_key=settings.hmac_key(),
-        sender=KafkaSender(app_topics),
-        ends=EndLedger(settings.kafka_bootstrap),
+        sender=KafkaSender(app_topics, authenticator),
+        ends=EndLedger(settings.kafka_bootstrap, authenticator),
         sign=C2paSigner(settings),
         limits=ImageLimits(settings.max_image_bytes, settings.max_image_pixels),
+        authenticator=authenticator,
+        review_signatures=DecisionVerifier.load(settings.review_verify_key, settings.review_signing_key_file),
     )

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer
 from sqlalchemy.exc import SQLAlchemyError
 
 from streams import topics
+from streams.authentication import MessageAuthenticator, Unauthenticated
 from streams.events import AuditEvent, InvalidEvent, ReviewItem
 from streams.policy import PolicyStore
 from streams.store import AuditStore, ReviewQueue
@@ -22,7 +24,9 @@ GROUP = "modstream-review-store"
 RETRY_S = 2.0
 
 
-async def ingest(bootstrap: str, audit: AuditStore, queue: ReviewQueue, policy: PolicyStore) -> None:
+async def ingest(
+    bootstrap: str, audit: AuditStore, queue: ReviewQueue, policy: PolicyStore, authenticator: MessageAuthenticator
+) -> None:
     consumer = AIOKafkaConsumer(
         topics.AUDIT,
         topics.REVIEW,
@@ -38,7 +42,8 @@ async def ingest(bootstrap: str, audit: AuditStore, queue: ReviewQueue, policy: 
             try:
                 for records in batches.values():
                     for record in records:
-                        store_record(record.topic, record.value or b"", audit, queue, policy)
+                        if authentic(authenticator, record):
+                            store_record(record.topic, record.value or b"", audit, queue, policy)
             except SQLAlchemyError:  # the database is away: read the batch again once it is back
                 log.exception("writing to the store failed; retrying in %s s", RETRY_S)
                 await consumer.seek_to_committed()
@@ -48,6 +53,16 @@ async def ingest(bootstrap: str, audit: AuditStore, queue: ReviewQueue, policy: 
                 await consumer.commit()
     finally:
         await consumer.stop()
+
+
+def authentic(authenticator: MessageAuthenticator, record: Any) -> bool:
+    """Whether ``record`` was written by modstream's own parts; a forged audit or review event is skipped."""
+    try:
+        authenticator.verify(record.topic, record.key, record.value, record.headers)
+    except Unauthenticated as exc:
+        log.warning("skipped %s", exc)
+        return False
+    return True
 
 
 def store_record(topic: str, value: bytes, audit: AuditStore, queue: ReviewQueue, policy: PolicyStore) -> None:

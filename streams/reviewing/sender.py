@@ -6,6 +6,8 @@ from typing import Protocol
 
 from aiokafka import AIOKafkaProducer
 
+from streams import topics
+from streams.authentication import MessageAuthenticator
 from streams.telemetry import headers_with_context, produce_span
 
 
@@ -18,8 +20,9 @@ class Sender(Protocol):
 class KafkaSender:
     """A Kafka producer (acks=all) that carries the current trace context in its headers."""
 
-    def __init__(self, bootstrap: str) -> None:
+    def __init__(self, bootstrap: str, authenticator: MessageAuthenticator) -> None:
         self.bootstrap = bootstrap
+        self.authenticator = authenticator
         self._producer: AIOKafkaProducer | None = None
 
     async def start(self) -> None:
@@ -34,7 +37,8 @@ class KafkaSender:
     async def send(self, topic: str, key: str, value: bytes) -> None:
         if self._producer is None:
             raise RuntimeError("the review service's Kafka producer has not started")
+        tag = self.authenticator.headers(topic, key.encode(), value) if topic in topics.AUTHENTICATED else None
         with produce_span(topic, key):
             await self._producer.send_and_wait(
-                topic, value=value, key=key.encode(), headers=list(headers_with_context().items())
+                topic, value=value, key=key.encode(), headers=list(headers_with_context(tag).items())
             )

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from fastapi import FastAPI
 
 from streams import background, metrics
+from streams.authentication import DecisionSigner, MessageAuthenticator
 from streams.blobs import BlobStore, open_blob_store
 from streams.config import Settings
 from streams.policy import PolicyStore
@@ -30,12 +31,15 @@ class Services:
     policy: PolicyStore
     blobs: BlobStore
     sender: KafkaSender
+    decision_signer: DecisionSigner
+    authenticator: MessageAuthenticator
     clock: Clock = now
 
     @classmethod
     def open(cls, settings: Settings, clock: Clock = now) -> Services:
         """The store (migrated), the policy and the blob store; the Kafka producer starts with the app."""
         engine = open_database(settings.database)
+        authenticator = settings.message_authenticator()
         return cls(
             settings=settings,
             audit=AuditStore(engine),
@@ -43,7 +47,9 @@ class Services:
             accounts=Accounts(engine, session_hours=settings.review_session_hours, clock=clock),
             policy=PolicyStore(settings.policy_path),
             blobs=open_blob_store(settings.blob_location, settings.s3_endpoint_url),
-            sender=KafkaSender(settings.kafka_bootstrap),
+            sender=KafkaSender(settings.kafka_bootstrap, authenticator),
+            decision_signer=DecisionSigner.load(settings.review_signing_key_file),
+            authenticator=authenticator,
             clock=clock,
         )
 
@@ -57,7 +63,9 @@ def running(services: Services) -> Callable[[FastAPI], AbstractAsyncContextManag
         await services.sender.start()
         if not services.settings.metrics_enabled:
             metrics.disable()
-        feed = ingest(services.settings.kafka_bootstrap, services.audit, services.queue, services.policy)
+        feed = ingest(
+            services.settings.kafka_bootstrap, services.audit, services.queue, services.policy, services.authenticator
+        )
         try:
             async with background.running(feed, metrics.watch_event_loop()):
                 yield

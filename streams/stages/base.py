@@ -18,6 +18,7 @@ from typing import Any, Generic, TypeVar
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from streams import metrics, topics
+from streams.authentication import Unauthenticated
 from streams.errors import ChecksUnavailable, PermanentError, TransientError
 from streams.events import DeadLetter, Decision, End, Event, Evidenced, InvalidEvent, SystemReason
 from streams.metrics import DeadLetterCause
@@ -109,9 +110,12 @@ async def process(services: StageServices, stage: Stage[E], message: Received, r
     a crash of the stream. Every message counts in the stage's duration histogram."""
     started = time.perf_counter()
     try:
+        if message.topic in topics.AUTHENTICATED:
+            services.authenticator.verify(message.topic, message.key, message.value, message.headers)
         parsed = stage.event.from_bytes(message.value)
-    except InvalidEvent as exc:
-        await dead_letter(services, message, str(exc), message.request_id, DeadLetterCause.INVALID_EVENT)
+    except (Unauthenticated, InvalidEvent) as exc:
+        cause = DeadLetterCause.UNAUTHENTICATED if isinstance(exc, Unauthenticated) else DeadLetterCause.INVALID_EVENT
+        await dead_letter(services, message, str(exc), message.request_id, cause)
         metrics.stage_done(stage.name, time.perf_counter() - started)
         return
     with consume_span(message.topic, message.headers, parsed.request_id):
@@ -128,7 +132,8 @@ async def _handle(services: StageServices, stage: Stage[E], message: Received, p
             with attempt:
                 await stage.handle(services, parsed)
     except PermanentError as exc:
-        await dead_letter(services, message, str(exc), parsed.request_id, DeadLetterCause.REJECTED_INPUT)
+        cause = DeadLetterCause.UNAUTHENTICATED if isinstance(exc, Unauthenticated) else DeadLetterCause.REJECTED_INPUT
+        await dead_letter(services, message, str(exc), parsed.request_id, cause)
     except (ChecksUnavailable, TransientError) as exc:
         log.warning("%s: %s unavailable: %s", stage.name, parsed.request_id, exc)
         if stage.fail_closed is None:

@@ -13,15 +13,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from PIL import Image
 
 from modstream_models.catalogue import GENERATOR, SAFETY_MODELS
 from streams import topics
+from streams.authentication import DecisionSigner, MessageAuthenticator
 from streams.blobs import BlobNotFound, blob_ref_for
 from streams.errors import TransientError
 from streams.events import BlobRef, DeadLetter, Event, Finding, GeneratorInfo
 from streams.inference import GeneratedImage, InferenceRejected, InferenceUnavailable, Scan
 from streams.policy import DEFAULT_POLICY, Policy, load_policy
+from streams.stages.base import Received
 from streams.stages.services import ImageLimits, StageServices
 
 MODEL_VERSION = "memory-1"
@@ -153,6 +156,16 @@ class MemoryEnds:
         self.ends.clear()
 
 
+MEMORY_AUTHENTICATOR = MessageAuthenticator({"memory": b"m" * 32}, "memory")
+REVIEW_SIGNER = DecisionSigner(Ed25519PrivateKey.generate())  # what the review service signs with, in tests
+
+
+def delivered(topic: str, partition: int, offset: int, key: bytes | None, value: bytes | None) -> Received:
+    """A message as the broker delivers it from modstream's own parts: tagged where ``topic`` is authenticated."""
+    headers = MEMORY_AUTHENTICATOR.headers(topic, key, value or b"") if topic in topics.AUTHENTICATED else {}
+    return Received(topic, partition, offset, key, value, list(headers.items()))
+
+
 def sign_in_memory(image: bytes, moderation: dict[str, Any], watermark: str) -> bytes:
     return image + b"\0signed"
 
@@ -168,5 +181,7 @@ def memory_services(**parts: Any) -> StageServices:
         "ends": MemoryEnds(),
         "sign": sign_in_memory,
         "limits": ImageLimits(max_bytes=5_000_000, max_pixels=10_000_000),
+        "authenticator": MEMORY_AUTHENTICATOR,
+        "review_signatures": REVIEW_SIGNER.verifier(),
     }
     return StageServices(**(defaults | parts))

@@ -11,6 +11,7 @@ published: the decision goes to the dead-letter topic with the reason.
 from __future__ import annotations
 
 from streams import topics
+from streams.authentication import decision_statement
 from streams.errors import RejectedInput
 from streams.events import Decision, End, ReviewAction, ReviewDecision, SystemReason
 from streams.policy.redaction import preview_evidence, redaction_labels
@@ -32,6 +33,8 @@ async def apply_review(services: StageServices, decision: ReviewDecision) -> Non
         raise RejectedInput(f"decision for {decision.request_id} carries the item of {item.request_id}")
     approved = decision.action is not ReviewAction.REJECT
     image = item.preview if decision.action is ReviewAction.REDACT_APPROVE else item.image
+    statement = decision_statement(decision.request_id, decision.action, decision.reviewer, item)
+    services.review_signatures.verify(statement, decision.signature)  # only the review service decides
     if approved and image is None:
         raise RejectedInput(f"{decision.action.value}: the item has no image to publish; reject it instead")
     if decision.action is ReviewAction.REDACT_APPROVE:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from streams import topics
+from streams.authentication import DecisionVerifier, MessageAuthenticator
 from streams.blobs import BlobStore
 from streams.events import AuditEvent, BlobRef, DeadLetter, Event, Finding, Item
 from streams.inference import GeneratedImage, Scan
@@ -92,6 +93,8 @@ class StageServices:
     ends: EndRecord
     sign: Signer
     limits: ImageLimits
+    authenticator: MessageAuthenticator  # tags of the messages on topics.AUTHENTICATED
+    review_signatures: DecisionVerifier  # the review service's signatures of reviewers' decisions
 
     def policy(self) -> Policy:
         """The policy in force now (the file is re-read when it changes)."""

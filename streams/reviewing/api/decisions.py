@@ -6,8 +6,9 @@ from fastapi import APIRouter, HTTPException
 from starlette.concurrency import run_in_threadpool
 
 from streams import metrics, topics
+from streams.authentication import decision_statement
 from streams.events import ReviewAction, ReviewDecision, ReviewItem
-from streams.reviewing.api.deps import CurrentUser, QueueDep, SenderDep
+from streams.reviewing.api.deps import CurrentUser, DecisionSignerDep, QueueDep, SenderDep
 from streams.reviewing.api.items import review_row
 from streams.reviewing.api.models import Applied, DecisionIn, Message
 from streams.store import Refused
@@ -27,7 +28,9 @@ def check_publishable(action: ReviewAction, item: ReviewItem) -> None:
     "/items/{request_id}/decision",
     responses={404: {"model": Message}, 409: {"model": Message}, 503: {"model": Message}},
 )
-async def decide(request_id: str, body: DecisionIn, user: CurrentUser, queue: QueueDep, sender: SenderDep) -> Applied:
+async def decide(
+    request_id: str, body: DecisionIn, user: CurrentUser, queue: QueueDep, sender: SenderDep, signer: DecisionSignerDep
+) -> Applied:
     """Approve, reject (with a reason code) or redact-and-approve. An item takes one decision only."""
     item = (await run_in_threadpool(review_row, queue, request_id)).item
     check_publishable(body.action, item)
@@ -42,6 +45,7 @@ async def decide(request_id: str, body: DecisionIn, user: CurrentUser, queue: Qu
         reason=body.reason,
         reason_code=body.reason_code,
         item=item,
+        signature=signer.sign(decision_statement(request_id, body.action, user.name, item)),
     )
     try:
         await sender.send(topics.REVIEW_DECISIONS, request_id, decision.to_bytes())

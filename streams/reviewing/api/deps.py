@@ -12,6 +12,7 @@ from typing import Annotated, cast
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
+from streams.authentication import DecisionSigner
 from streams.blobs import BlobStore
 from streams.config import Settings
 from streams.reviewing.sender import Sender
@@ -53,6 +54,10 @@ async def get_blobs(services: ServicesDep) -> BlobStore:
     return services.blobs
 
 
+async def get_decision_signer(services: ServicesDep) -> DecisionSigner:
+    return services.decision_signer
+
+
 async def get_sender(services: ServicesDep) -> Sender:
     """Where decisions and view events go: the Kafka producer (a test puts a list in its place)."""
     return services.sender
@@ -68,6 +73,7 @@ QueueDep = Annotated[ReviewQueue, Depends(get_queue)]
 AuditDep = Annotated[AuditStore, Depends(get_audit)]
 BlobsDep = Annotated[BlobStore, Depends(get_blobs)]
 SenderDep = Annotated[Sender, Depends(get_sender)]
+DecisionSignerDep = Annotated[DecisionSigner, Depends(get_decision_signer)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
 SessionCookie = Annotated[str | None, Depends(session_cookie)]
 

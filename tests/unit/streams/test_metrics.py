@@ -17,8 +17,9 @@ from prometheus_client.parser import text_string_to_metric_families
 from modstream_models.catalogue import FindingKind
 from streams import metrics, topics
 from streams.events import Action, Context, Decision, End, Evidence, Finding, ReviewAction
-from streams.stages.base import Received, RetryPolicy, process
+from streams.stages.base import RetryPolicy, process
 from streams.stages.generate import GENERATE
+from streams.stages.memory import delivered
 from streams.stages.outcomes import apply
 from tests.unit.streams.stages.conftest import run, screened
 
@@ -94,8 +95,8 @@ def test_an_allowed_copyright_finding_is_no_alert(services) -> None:
 def test_every_event_a_stage_takes_is_timed_and_dead_letters_count_by_topic_and_cause(services) -> None:
     no_wait = RetryPolicy(retries=0, backoff_s=0)
     delta = Delta()
-    run(process(services, GENERATE, Received(topics.SCREENED, 0, 1, b"g1", screened().to_bytes()), no_wait))
-    run(process(services, GENERATE, Received(topics.SCREENED, 0, 2, b"g2", b"not json"), no_wait))
+    run(process(services, GENERATE, delivered(topics.SCREENED, 0, 1, b"g1", screened().to_bytes()), no_wait))
+    run(process(services, GENERATE, delivered(topics.SCREENED, 0, 2, b"g2", b"not json"), no_wait))
 
     assert delta.of("modstream_stage_duration_seconds_count", stage="generate") == 2
     assert delta.of("modstream_dead_letters_total", source_topic="screened") == 1

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from streams import topics
+from streams.authentication import decision_statement
 from streams.events import AuditEvent
 from streams.reviewing.api.deps import get_clock
 from tests.unit.streams.reviewing.conftest import IMAGE, PREVIEW, Review
@@ -98,6 +99,9 @@ def test_a_decision_is_recorded_and_sent(review: Review, body: dict[str, str], s
     assert decision.reviewer == "rita" and decision.item == item and review.sender.sent[0][1] == "r1"
     stored = review.services.queue.get("r1")
     assert stored is not None and (stored.decision, stored.decided_by) == (body["action"], "rita")
+    # signed by the review service's key, as the worker checks it before applying anything
+    statement = decision_statement("r1", decision.action, "rita", item)
+    review.services.decision_signer.verifier().verify(statement, decision.signature)
 
 
 def test_two_reviewers_deciding_one_item_one_decision_applies(review: Review) -> None:

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from streams import topics
 from streams.errors import TransientError
 from streams.events import End, SystemReason
 from streams.stages.base import Received, RetryPolicy, Stage, process
 from streams.stages.generate import GENERATE
-from streams.stages.memory import memory_services
-from tests.unit.streams.stages.conftest import run, screened, sender
+from streams.stages.memory import delivered, memory_services
+from tests.unit.streams.stages.conftest import inference, run, screened, sender
 
 NO_WAIT = RetryPolicy(retries=2, backoff_s=0)
 
 
 def message(value: bytes | None, key: bytes | None = b"r1") -> Received:
-    return Received(topics.SCREENED, 1, 42, key, value)
+    return delivered(topics.SCREENED, 1, 42, key, value)
 
 
 def test_an_unreadable_event_is_dead_lettered_with_the_reason_and_an_excerpt(services) -> None:
@@ -80,3 +82,18 @@ def test_a_bug_in_a_stage_is_dead_lettered_and_does_not_stop_the_stream(services
     assert calls == ["r1", "r2"]  # not retried: only transient failures are
     reasons = [letter.reason for letter in sender(services).on(topics.DEAD_LETTER)]
     assert reasons == ["internal error: KeyError: 'oops'"] * 2
+
+
+def test_a_message_without_a_valid_tag_on_an_internal_topic_is_dead_lettered_as_unauthenticated(services) -> None:
+    value = screened().to_bytes()
+    forged = [
+        Received(topics.SCREENED, 1, 1, b"r1", value),  # no tag
+        Received(topics.SCREENED, 1, 2, b"r1", value, [("modstream-auth", b"v1:memory:" + b"0" * 64)]),
+        replace(delivered(topics.SCREENED, 1, 3, b"r1", screened(prompt="other").to_bytes()), value=value),
+    ]
+    for message in forged:
+        run(process(services, GENERATE, message, NO_WAIT))
+
+    letters = sender(services).on(topics.DEAD_LETTER)
+    assert [letter.reason.split(":")[0] for letter in letters] == ["unauthenticated"] * 3
+    assert sender(services).on(topics.CANDIDATES) == [] and inference(services).calls == []

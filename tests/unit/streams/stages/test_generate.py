@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from streams import topics
 from streams.events import End, SystemReason
-from streams.stages.base import Received, RetryPolicy, process
+from streams.stages.base import RetryPolicy, process
 from streams.stages.generate import GENERATE, generate, seed_for
-from streams.stages.memory import png
+from streams.stages.memory import delivered, png
 from tests.unit.streams.stages.conftest import inference, run, screened, sender
 
 
@@ -42,7 +42,7 @@ def test_a_redelivered_request_without_a_seed_gets_the_same_seed() -> None:
 
 def test_an_unavailable_generator_sends_the_request_to_review(services) -> None:
     inference(services).unavailable.add("generator")
-    message = Received(topics.SCREENED, 1, 3, b"r1", screened().to_bytes())
+    message = delivered(topics.SCREENED, 1, 3, b"r1", screened().to_bytes())
     run(process(services, GENERATE, message, RetryPolicy(0, 0)))
 
     (decision,) = sender(services).on(topics.DECISIONS)
@@ -52,7 +52,7 @@ def test_an_unavailable_generator_sends_the_request_to_review(services) -> None:
 
 def test_a_prompt_the_generator_refuses_is_dead_lettered(services) -> None:
     inference(services).rejecting.add("generator")
-    run(process(services, GENERATE, Received(topics.SCREENED, 1, 3, b"r1", screened().to_bytes()), RetryPolicy(0, 0)))
+    run(process(services, GENERATE, delivered(topics.SCREENED, 1, 3, b"r1", screened().to_bytes()), RetryPolicy(0, 0)))
 
     (letter,) = sender(services).on(topics.DEAD_LETTER)
     assert letter.request_id == "r1" and letter.reason.startswith("generator: ")

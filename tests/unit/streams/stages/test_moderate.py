@@ -3,8 +3,8 @@ from __future__ import annotations
 from streams import topics
 from streams.events import End, Evidence, SystemReason
 from streams.provenance import watermark_payload
-from streams.stages.base import Received, RetryPolicy, process
-from streams.stages.memory import finding
+from streams.stages.base import RetryPolicy, process
+from streams.stages.memory import delivered, finding
 from streams.stages.moderate import MODERATE, moderate
 from tests.unit.streams.stages.conftest import candidate, inference, run, sender
 
@@ -92,7 +92,7 @@ def test_an_unavailable_watermark_model_sends_the_item_to_review(services) -> No
 def test_an_unavailable_safety_model_sends_the_item_to_review_never_to_publish(services) -> None:
     inference(services).unavailable.add("style_similarity")
     item = candidate(services)
-    run(process(services, MODERATE, Received(topics.CANDIDATES, 0, 1, b"c1", item.to_bytes()), RetryPolicy(0, 0)))
+    run(process(services, MODERATE, delivered(topics.CANDIDATES, 0, 1, b"c1", item.to_bytes()), RetryPolicy(0, 0)))
 
     decision = decision_of(services)
     assert decision.end is End.REVIEW and decision.reason_code == SystemReason.CHECKS_UNAVAILABLE
@@ -102,7 +102,7 @@ def test_an_unavailable_safety_model_sends_the_item_to_review_never_to_publish(s
 def test_an_image_a_model_refuses_is_dead_lettered(services) -> None:
     inference(services).rejecting.add("pii_detector")
     item = candidate(services)
-    run(process(services, MODERATE, Received(topics.CANDIDATES, 0, 1, b"c1", item.to_bytes()), RetryPolicy(0, 0)))
+    run(process(services, MODERATE, delivered(topics.CANDIDATES, 0, 1, b"c1", item.to_bytes()), RetryPolicy(0, 0)))
 
     (letter,) = sender(services).on(topics.DEAD_LETTER)
     assert letter.reason.startswith("pii_detector: ") and sender(services).on(topics.DECISIONS) == []

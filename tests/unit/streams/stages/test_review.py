@@ -3,10 +3,11 @@ from __future__ import annotations
 import pytest
 
 from streams import topics
+from streams.authentication import Unauthenticated, decision_statement
 from streams.errors import RejectedInput
-from streams.events import End, Evidence, ReviewDecision, ReviewItem, SystemReason
+from streams.events import End, Evidence, ReviewAction, ReviewDecision, ReviewItem, SystemReason
 from streams.provenance import watermark_payload
-from streams.stages.memory import png
+from streams.stages.memory import REVIEW_SIGNER, png
 from streams.stages.review import apply_review
 from tests.unit.streams.stages.conftest import inference, run, sender
 
@@ -18,13 +19,16 @@ FACE = Evidence(
 
 
 def review_decision(services, action: str, request_id: str = "r1", **item_fields) -> ReviewDecision:
+    images = {
+        "image": services.blobs.put(png(colour=(1, 2, 3)), "image/png"),
+        "preview": services.blobs.put(png(colour=(4, 5, 6)), "image/png"),
+    }
     item = ReviewItem(
         request_id="r1", tenant="default", user="u_1", submitted_at="2026-12-01T00:00:00Z", stage="moderate",
-        reason="face", reason_code="FACE_IN_IMAGE", evidence=[FACE],
-        image=services.blobs.put(png(colour=(1, 2, 3)), "image/png"),
-        preview=services.blobs.put(png(colour=(4, 5, 6)), "image/png"), **item_fields,
+        reason="face", reason_code="FACE_IN_IMAGE", evidence=[FACE], **(images | item_fields),
     )  # fmt: skip
-    return ReviewDecision(request_id=request_id, action=action, reviewer="rita", item=item)
+    signature = REVIEW_SIGNER.sign(decision_statement(request_id, ReviewAction(action), "rita", item))
+    return ReviewDecision(request_id=request_id, action=action, reviewer="rita", item=item, signature=signature)
 
 
 def test_an_approved_item_is_published_watermarked(services) -> None:
@@ -63,8 +67,7 @@ def test_a_decision_carrying_another_requests_item_is_refused(services) -> None:
 
 
 def test_approving_an_item_without_an_image_is_refused(services) -> None:
-    decision = review_decision(services, "approve")
-    decision = decision.model_copy(update={"item": decision.item.model_copy(update={"image": None})})
+    decision = review_decision(services, "approve", image=None)
     with pytest.raises(RejectedInput, match="no image to publish"):
         run(apply_review(services, decision))
 
@@ -74,3 +77,31 @@ def test_an_approved_image_whose_watermark_fails_is_not_published(services) -> N
     with pytest.raises(RejectedInput, match="not published: watermark check failed"):
         run(apply_review(services, review_decision(services, "approve")))
     assert sender(services).on(topics.DECISIONS) == []
+
+
+def test_a_decision_without_the_review_services_signature_publishes_nothing(services) -> None:
+    unsigned = review_decision(services, "approve").model_copy(update={"signature": None})
+    with pytest.raises(Unauthenticated, match="not signed by the review service"):
+        run(apply_review(services, unsigned))
+    assert sender(services).on(topics.DECISIONS) == []
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"action": ReviewAction.REDACT_APPROVE},  # the signature of a rejection
+        {"reviewer": "mallory"},
+    ],
+)
+def test_a_signature_of_another_decision_does_not_verify(services, change) -> None:
+    forged = review_decision(services, "reject").model_copy(update=change)
+    with pytest.raises(Unauthenticated, match="does not verify"):
+        run(apply_review(services, forged))
+
+
+def test_a_signed_approval_does_not_publish_another_image(services) -> None:
+    decision = review_decision(services, "approve")
+    other = services.blobs.put(png(colour=(9, 9, 9)), "image/png")
+    swapped = decision.model_copy(update={"item": decision.item.model_copy(update={"image": other})})
+    with pytest.raises(Unauthenticated, match="does not verify"):
+        run(apply_review(services, swapped))

@@ -7,8 +7,8 @@ import pytest
 from streams import topics
 from streams.errors import RejectedInput
 from streams.events import Decision, End, Screened, SystemReason
-from streams.stages.base import Received, RetryPolicy, process
-from streams.stages.memory import finding, png
+from streams.stages.base import RetryPolicy, process
+from streams.stages.memory import delivered, finding, png
 from streams.stages.screen import SCREEN_REQUESTS, screen_request, screen_submission
 from tests.unit.streams.stages.conftest import inference, request, run, sender, submission
 
@@ -151,7 +151,7 @@ def test_an_image_the_model_refuses_is_dead_lettered_with_the_reason(services) -
     upload = services.blobs.put(png(), "image/png")
     inference(services).rejecting.add("face_detector")
     event = request(reference_image=upload)
-    message = Received(topics.REQUESTS, 2, 7, b"r1", event.to_bytes())
+    message = delivered(topics.REQUESTS, 2, 7, b"r1", event.to_bytes())
     run(process(services, SCREEN_REQUESTS, message, RetryPolicy(0, 0)))
 
     (letter,) = sender(services).on(topics.DEAD_LETTER)

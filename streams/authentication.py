@@ -99,8 +99,11 @@ class DecisionSigner:
     key: Ed25519PrivateKey
 
     @classmethod
-    def load(cls, path: Path) -> DecisionSigner:
-        """The private key in ``path`` (PEM), created there first when missing."""
+    def load(cls, path: Path, create: bool) -> DecisionSigner:
+        """The private key in ``path`` (PEM); with ``create`` (the default file of one machine) made there first
+        when missing. A configured key that is not there is an error, not a new key the workers do not know."""
+        if not create and not path.is_file():
+            raise FileNotFoundError(f"the review signing key {path} does not exist (MODSTREAM_REVIEW_SIGNING_KEY)")
         pem = read_or_create(
             path,
             lambda: Ed25519PrivateKey.generate().private_bytes(
@@ -126,10 +129,10 @@ class DecisionVerifier:
     key: Ed25519PublicKey
 
     @classmethod
-    def load(cls, public: Path | None, private: Path) -> DecisionVerifier:
+    def load(cls, public: Path | None, private: Path, create: bool) -> DecisionVerifier:
         """The public key in ``public`` (PEM); without one, that of the private key ``private`` (one machine)."""
         if public is None:
-            return DecisionSigner.load(private).verifier()
+            return DecisionSigner.load(private, create).verifier()
         key = serialization.load_pem_public_key(public.read_bytes())
         if not isinstance(key, Ed25519PublicKey):
             raise ValueError(f"{public}: not an Ed25519 public key")

@@ -117,5 +117,7 @@ def build_services(settings: Settings, app_topics: dict[str, faust.TopicT]) -> S
         sign=C2paSigner(settings),
         limits=ImageLimits(settings.max_image_bytes, settings.max_image_pixels),
         authenticator=authenticator,
-        review_signatures=DecisionVerifier.load(settings.review_verify_key, settings.review_signing_key_file),
+        review_signatures=DecisionVerifier.load(
+            settings.review_verify_key, settings.review_signing_key_file, settings.review_signing_key is None
+        ),
     )

@@ -48,7 +48,7 @@ class Services:
             policy=PolicyStore(settings.policy_path),
             blobs=open_blob_store(settings.blob_location, settings.s3_endpoint_url),
             sender=KafkaSender(settings.kafka_bootstrap, authenticator),
-            decision_signer=DecisionSigner.load(settings.review_signing_key_file),
+            decision_signer=DecisionSigner.load(settings.review_signing_key_file, settings.review_signing_key is None),
             authenticator=authenticator,
             clock=clock,
         )

@@ -88,7 +88,7 @@ class LocalBlobStore:
             with open(self._path(ref.sha256), "rb") as handle:
                 return _verified(ref, os.fstat(handle.fileno()).st_size, iter(lambda: handle.read(CHUNK), b""))
         except FileNotFoundError:
-            raise BlobNotFound(f"blob {ref.sha256} is not in {self.root}") from None
+            raise BlobNotFound(f"blob {ref.sha256} is not in the blob store") from None
         except OSError as exc:
             raise BlobStoreUnavailable(f"cannot read blob {ref.sha256} under {self.root}: {exc}") from exc
 
@@ -124,7 +124,7 @@ class S3BlobStore:
             try:
                 response = self.client.get_object(Bucket=self.bucket, Key=self._key(ref.sha256))
             except self.client.exceptions.NoSuchKey:
-                raise BlobNotFound(f"blob {ref.sha256} is not in s3://{self.bucket}/{self.prefix}") from None
+                raise BlobNotFound(f"blob {ref.sha256} is not in the blob store") from None
             body = response["Body"]
             try:
                 return _verified(ref, response["ContentLength"], body.iter_chunks(CHUNK))

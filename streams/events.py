@@ -8,6 +8,7 @@ dead-letter topic. The JSON Schema files under ``schemas/`` are generated from t
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -21,7 +22,8 @@ from streams import topics
 
 SCHEMA_VERSION: Literal[1] = 1
 
-RequestId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,128}$")]
+REQUEST_ID = re.compile(r"[A-Za-z0-9_.:-]{1,128}")
+RequestId = Annotated[str, StringConstraints(pattern=f"^{REQUEST_ID.pattern}$")]
 Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 
 
@@ -49,19 +51,30 @@ class Event(BaseModel):
         try:
             return cls.model_validate_json(data)
         except ValidationError as exc:
-            raise InvalidEvent(_describe(exc)) from exc
+            raise InvalidEvent.of(exc) from exc
 
 
 class InvalidEvent(ValueError):
-    """An event that cannot be read: the message says why, for the dead-letter topic."""
+    """An event that cannot be read: the message says why, for the dead-letter topic, and ``fields`` which
+    fields failed. Neither holds any of the message's content: pydantic's messages name the expected type, not
+    the input, and a field name that no event has (a sender may put anything there) is written ``<unknown>``."""
+
+    def __init__(self, message: str, fields: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.fields = fields or []
+
+    @classmethod
+    def of(cls, exc: ValidationError) -> InvalidEvent:
+        problems, fields = [], []
+        for error in exc.errors()[:5]:
+            where = ".".join(_field_name(part) for part in error["loc"]) or "message"
+            problems.append(f"{where}: {error['msg']}")
+            fields.append(where)
+        return cls("invalid event: " + "; ".join(problems), fields)
 
 
-def _describe(exc: ValidationError) -> str:
-    problems = []
-    for error in exc.errors()[:5]:
-        where = ".".join(str(part) for part in error["loc"]) or "message"
-        problems.append(f"{where}: {error['msg']}")
-    return "invalid event: " + "; ".join(problems)
+def _field_name(part: str | int) -> str:
+    return str(part) if isinstance(part, int) or part in _KNOWN_FIELDS else "<unknown>"
 
 
 class BlobRef(BaseModel):
@@ -320,17 +333,23 @@ class AuditEvent(Event):
 
 
 class DeadLetter(BaseModel):
-    """``dead-letter``: an event that could not be processed, with the reason."""
+    """``dead-letter``: an event that could not be processed, with the reason.
+
+    Version 2 keeps no content of the message (version 1 kept its first 512 bytes, raw prompts and user ids
+    included): its digest and length find the message on its topic, ``fields`` says what failed in it.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    schema_version: Literal[1] = SCHEMA_VERSION
-    request_id: str | None = None
+    schema_version: Literal[2] = 2
+    request_id: RequestId | None = None
     source_topic: str
     partition: int
     offset: int
-    reason: str
-    payload_excerpt: str = Field(description="The first bytes of the message, for the person who debugs it.")
+    reason: str = Field(max_length=1000, description="Why, without the message's content or server paths.")
+    fields: list[str] = Field(default_factory=list, description="The fields that failed validation, if any.")
+    payload_sha256: Sha256 = Field(description="SHA-256 of the message's value (of nothing for an empty one).")
+    payload_bytes: int = Field(ge=0, description="Length of the message's value.")
     at: datetime = Field(default_factory=utcnow)
 
     def to_bytes(self) -> bytes:
@@ -366,3 +385,16 @@ def write_json_schemas(directory: Path) -> list[Path]:
         path.write_text(text)
         written.append(path)
     return written
+
+
+# Every field name of every event, the only names an InvalidEvent repeats from a message.
+_MODELS: tuple[type[BaseModel], ...] = (
+    *PUBLIC_SCHEMAS.values(),
+    Screened,
+    Decision,
+    Evidence,
+    Finding,
+    BlobRef,
+    GeneratorInfo,
+)
+_KNOWN_FIELDS = frozenset(name for model in _MODELS for name in model.model_fields)

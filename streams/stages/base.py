@@ -9,7 +9,9 @@ handler again with backoff and then fail closed, unavailable checks fail closed 
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -20,7 +22,7 @@ from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt,
 from streams import metrics, topics
 from streams.authentication import Unauthenticated
 from streams.errors import ChecksUnavailable, PermanentError, TransientError
-from streams.events import DeadLetter, Decision, End, Event, Evidenced, InvalidEvent, SystemReason
+from streams.events import REQUEST_ID, DeadLetter, Decision, End, Event, Evidenced, InvalidEvent, SystemReason
 from streams.metrics import DeadLetterCause
 from streams.stages.services import StageServices
 from streams.telemetry import consume_span
@@ -88,20 +90,43 @@ class RetryPolicy:
         )
 
 
+# What a reason may not repeat, whatever raised it: addresses, phone numbers and paths on the server.
+_SCRUBBED = re.compile(
+    r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"  # an email address
+    r"|\+?\d[\d ().-]{6,}\d"  # a phone or card number, an SSN
+    r"|(?<![\w.])/(?:[\w.-]+/)+[\w.-]*"  # an absolute path
+)
+
+
+def scrub(reason: str) -> str:
+    """``reason`` without anything that may be personal data or a server path, and at most 500 characters."""
+    return _SCRUBBED.sub("<redacted>", reason)[:500]
+
+
 async def dead_letter(
-    services: StageServices, message: Received, reason: str, request_id: str | None, cause: str
+    services: StageServices,
+    message: Received,
+    reason: str,
+    request_id: str | None,
+    cause: str,
+    fields: list[str] | None = None,
 ) -> None:
+    """The dead-letter record of ``message``: where it is and why, never its content (``DeadLetter``)."""
+    reason = scrub(reason)
     log.warning("dead-letter %s[%s]@%s: %s", message.topic, message.partition, message.offset, reason)
     value = message.value or b""
+    request_id = request_id or message.request_id
     letter = DeadLetter(
-        request_id=request_id,
+        request_id=request_id if request_id and REQUEST_ID.fullmatch(request_id) else None,
         source_topic=message.topic,
         partition=message.partition,
         offset=message.offset,
         reason=reason,
-        payload_excerpt=value[:512].decode("utf-8", errors="replace"),
+        fields=fields or [],
+        payload_sha256=hashlib.sha256(value).hexdigest(),
+        payload_bytes=len(value),
     )
-    await services.send(topics.DEAD_LETTER, letter, key=request_id or message.request_id)
+    await services.send(topics.DEAD_LETTER, letter, key=letter.request_id)
     metrics.dead_lettered(message.topic, cause)
 
 
@@ -113,9 +138,12 @@ async def process(services: StageServices, stage: Stage[E], message: Received, r
         if message.topic in topics.AUTHENTICATED:
             services.authenticator.verify(message.topic, message.key, message.value, message.headers)
         parsed = stage.event.from_bytes(message.value)
-    except (Unauthenticated, InvalidEvent) as exc:
-        cause = DeadLetterCause.UNAUTHENTICATED if isinstance(exc, Unauthenticated) else DeadLetterCause.INVALID_EVENT
-        await dead_letter(services, message, str(exc), message.request_id, cause)
+    except Unauthenticated as exc:
+        await dead_letter(services, message, str(exc), None, DeadLetterCause.UNAUTHENTICATED)
+        metrics.stage_done(stage.name, time.perf_counter() - started)
+        return
+    except InvalidEvent as exc:
+        await dead_letter(services, message, str(exc), None, DeadLetterCause.INVALID_EVENT, exc.fields)
         metrics.stage_done(stage.name, time.perf_counter() - started)
         return
     with consume_span(message.topic, message.headers, parsed.request_id):
@@ -142,7 +170,7 @@ async def _handle(services: StageServices, stage: Stage[E], message: Received, p
             await stage.fail_closed(services, parsed, str(exc), timer)
     except Exception as exc:  # a bug must not stop the stream: record it where a person looks
         log.exception("stage %s failed on %s", stage.name, parsed.request_id)
-        reason = f"internal error: {type(exc).__name__}: {exc}"
+        reason = f"internal error: {type(exc).__name__} (the worker's log has the details)"
         await dead_letter(services, message, reason, parsed.request_id, DeadLetterCause.INTERNAL_ERROR)
 
 

@@ -28,7 +28,9 @@ def test_round_trip() -> None:
         (b'{"schema_version": 1, "request_id": "r", "user_id": "u"}', "prompt: Field required"),
         (b'{"schema_version": 2, "request_id": "r", "user_id": "u", "prompt": "p"}', "schema_version"),
         (b'{"schema_version": 1, "request_id": "has space", "user_id": "u", "prompt": "p"}', "request_id"),
-        (b'{"schema_version": 1, "request_id": "r", "user_id": "u", "prompt": "p", "x": 1}', "x: Extra"),
+        (b'{"schema_version": 1, "request_id": "r", "user_id": "u", "prompt": "p", "x": 1}', "<unknown>: Extra"),
+        # a field name that no event has is not repeated: a sender may put anything there
+        (b'{"schema_version": 1, "request_id": "r", "user_id": "u", "prompt": "p", "jo@x.org": 1}', "<unknown>: Extra"),
     ],
 )
 def test_invalid_events_say_why(payload: bytes, reason: str) -> None:

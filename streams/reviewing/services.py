@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from fastapi import FastAPI
 
@@ -16,6 +16,7 @@ from streams.config import Settings
 from streams.policy import PolicyStore
 from streams.reviewing.ingest import ingest
 from streams.reviewing.sender import KafkaSender
+from streams.reviewing.throttle import LoginThrottle
 from streams.store import Accounts, AuditStore, ReviewQueue, open_database
 from streams.store.timeutil import Clock, now
 
@@ -33,6 +34,7 @@ class Services:
     sender: KafkaSender
     decision_signer: DecisionSigner
     authenticator: MessageAuthenticator
+    login_throttle: LoginThrottle = field(default_factory=LoginThrottle)
     clock: Clock = now
 
     @classmethod

@@ -92,3 +92,34 @@ def test_a_body_over_the_limit_gets_413_before_it_is_read(review: Review) -> Non
     chunked = anonymous.post("/api/login", content=iter([huge]), headers={"content-type": "application/json"})
     assert chunked.status_code == 411  # no Content-Length: the limit could not be applied before reading
     assert anonymous.post("/api/login", json={"username": "rita", "password": PASSWORD}).status_code == 200
+
+
+def test_wrong_passwords_for_one_name_are_throttled_with_retry_after(review: Review) -> None:
+    anonymous = review.client()
+    for _ in range(5):
+        assert anonymous.post("/api/login", json={"username": "rita", "password": "guess"}).status_code == 401
+    blocked = anonymous.post("/api/login", json={"username": "rita", "password": PASSWORD})
+    assert blocked.status_code == 429 and 1 <= int(blocked.headers["retry-after"]) <= 300
+    assert "too many failed logins" in blocked.json()["detail"]
+    assert anonymous.post("/api/login", json={"username": "bob", "password": PASSWORD}).status_code == 200
+
+
+def test_one_address_trying_many_names_is_throttled(review: Review) -> None:
+    anonymous = review.client()
+    for n in range(20):
+        assert anonymous.post("/api/login", json={"username": f"name{n}", "password": "x"}).status_code == 401
+    assert anonymous.post("/api/login", json={"username": "bob", "password": PASSWORD}).status_code == 429
+
+
+def test_an_unknown_name_costs_a_password_hash_like_a_known_one(
+    review: Review, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import streams.store.accounts as accounts
+
+    hashed: list[int] = []
+    real = accounts.password_matches
+    monkeypatch.setattr(accounts, "password_matches", lambda *args: hashed.append(1) or real(*args))
+    anonymous = review.client()
+    assert anonymous.post("/api/login", json={"username": "nobody", "password": "x"}).status_code == 401
+    assert anonymous.post("/api/login", json={"username": "rita", "password": "x"}).status_code == 401
+    assert hashed == [1, 1]

@@ -11,11 +11,13 @@ import asyncio
 import json
 import logging
 from collections import OrderedDict
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer
 from aiokafka.errors import KafkaError
 
 from streams import topics
+from streams.authentication import MessageAuthenticator, Unauthenticated
 from streams.client import EndRecord
 from streams.metrics import DEAD_LETTER_END
 
@@ -26,6 +28,18 @@ RECONNECT_S = 2.0
 def end_name(record: EndRecord) -> str:
     """published, rejected, review or dead_letter: an end as the gateway's API and the metrics name it."""
     return DEAD_LETTER_END if record.topic == topics.DEAD_LETTER else record.end
+
+
+def accept(record: Any, authenticator: MessageAuthenticator) -> tuple[str, EndRecord] | None:
+    """The request id and end of a record of an end topic; None (logged) for one unreadable or forged."""
+    try:
+        if record.topic in topics.AUTHENTICATED:  # outcomes and review items come from modstream's parts only
+            authenticator.verify(record.topic, record.key, record.value, record.headers)
+        event = json.loads(record.value or b"")
+        return (record.key or b"").decode() or event["request_id"], EndRecord(record.topic, event)
+    except (Unauthenticated, ValueError, KeyError, UnicodeDecodeError) as exc:
+        log.warning("skipped a %s record: %s", record.topic, exc)
+        return None
 
 
 class EndIndex:
@@ -64,29 +78,25 @@ class EndIndex:
                     self._waiting.pop(request_id, None)
         return self.ends_of(request_id)
 
-    async def follow(self, bootstrap: str) -> None:
+    async def follow(self, bootstrap: str, authenticator: MessageAuthenticator) -> None:
         """Read the end topics into the index until cancelled, reconnecting after a broker failure; an unreadable
-        record is logged and skipped."""
+        or forged record is logged and skipped."""
         while True:
             try:
-                await self._read(bootstrap)
+                await self._read(bootstrap, authenticator)
             except KafkaError as exc:
                 log.warning("reading the end topics failed (%r); reconnecting in %s s", exc, RECONNECT_S)
                 await asyncio.sleep(RECONNECT_S)
 
-    async def _read(self, bootstrap: str) -> None:
+    async def _read(self, bootstrap: str, authenticator: MessageAuthenticator) -> None:
         consumer = AIOKafkaConsumer(
             *topics.ENDS, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest"
         )
         await consumer.start()
         try:
             async for record in consumer:
-                try:
-                    event = json.loads(record.value or b"")
-                    request_id = (record.key or b"").decode() or event["request_id"]
-                except (ValueError, KeyError, UnicodeDecodeError) as exc:
-                    log.warning("skipped an unreadable %s record: %s", record.topic, exc)
-                    continue
-                self.add(request_id, EndRecord(record.topic, event))
+                accepted = accept(record, authenticator)
+                if accepted is not None:
+                    self.add(*accepted)
         finally:
             await consumer.stop()

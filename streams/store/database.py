@@ -32,7 +32,11 @@ def open_database(url: str) -> Engine:
     if not url.startswith(("sqlite:///", "postgresql")):
         raise ValueError(f"database URL {url!r}: use sqlite:///path/file.db or postgresql+psycopg://user@host/db")
     if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        path = Path(url.removeprefix("sqlite:///"))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # The store holds reviewers' hashes and audit records: only its owner reads it (SQLite gives its WAL
+        # and journal files the database file's mode).
+        path.touch(mode=0o600, exist_ok=True)
     engine = create_engine(url, future=True)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)

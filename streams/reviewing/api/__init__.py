@@ -14,7 +14,7 @@ from contextlib import AbstractAsyncContextManager
 
 from fastapi import FastAPI
 
-from streams.asgi import BodyLimit
+from streams.asgi import BodyLimit, SecurityHeaders
 from streams.reviewing.api import audit, console, decisions, items, session
 from streams.reviewing.api.models import Message
 from streams.reviewing.services import Services
@@ -32,10 +32,13 @@ def build_app(
         description="The review queue, decisions and the audit store of modstream.",
         lifespan=lifespan,
         responses={401: {"model": Message, "description": "no or wrong credentials"}},
+        docs_url=None,  # Swagger UI and ReDoc load scripts from a CDN; /openapi.json describes the API
+        redoc_url=None,
     )
     app.state.services = services
     # Every body the API takes is small JSON (a login, a decision and its note): refuse a larger one unread.
     app.add_middleware(BodyLimit, max_bytes=services.settings.review_max_body_bytes)
+    app.add_middleware(SecurityHeaders)
     for router in ROUTERS:
         app.include_router(router)
     return app

@@ -5,6 +5,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
 from pathlib import Path
 
 from fastapi import APIRouter, Request
@@ -26,7 +29,21 @@ async def health() -> Health:
 
 @router.get("/", include_in_schema=False)
 def console() -> HTMLResponse:
-    return HTMLResponse(CONSOLE.read_text(), headers={"Cache-Control": "no-store"})
+    page = CONSOLE.read_text()
+    return HTMLResponse(page, headers={"Cache-Control": "no-store", "Content-Security-Policy": console_policy(page)})
+
+
+def console_policy(page: str) -> str:
+    """The console's Content-Security-Policy: its own inline script and style (by digest), the API, nothing else."""
+
+    def digests(tag: str) -> str:
+        blocks = re.findall(rf"<{tag}>(.*?)</{tag}>", page, flags=re.DOTALL)
+        return " ".join(f"'sha256-{base64.b64encode(hashlib.sha256(b.encode()).digest()).decode()}'" for b in blocks)
+
+    return (
+        f"default-src 'none'; script-src {digests('script')}; style-src {digests('style')}; img-src 'self' blob:; "
+        "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    )
 
 
 @router.get("/metrics", tags=["service"], response_class=Response)

@@ -34,7 +34,22 @@ def blob_response(blobs: BlobStore, ref: BlobRef | None, what: str) -> Response:
         data = blobs.get(ref)
     except BlobNotFound:
         raise HTTPException(404, f"the {what} is no longer in the blob store (erased?)") from None
-    return Response(data, media_type=ref.media_type, headers={"Cache-Control": "no-store"})
+    # The type comes from the bytes, never from the item: a "preview" declared text/html would run as a page.
+    media_type = image_type(data)
+    if media_type is None:
+        raise HTTPException(415, f"the {what} is not a PNG, JPEG or WebP image; it is not served")
+    return Response(data, media_type=media_type, headers={"Cache-Control": "no-store"})
+
+
+def image_type(data: bytes) -> str | None:
+    """The image media type that ``data`` starts like, or None."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
 
 
 @router.get("/queue")

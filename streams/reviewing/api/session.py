@@ -43,6 +43,8 @@ def login(
         session.token,
         httponly=True,
         samesite="strict",
+        # behind a TLS-terminating proxy the request arrives as http, with X-Forwarded-Proto saying https
+        secure=request.url.scheme == "https" or request.headers.get("x-forwarded-proto") == "https",
         max_age=int(settings.review_session_hours * 3600),
     )
     return Me(name=session.user.name, role=session.user.role.value, csrf_token=session.csrf_token)

@@ -24,7 +24,7 @@ from streams.store import Role
 
 PASSWORD = "correct horse battery"
 ACCOUNTS = {"rita": Role.REVIEWER, "bob": Role.REVIEWER, "lena": Role.LEAD}
-IMAGE, PREVIEW = b"\x89PNG unredacted", b"\x89PNG redacted"
+IMAGE, PREVIEW = b"\x89PNG\r\n\x1a\n unredacted", b"\x89PNG\r\n\x1a\n redacted"  # PNG signatures
 
 
 @dataclass

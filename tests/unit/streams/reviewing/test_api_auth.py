@@ -123,3 +123,33 @@ def test_an_unknown_name_costs_a_password_hash_like_a_known_one(
     assert anonymous.post("/api/login", json={"username": "nobody", "password": "x"}).status_code == 401
     assert anonymous.post("/api/login", json={"username": "rita", "password": "x"}).status_code == 401
     assert hashed == [1, 1]
+
+
+def test_every_answer_forbids_sniffing_and_framing_and_the_console_runs_only_its_own_script(review: Review) -> None:
+    anonymous = review.client()
+    for path in ("/health", "/api/queue", "/"):
+        headers = anonymous.get(path).headers
+        assert headers["x-content-type-options"] == "nosniff" and headers["x-frame-options"] == "DENY", path
+        assert "frame-ancestors 'none'" in headers["content-security-policy"], path
+    policy = anonymous.get("/").headers["content-security-policy"]
+    assert "script-src 'sha256-" in policy and "unsafe-inline" not in policy and "default-src 'none'" in policy
+    assert anonymous.get("/docs").status_code == 404 and anonymous.get("/openapi.json").status_code == 200
+
+
+def test_the_session_cookie_is_secure_behind_tls(review: Review) -> None:
+    proxied = review.client().post(
+        "/api/login", json={"username": "rita", "password": PASSWORD}, headers={"X-Forwarded-Proto": "https"}
+    )
+    assert "secure" in proxied.headers["set-cookie"].lower()
+    plain = review.client().post("/api/login", json={"username": "rita", "password": PASSWORD})
+    assert "secure" not in plain.headers["set-cookie"].lower()
+
+
+def test_a_non_ascii_csrf_header_is_a_403_not_a_500(review: Review) -> None:
+    browser, _ = review.browser("rita")
+    answer = browser.post("/api/logout", headers={"X-CSRF-Token": "é".encode()})
+    assert answer.status_code == 403
+
+
+def test_the_sqlite_store_is_readable_by_its_owner_only(review: Review, tmp_path) -> None:
+    assert (tmp_path / "store.db").stat().st_mode & 0o077 == 0

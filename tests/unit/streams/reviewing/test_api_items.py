@@ -153,3 +153,12 @@ def test_a_decision_the_broker_refuses_does_not_count(review: Review) -> None:
     assert review.services.queue.get("r1").decision is None
     review.sender.failing = False
     assert review.client("rita").post("/api/items/r1/decision", json={"action": "approve"}).status_code == 200
+
+
+def test_a_preview_that_is_not_an_image_is_not_served_whatever_type_it_declares(review: Review) -> None:
+    page = review.services.blobs.put(b"<html><script>alert(1)</script></html>", "text/html")
+    item = review.queue("r1")
+    review.services.queue.add(item.model_copy(update={"request_id": "r2", "preview": page}))
+    answer = review.client("rita").get("/api/items/r2/preview")
+    assert answer.status_code == 415 and "not served" in answer.json()["detail"]
+    assert review.client("rita").get("/api/items/r1/preview").headers["content-type"] == "image/png"

@@ -36,6 +36,9 @@ ReasonCode = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_]{1,63}$")
 RuleId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
 
 
+PRIVATE_ACTIONS = (Action.REDACT, Action.BLOCK)  # what keeps PII in a prompt out of every record
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -114,7 +117,24 @@ class PolicyFile(Strict):
             unknown = sorted(set(models) - set(MODELS[context]))
             if unknown:
                 raise ValueError(f"checks.{context.value}: unknown models {', '.join(unknown)}")
+        self._prompts_stay_private()
         return self
+
+    def _prompts_stay_private(self) -> None:
+        """Prompts reach the audit store and the outcomes only as the PII check redacted them: a policy without
+        that check, or under which some tenant's prompt PII is not redacted (or blocked), would put raw prompts
+        there, so it is refused."""
+        if "prompt_pii" not in self.required_models(Context.PROMPT):
+            raise ValueError("checks.prompt must include prompt_pii: without it raw prompts reach the audit store")
+        for tenant in ("", *self.tenants):
+            if not any(
+                rule.kind is FindingKind.PII and Context.PROMPT in rule.contexts and rule.action in PRIVATE_ACTIONS
+                for rule in self.rules_for(tenant)
+            ):
+                whose = f"tenant {tenant!r}" if tenant else "the policy"
+                raise ValueError(
+                    f"{whose} has no rule that redacts or blocks PII in prompts: raw prompts would be kept"
+                )
 
     def required_models(self, context: Context) -> tuple[str, ...]:
         return tuple(self.checks.get(context, MODELS[context]))

@@ -23,14 +23,25 @@ def erase_user(settings: Settings, pseudonym: str) -> dict[str, Any]:
     digests = {image.sha256: image for image in erased.images}
     for image in digests.values():
         blobs.delete(image)
+    kept = {image.sha256 for image in erased.shared}
     audit.record(
         AuditEvent(
             request_id=f"erasure:{pseudonym}",
             stage="erase",
             action="erased",
-            reason=f"content of {len(requests)} request(s) and {len(digests)} blob(s) erased",
+            reason=f"content of {len(requests)} request(s) and {len(digests)} blob(s) erased; "
+            f"{len(kept)} blob(s) kept: another user's record names them",
             user=pseudonym,
             event_id=str(uuid.uuid4()),
         )
     )
-    return {"user": pseudonym, "requests": requests, "blobs_deleted": len(digests)}
+    return {
+        "user": pseudonym,
+        "requests": requests,
+        "blobs_deleted": len(digests),
+        "left": [
+            *({"what": f"blob {digest}", "why": "an identical image of another user's request"} for digest in kept),
+            {"what": "the events on Kafka topics", "why": "they age out with the topics' retention"},
+            {"what": "the decisions (stage, action, reason code)", "why": "what happened stays auditable"},
+        ],
+    }

@@ -188,7 +188,8 @@ def erase(user: str) -> None:
     from streams.erasure import erase_user
 
     report = erase_user(get_settings(), user)
-    emit(report, f"erased {user}: {len(report['requests'])} request(s), {report['blobs_deleted']} blob(s)")
+    left = "".join(f"\n  left: {entry['what']}: {entry['why']}" for entry in report["left"])
+    emit(report, f"erased {user}: {len(report['requests'])} request(s), {report['blobs_deleted']} blob(s){left}")
 
 
 COMMANDS = (review_service, review, users, audit, erase)

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter
-from sqlalchemy import Engine, delete, select, update
+from sqlalchemy import Connection, Engine, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from streams.events import AuditEvent, BlobRef, Evidence
@@ -46,12 +46,14 @@ class AuditRecord(BaseModel):
 
 
 class ErasedContent(BaseModel):
-    """What an erasure took out of the store: the user's request ids and the images their rows named."""
+    """What an erasure took out of the store: the user's request ids, the images only their rows named (to delete),
+    and those that another user's record names too (to keep: the blob store is content-addressed)."""
 
     model_config = ConfigDict(frozen=True)
 
     requests: list[str]
     images: list[BlobRef]
+    shared: list[BlobRef] = []
 
 
 def event_key(event: AuditEvent) -> str:
@@ -143,18 +145,39 @@ class AuditStore:
             return connection.execute(query).scalar_one_or_none()
 
     def erase_user(self, user: str) -> ErasedContent:
-        """Remove a user's prompts, image references and review items; returns their request ids and images.
+        """Remove a user's prompts, image references, evidence details, reviewers' notes and review items; returns
+        their request ids and images.
 
-        The decisions themselves stay (what happened, by which rule), without the user's content.
+        The decisions themselves stay (what happened, by which rule and reason code), without the user's content.
         """
+        mine = audit_events.c.user == user
         with self.engine.begin() as connection:
-            rows = connection.execute(
-                select(audit_events.c.request_id, audit_events.c.images).where(audit_events.c.user == user)
-            ).all()
+            rows = connection.execute(select(audit_events.c.request_id, audit_events.c.images).where(mine)).all()
             items = connection.execute(select(review_items.c.item).where(review_items.c.user == user)).scalars().all()
-            connection.execute(update(audit_events).where(audit_events.c.user == user).values(prompt=None, images=[]))
+            connection.execute(update(audit_events).where(mine).values(prompt=None, images=[], evidence=[]))
+            # a reviewer's note may describe the image: keep who decided what, not the words
+            noted = mine & audit_events.c.actor.is_not(None)
+            connection.execute(update(audit_events).where(noted).values(reason="(note erased with the user's data)"))
             connection.execute(delete(review_items).where(review_items.c.user == user))
+            others = _images_named(connection)
         images = [image for _, found in rows for image in _BLOB_REFS.validate_python(found)]
         for item in items:
             images += [BlobRef.model_validate(item[field]) for field in ("image", "preview") if item.get(field)]
-        return ErasedContent(requests=sorted({request_id for request_id, _ in rows}), images=images)
+        unique = {image.sha256: image for image in images}
+        return ErasedContent(
+            requests=sorted({request_id for request_id, _ in rows}),
+            images=[image for digest, image in unique.items() if digest not in others],
+            shared=[image for digest, image in unique.items() if digest in others],
+        )
+
+
+def _images_named(connection: Connection) -> set[str]:
+    """The digests of every image that a record still names (read whole: erasures are rare, the scan is simple)."""
+    named = {
+        image.sha256
+        for found in connection.execute(select(audit_events.c.images)).scalars()
+        for image in _BLOB_REFS.validate_python(found)
+    }
+    for item in connection.execute(select(review_items.c.item)).scalars():
+        named |= {item[field]["sha256"] for field in ("image", "preview") if item.get(field)}
+    return named

@@ -86,7 +86,16 @@ def test_users_add_list_remove_on_the_sqlite_store(data_dir: Path) -> None:
 def test_erase_is_recorded_in_the_audit_store() -> None:
     assert run("audit", "erasure:u_nobody").stdout == "nothing recorded for erasure:u_nobody\n"
     report = json.loads(run("erase", "--user", "u_nobody", "--json").stdout)
-    assert report == {"user": "u_nobody", "requests": [], "blobs_deleted": 0}
+    assert {key: report[key] for key in ("user", "requests", "blobs_deleted")} == {
+        "user": "u_nobody",
+        "requests": [],
+        "blobs_deleted": 0,
+    }
+    assert [entry["what"] for entry in report["left"]] == [
+        "the events on Kafka topics",
+        "the decisions (stage, action, reason code)",
+    ]  # what an erasure leaves, and why
     history = run("audit", "erasure:u_nobody")
     assert history.exit_code == 0 and "erased" in history.stdout
     assert [step["action"] for step in json.loads(run("audit", "erasure:u_nobody", "--json").stdout)] == ["erased"]
+    assert "left: the events on Kafka topics" in run("erase", "--user", "u_nobody").stdout

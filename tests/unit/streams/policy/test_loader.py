@@ -37,10 +37,17 @@ def test_the_default_policy_loads_with_its_lists() -> None:
         (("reference_scale: 0.6", "reference_scale: 1.5"), r"generation\.reference_scale: Input should be less"),
         # without the prompt PII check, or with PII in prompts only recorded, raw prompts would reach the audit
         (("prompt: [prompt_pii]", "prompt: []"), "checks.prompt must include prompt_pii"),
-        (("    min_score: 0.4\n    action: redact\n    reason_code: PII_IN_PROMPT",
-          "    min_score: 0.4\n    action: allow\n    reason_code: PII_IN_PROMPT"), "no rule that redacts or blocks PII"),
-        (("output-face: {action: redact}", "output-face: {action: redact}\n    prompt-pii: {action: allow}"),
-         "tenant 'newsroom' has no rule that redacts"),
+        (
+            (
+                "    min_score: 0.4\n    action: redact\n    reason_code: PII_IN_PROMPT",
+                "    min_score: 0.4\n    action: allow\n    reason_code: PII_IN_PROMPT",
+            ),
+            "no rule that redacts or blocks PII",
+        ),
+        (
+            ("output-face: {action: redact}", "output-face: {action: redact}\n    prompt-pii: {action: allow}"),
+            "tenant 'newsroom' has no rule that redacts",
+        ),
     ],
 )
 def test_invalid_policies_are_refused_naming_the_problem(

@@ -2,7 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine
 
-from streams.events import AuditEvent, BlobRef, ReviewItem
+from streams.events import AuditEvent, BlobRef, Evidence, ReviewItem
 from streams.store import AuditStore, ReviewQueue
 
 T0 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
@@ -65,3 +65,24 @@ def test_steps_since_reads_the_window_in_one_query_for_the_rates(engine: Engine)
     assert datetime.fromisoformat(steps[0]["at"]) == T0
     result = rates(steps, since)
     assert result["requests"] == result["ended"] == 1 and result["redaction_rate"] == 1.0
+
+
+def test_erasing_a_user_keeps_an_image_another_users_record_names_and_drops_notes_and_evidence(engine: Engine) -> None:
+    store = AuditStore(engine)
+    shared = BlobRef(sha256="c" * 64, size=3, media_type="image/png")
+    own = BlobRef(sha256="d" * 64, size=3, media_type="image/png")
+    face = Evidence(
+        rule="output-face", context="output", action="review", reason_code="FACE_IN_IMAGE", threshold=0.9,
+        finding={"kind": "face", "label": "face", "score": 0.99, "box": (1.0, 1.0, 9.0, 9.0), "model": "face_detector",
+                 "model_version": "1"},
+    )  # fmt: skip
+    store.record(event("moderate", "review", 0, user="u_gone", images=[shared, own], evidence=[face]))
+    decided = event("review", "approve", 1, user="u_gone", actor="rita")
+    store.record(decided.model_copy(update={"reason": "approve by rita: the red scarf"}))
+    store.record(event("screen", "passed", 0, user="u_kept", images=[shared]).model_copy(update={"request_id": "r2"}))
+    erased = store.erase_user("u_gone")
+    assert [i.sha256 for i in erased.images] == ["d" * 64] and [i.sha256 for i in erased.shared] == ["c" * 64]
+    steps = store.history("r1")
+    assert all(step.evidence == [] for step in steps)
+    assert "scarf" not in " ".join(step.reason for step in steps) and steps[-1].actor == "rita"
+    assert store.history("r2")[0].images == [shared]

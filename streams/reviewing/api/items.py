@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from streams import topics
 from streams.blobs import BlobNotFound, BlobStore
+from streams.client import media_type_of
 from streams.events import AuditEvent, BlobRef
 from streams.reviewing.api.deps import AuditDep, BlobsDep, ClockDep, CurrentUser, QueueDep, SenderDep
 from streams.reviewing.api.models import ItemDetail, Message, QueuePage
@@ -35,21 +36,10 @@ def blob_response(blobs: BlobStore, ref: BlobRef | None, what: str) -> Response:
     except BlobNotFound:
         raise HTTPException(404, f"the {what} is no longer in the blob store (erased?)") from None
     # The type comes from the bytes, never from the item: a "preview" declared text/html would run as a page.
-    media_type = image_type(data)
-    if media_type is None:
+    media_type = media_type_of(data)
+    if not media_type.startswith("image/"):
         raise HTTPException(415, f"the {what} is not a PNG, JPEG or WebP image; it is not served")
     return Response(data, media_type=media_type, headers={"Cache-Control": "no-store"})
-
-
-def image_type(data: bytes) -> str | None:
-    """The image media type that ``data`` starts like, or None."""
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    return None
 
 
 @router.get("/queue")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,12 +26,15 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from streams import topics
 from streams.errors import PermanentError
 from streams.events import ReviewAction, ReviewItem
 from streams.keyfiles import check_key, read_or_create
 
 HEADER = "modstream-auth"
 VERSION = "v1"
+
+log = logging.getLogger("modstream.authentication")
 
 
 class Unauthenticated(PermanentError):
@@ -70,10 +74,14 @@ class MessageAuthenticator:
         return f"{VERSION}:{self.signing}:{self._digest(self.signing, topic, key, value)}".encode()
 
     def headers(self, topic: str, key: bytes | None, value: bytes) -> dict[str, bytes]:
-        return {HEADER: self.tag(topic, key, value)}
+        """The headers that authenticate a message to ``topic``: none for a topic anyone may write."""
+        return {HEADER: self.tag(topic, key, value)} if topic in topics.AUTHENTICATED else {}
 
     def verify(self, topic: str, key: bytes | None, value: bytes | None, headers: Any) -> None:
-        """Returns if the message carries a valid tag; Unauthenticated says what is wrong otherwise."""
+        """Returns if the message carries a valid tag, or its topic needs none; Unauthenticated says what is
+        wrong otherwise."""
+        if topic not in topics.AUTHENTICATED:
+            return
         tag = _header(headers)
         if tag is None:
             raise Unauthenticated(f"unauthenticated: no {HEADER} header on a message of {topic}")
@@ -83,6 +91,15 @@ class MessageAuthenticator:
             raise Unauthenticated(f"unauthenticated: unknown tag version or key id on a message of {topic}")
         if not hmac.compare_digest(digest, self._digest(key_id, topic, key, value or b"")):
             raise Unauthenticated(f"unauthenticated: the tag does not match the message on {topic}")
+
+    def authentic(self, record: Any) -> bool:
+        """Whether a consumed ``record`` passes ``verify``; one that does not is logged, for readers that skip it."""
+        try:
+            self.verify(record.topic, record.key, record.value, record.headers)
+        except Unauthenticated as exc:
+            log.warning("skipped a %s record: %s", record.topic, exc)
+            return False
+        return True
 
 
 def decision_statement(request_id: str, action: ReviewAction, reviewer: str, item: ReviewItem) -> bytes:

@@ -6,7 +6,6 @@ gRPC channel belongs to the loop that created it).
 
 from __future__ import annotations
 
-import logging
 from functools import cached_property
 from typing import Any
 
@@ -15,7 +14,7 @@ from aiokafka import TopicPartition
 from aiokafka.errors import KafkaError
 
 from streams import topics
-from streams.authentication import DecisionVerifier, MessageAuthenticator, Unauthenticated
+from streams.authentication import DecisionVerifier, MessageAuthenticator
 from streams.blobs import open_blob_store
 from streams.config import Settings
 from streams.errors import TransientError
@@ -27,8 +26,6 @@ from streams.policy import PolicyStore
 from streams.provenance import Credentials, load_credentials, sign_image
 from streams.stages.services import ImageLimits, StageServices
 from streams.telemetry import headers_with_context, produce_span
-
-log = logging.getLogger("modstream")
 
 
 class BrokerUnavailable(TransientError):
@@ -44,7 +41,7 @@ class KafkaSender:
 
     async def send(self, topic: str, key: str | None, event: Event | DeadLetter, partition: int | None) -> None:
         raw_key, value = key.encode() if key else None, event.to_bytes()
-        tag = self.authenticator.headers(topic, raw_key, value) if topic in topics.AUTHENTICATED else None
+        tag = self.authenticator.headers(topic, raw_key, value)
         with produce_span(topic, key):
             try:
                 delivery = await self.topics[topic].send(
@@ -69,19 +66,10 @@ class EndLedger:
             found: dict[str, set[str]] = {topics.OUTCOMES: set(), topics.REVIEW: set()}
             partitions = [TopicPartition(topic, partition) for topic in found]
             async for record in read_to_end(self.bootstrap, partitions):
-                if record.key and self._authentic(record):
+                if record.key and self.authenticator.authentic(record):  # a forged end must not hide the real one
                     found[record.topic].add(record.key.decode())
             self._seen[partition] = found
         return self._seen[partition]
-
-    def _authentic(self, record: Any) -> bool:
-        """A forged end must not hide the real one."""
-        try:
-            self.authenticator.verify(record.topic, record.key, record.value, record.headers)
-        except Unauthenticated as exc:
-            log.warning("end ledger: skipped %s", exc)
-            return False
-        return True
 
     def forget(self) -> None:
         """Another worker may write ends of the revoked partitions now; re-read them if they come back."""

@@ -17,7 +17,7 @@ from aiokafka import AIOKafkaConsumer
 from aiokafka.errors import KafkaError
 
 from streams import topics
-from streams.authentication import MessageAuthenticator, Unauthenticated
+from streams.authentication import MessageAuthenticator
 from streams.client import EndRecord
 from streams.metrics import DEAD_LETTER_END
 
@@ -32,12 +32,12 @@ def end_name(record: EndRecord) -> str:
 
 def accept(record: Any, authenticator: MessageAuthenticator) -> tuple[str, EndRecord] | None:
     """The request id and end of a record of an end topic; None (logged) for one unreadable or forged."""
+    if not authenticator.authentic(record):  # outcomes and review items come from modstream's parts only
+        return None
     try:
-        if record.topic in topics.AUTHENTICATED:  # outcomes and review items come from modstream's parts only
-            authenticator.verify(record.topic, record.key, record.value, record.headers)
         event = json.loads(record.value or b"")
         return (record.key or b"").decode() or event["request_id"], EndRecord(record.topic, event)
-    except (Unauthenticated, ValueError, KeyError, UnicodeDecodeError) as exc:
+    except (ValueError, KeyError, UnicodeDecodeError) as exc:
         log.warning("skipped a %s record: %s", record.topic, exc)
         return None
 

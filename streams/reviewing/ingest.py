@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
 
 from aiokafka import AIOKafkaConsumer
 from sqlalchemy.exc import SQLAlchemyError
 
 from streams import topics
-from streams.authentication import MessageAuthenticator, Unauthenticated
+from streams.authentication import MessageAuthenticator
 from streams.events import AuditEvent, InvalidEvent, ReviewItem
 from streams.policy import PolicyStore
 from streams.store import AuditStore, ReviewQueue
@@ -42,7 +41,7 @@ async def ingest(
             try:
                 for records in batches.values():
                     for record in records:
-                        if authentic(authenticator, record):
+                        if authenticator.authentic(record):  # a forged audit or review event is skipped
                             store_record(record.topic, record.value or b"", audit, queue, policy)
             except SQLAlchemyError:  # the database is away: read the batch again once it is back
                 log.exception("writing to the store failed; retrying in %s s", RETRY_S)
@@ -53,16 +52,6 @@ async def ingest(
                 await consumer.commit()
     finally:
         await consumer.stop()
-
-
-def authentic(authenticator: MessageAuthenticator, record: Any) -> bool:
-    """Whether ``record`` was written by modstream's own parts; a forged audit or review event is skipped."""
-    try:
-        authenticator.verify(record.topic, record.key, record.value, record.headers)
-    except Unauthenticated as exc:
-        log.warning("skipped %s", exc)
-        return False
-    return True
 
 
 def store_record(topic: str, value: bytes, audit: AuditStore, queue: ReviewQueue, policy: PolicyStore) -> None:

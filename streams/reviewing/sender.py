@@ -6,7 +6,6 @@ from typing import Protocol
 
 from aiokafka import AIOKafkaProducer
 
-from streams import topics
 from streams.authentication import MessageAuthenticator
 from streams.telemetry import headers_with_context, produce_span
 
@@ -37,7 +36,7 @@ class KafkaSender:
     async def send(self, topic: str, key: str, value: bytes) -> None:
         if self._producer is None:
             raise RuntimeError("the review service's Kafka producer has not started")
-        tag = self.authenticator.headers(topic, key.encode(), value) if topic in topics.AUTHENTICATED else None
+        tag = self.authenticator.headers(topic, key.encode(), value)
         with produce_span(topic, key):
             await self._producer.send_and_wait(
                 topic, value=value, key=key.encode(), headers=list(headers_with_context(tag).items())

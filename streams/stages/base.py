@@ -135,8 +135,7 @@ async def process(services: StageServices, stage: Stage[E], message: Received, r
     a crash of the stream. Every message counts in the stage's duration histogram."""
     started = time.perf_counter()
     try:
-        if message.topic in topics.AUTHENTICATED:
-            services.authenticator.verify(message.topic, message.key, message.value, message.headers)
+        services.authenticator.verify(message.topic, message.key, message.value, message.headers)
         parsed = stage.event.from_bytes(message.value)
     except Unauthenticated as exc:
         await dead_letter(services, message, str(exc), None, DeadLetterCause.UNAUTHENTICATED)

@@ -162,7 +162,7 @@ REVIEW_SIGNER = DecisionSigner(Ed25519PrivateKey.generate())  # what the review 
 
 def delivered(topic: str, partition: int, offset: int, key: bytes | None, value: bytes | None) -> Received:
     """A message as the broker delivers it from modstream's own parts: tagged where ``topic`` is authenticated."""
-    headers = MEMORY_AUTHENTICATOR.headers(topic, key, value or b"") if topic in topics.AUTHENTICATED else {}
+    headers = MEMORY_AUTHENTICATOR.headers(topic, key, value or b"")
     return Received(topic, partition, offset, key, value, list(headers.items()))
 
 

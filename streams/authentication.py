@@ -104,7 +104,7 @@ class MessageAuthenticator:
 
 def decision_statement(request_id: str, action: ReviewAction, reviewer: str, item: ReviewItem) -> bytes:
     """What the review service signs of a decision: with the digest of the image it publishes, if any."""
-    published = {ReviewAction.APPROVE: item.image, ReviewAction.REDACT_APPROVE: item.preview}.get(action)
+    published = item.published_by(action)
     parts = ["modstream review decision v1", request_id, action.value, reviewer, published.sha256 if published else ""]
     return "\n".join(parts).encode()
 

@@ -266,16 +266,20 @@ class Decision(JudgedItem):
     decided_at: datetime = Field(default_factory=utcnow)
 
 
+class ReviewAction(StrEnum):
+    APPROVE = "approve"
+    REJECT = "reject"
+    REDACT_APPROVE = "redact_approve"  # publish the redacted preview instead of the image
+
+
 class ReviewItem(JudgedItem):
     """``review``: an item waiting for a human decision."""
 
     queued_at: datetime = Field(default_factory=utcnow)
 
-
-class ReviewAction(StrEnum):
-    APPROVE = "approve"
-    REJECT = "reject"
-    REDACT_APPROVE = "redact_approve"  # publish the redacted preview instead of the image
+    def published_by(self, action: ReviewAction) -> BlobRef | None:
+        """The image ``action`` publishes: the image, the redacted preview (redact-and-approve), none (reject)."""
+        return {ReviewAction.APPROVE: self.image, ReviewAction.REDACT_APPROVE: self.preview}.get(action)
 
 
 class ReviewDecision(Event):

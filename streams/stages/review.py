@@ -32,7 +32,7 @@ async def apply_review(services: StageServices, decision: ReviewDecision) -> Non
     if item.request_id != decision.request_id:
         raise RejectedInput(f"decision for {decision.request_id} carries the item of {item.request_id}")
     approved = decision.action is not ReviewAction.REJECT
-    image = item.preview if decision.action is ReviewAction.REDACT_APPROVE else item.image
+    image = item.published_by(decision.action)
     statement = decision_statement(decision.request_id, decision.action, decision.reviewer, item)
     services.review_signatures.verify(statement, decision.signature)  # only the review service decides
     if approved and image is None:

@@ -49,7 +49,7 @@ class GenerationItem:
         return self.reference_scale if self.reference is not None else 0.0
 
 
-class ReferenceError(ValueError):
+class NoIpAdapter(ValueError):
     """A reference image for a generator that has no IP-Adapter."""
 
 
@@ -295,9 +295,9 @@ class Generator:
         )
 
     def check(self, items: Sequence[GenerationItem]) -> None:
-        """ReferenceError when an item has a reference image and this generator has no IP-Adapter for it."""
+        """NoIpAdapter when an item has a reference image and this generator has no IP-Adapter for it."""
         if self.weights.ip_adapter is None and any(item.reference is not None for item in items):
-            raise ReferenceError("this generator has no IP-Adapter: set MODSTREAM_GENERATOR_IP_ADAPTER")
+            raise NoIpAdapter("this generator has no IP-Adapter: set MODSTREAM_GENERATOR_IP_ADAPTER")
 
     def generate(self, items: Sequence[GenerationItem]) -> list[Image.Image]:
         """One image per item, in order. Items that share a reference scale run in one pipeline call."""

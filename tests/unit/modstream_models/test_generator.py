@@ -11,7 +11,7 @@ from modstream_models.generator import (
     TINY_IP_ADAPTER,
     GenerationItem,
     Generator,
-    ReferenceError,
+    NoIpAdapter,
     build_tiny_random_pipeline,
     tiny_random_pipeline,
 )
@@ -84,7 +84,7 @@ def test_a_reference_for_a_generator_without_ip_adapter_is_refused(tiny_dir: Pat
     assert generator.weights.ip_adapter is None and not generator.weights.random_weights
     (image,) = generator.generate([GenerationItem(PROMPT, 1)])
     assert image.size == (64, 64)
-    with pytest.raises(ReferenceError, match="MODSTREAM_GENERATOR_IP_ADAPTER"):
+    with pytest.raises(NoIpAdapter, match="MODSTREAM_GENERATOR_IP_ADAPTER"):
         generator.generate([GenerationItem(PROMPT, 1, sample("coffee.jpg"), 0.5)])
 
 

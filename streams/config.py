@@ -166,9 +166,7 @@ class Settings(ModelSettings):
     def message_authenticator(self) -> MessageAuthenticator:
         if self.message_keys:
             return MessageAuthenticator.parse(self.message_keys)
-        key_file = self.data_dir / "message.key"
-        key = read_or_create(key_file, lambda: secrets.token_hex(32).encode()).strip()
-        return MessageAuthenticator({"local": check_key(key, str(key_file))}, "local")
+        return MessageAuthenticator({"local": self._local_key("message.key", "")}, "local")
 
     @property
     def review_signing_key_file(self) -> Path:
@@ -178,9 +176,13 @@ class Settings(ModelSettings):
         """The pseudonym key: configured, or read from (first created in) <data_dir>/pseudonym.key."""
         if self.pseudonym_key:
             return check_key(self.pseudonym_key.encode(), "MODSTREAM_PSEUDONYM_KEY")
-        key_file = self.data_dir / "pseudonym.key"
+        return self._local_key("pseudonym.key", " (delete it for a new one: pseudonyms then change)")
+
+    def _local_key(self, name: str, advice: str) -> bytes:
+        """The key in <data_dir>/``name`` (32 random bytes in hex, created there first when missing)."""
+        key_file = self.data_dir / name
         key = read_or_create(key_file, lambda: secrets.token_hex(32).encode()).strip()
-        return check_key(key, f"{key_file} (delete it for a new one: pseudonyms then change)")
+        return check_key(key, f"{key_file}{advice}")
 
 
 @lru_cache(maxsize=1)

@@ -51,6 +51,9 @@ class Settings(ModelSettings):
     pseudonym_key: str | None = Field(
         None, description="HMAC key for user ids; unset reads or creates <data_dir>/pseudonym.key."
     )
+    watermark_key: str | None = Field(
+        None, description="HMAC key of watermark payloads; unset reads or creates <data_dir>/watermark.key."
+    )
     message_keys: str | None = Field(
         None,
         description="HMAC keys of the messages modstream's parts send each other, id:secret[,id:secret]; the first "
@@ -94,6 +97,12 @@ class Settings(ModelSettings):
         300.0, gt=0, description="How long an opened review item stays locked to its reviewer."
     )
     review_session_hours: float = Field(12.0, gt=0, description="Lifetime of a review console login.")
+    review_session_idle_minutes: float = Field(
+        30.0, ge=1, description="A console login ends after this long without a request."
+    )
+    review_token_days: float = Field(
+        90.0, gt=0, description="Lifetime of a reviewer's API token (`modstream users rotate-token` renews it)."
+    )
     gateway_host: str = Field("127.0.0.1", description="Address the HTTP gateway listens on.")
     gateway_port: int = Field(18090, description="Port of the HTTP gateway for upstream apps.")
     review_max_body_bytes: int = Field(
@@ -177,6 +186,12 @@ class Settings(ModelSettings):
         if self.pseudonym_key:
             return check_key(self.pseudonym_key.encode(), "MODSTREAM_PSEUDONYM_KEY")
         return self._local_key("pseudonym.key", " (delete it for a new one: pseudonyms then change)")
+
+    def watermark_secret(self) -> bytes:
+        """The watermark key: configured, or read from (first created in) <data_dir>/watermark.key."""
+        if self.watermark_key:
+            return check_key(self.watermark_key.encode(), "MODSTREAM_WATERMARK_KEY")
+        return self._local_key("watermark.key", " (every worker needs the same one)")
 
     def _local_key(self, name: str, advice: str) -> bytes:
         """The key in <data_dir>/``name`` (32 random bytes in hex, created there first when missing)."""

@@ -257,6 +257,9 @@ class JudgedItem(Evidenced):
     watermark: str | None = Field(
         None, description="The payload (16 hex digits) of the invisible watermark in the published image."
     )
+    image_hash: str | None = Field(
+        None, pattern=r"^[0-9a-f]{16}$", description="Perceptual hash of the published image (64-bit DCT hash)."
+    )
 
 
 class Decision(JudgedItem):
@@ -330,6 +333,9 @@ class AuditEvent(Event):
     )
     actor: str | None = Field(None, description="The reviewer, for human decisions and views.")
     watermark: str | None = Field(None, description="Watermark payload of the published image (16 hex digits).")
+    image_hash: str | None = Field(
+        None, pattern=r"^[0-9a-f]{16}$", description="Perceptual hash of the published image (64-bit DCT hash)."
+    )
     event_id: str | None = Field(
         None, description="Set on events that may legitimately repeat (views); others dedup on their content."
     )

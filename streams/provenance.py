@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import io
 import json
 import os
@@ -58,9 +59,10 @@ class ContentCredentials:
         return self.state in ("Valid", "Trusted")
 
 
-def watermark_payload(request_id: str) -> bytes:
-    """The 64 bits a request's published image carries: the start of the SHA-256 of its id."""
-    return hashlib.sha256(request_id.encode()).digest()[:8]
+def watermark_payload(request_id: str, key: bytes) -> bytes:
+    """The 64 bits a request's published image carries: the start of the HMAC-SHA-256 of its id under the
+    watermark key, so that nobody without the key can make the payload of a request id they choose."""
+    return hmac.new(key, request_id.encode(), hashlib.sha256).digest()[:8]
 
 
 def _name(common_name: str) -> x509.Name:

@@ -100,6 +100,7 @@ def build_services(settings: Settings, app_topics: dict[str, faust.TopicT]) -> S
         blobs=open_blob_store(settings.blob_location, settings.s3_endpoint_url),
         policies=PolicyStore(settings.policy_path),
         pseudonym_key=settings.hmac_key(),
+        watermark_key=settings.watermark_secret(),
         sender=KafkaSender(app_topics, authenticator),
         ends=EndLedger(settings.kafka_bootstrap, authenticator),
         sign=C2paSigner(settings),

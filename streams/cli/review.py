@@ -111,9 +111,9 @@ def _store() -> Engine:
 
 
 def _accounts() -> Accounts:
-    from streams.store import Accounts
+    from streams.reviewing.services import open_accounts
 
-    return Accounts(_store())
+    return open_accounts(get_settings(), _store())
 
 
 @click.group(cls=ModstreamGroup, help="manage reviewer accounts (in the audit and review store)")
@@ -157,11 +157,25 @@ def users_remove(name: str) -> None:
     emit({"removed": name}, f"removed {name}")
 
 
-@users.command("list", help="list accounts")
+@users.command("rotate-token", help="issue a new API token for an account; the old one stops working at once")
+@click.argument("name")
+@json_option()
+def users_rotate_token(name: str) -> None:
+    from streams.store import AuthError
+
+    try:
+        token = _accounts().rotate_token(name)
+    except AuthError as exc:
+        raise CommandFailed(str(exc)) from None
+    emit({"name": name, "token": token}, f"new API token for {name} (shown once; the old one no longer works): {token}")
+
+
+@users.command("list", help="list accounts and when their API tokens expire")
 @json_option()
 def users_list() -> None:
     found = _accounts().list()
-    emit(found, "\n".join(f"{account.name}  {account.role}" for account in found) or "no users")
+    lines = [f"{a.name}  {a.role}  token expires {a.token_expires_at or 'never: rotate it'}" for a in found]
+    emit(found, "\n".join(lines) or "no users")
 
 
 @click.command(help="the recorded history of a request, from the audit store")

@@ -76,7 +76,8 @@ def decode(image: Path, weights: Path | None) -> None:
     short_help="the watermark, C2PA credentials and audit record of an image (exit code 3: not published here)",
     help="Read the invisible watermark (works on copies whose metadata was stripped), check the C2PA Content "
     "Credentials if still attached, and look the request up in the audit store (MODSTREAM_DATABASE_URL). "
-    "IMG: an image file (PNG, JPEG or WebP). Exit code 3: not published here.",
+    "IMG: an image file (PNG, JPEG or WebP). Exit code 3: not published here (no record, or a record whose "
+    "published image differs from this one: its watermark was copied onto it).",
 )
 @click.argument("image", metavar="IMG", type=IMAGE_FILE)
 @json_option()
@@ -85,7 +86,7 @@ def verify(image: Path) -> None:
 
     result = verify_image(get_settings(), image.read_bytes())
     emit(result, format_verification(result))
-    if not result["record"]:
+    if not result["record"] or result["record"]["content"] == "differs":
         raise NothingFound
 
 

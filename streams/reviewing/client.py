@@ -41,7 +41,8 @@ class ReviewClient:
         return dict(self._call("GET", "/api/queue", params=params))
 
     def open(self, request_id: str) -> dict[str, Any]:
-        return dict(self._call("GET", f"/api/items/{request_id}"))
+        """The item, claimed for this reviewer while it is undecided."""
+        return dict(self._call("POST", f"/api/items/{request_id}/claim"))
 
     def decide(self, request_id: str, action: str, reason_code: str | None = None, reason: str = "") -> dict[str, Any]:
         body = {"action": action, "reason_code": reason_code, "reason": reason}

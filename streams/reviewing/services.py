@@ -8,6 +8,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 
 from fastapi import FastAPI
+from sqlalchemy import Engine
 
 from streams import background, metrics
 from streams.authentication import DecisionSigner, MessageAuthenticator
@@ -19,6 +20,17 @@ from streams.reviewing.sender import KafkaSender
 from streams.reviewing.throttle import LoginThrottle
 from streams.store import Accounts, AuditStore, ReviewQueue, open_database
 from streams.store.timeutil import Clock, now
+
+
+def open_accounts(settings: Settings, engine: Engine, clock: Clock = now) -> Accounts:
+    """The reviewer accounts with the credential lifetimes ``settings`` give."""
+    return Accounts(
+        engine,
+        session_hours=settings.review_session_hours,
+        idle_minutes=settings.review_session_idle_minutes,
+        token_days=settings.review_token_days,
+        clock=clock,
+    )
 
 
 @dataclass
@@ -46,7 +58,7 @@ class Services:
             settings=settings,
             audit=AuditStore(engine),
             queue=ReviewQueue(engine, claim_s=settings.review_claim_s, clock=clock),
-            accounts=Accounts(engine, session_hours=settings.review_session_hours, clock=clock),
+            accounts=open_accounts(settings, engine, clock),
             policy=PolicyStore(settings.policy_path),
             blobs=open_blob_store(settings.blob_location, settings.s3_endpoint_url),
             sender=KafkaSender(settings.kafka_bootstrap, authenticator),

@@ -156,6 +156,7 @@ class MemoryEnds:
         self.ends.clear()
 
 
+WATERMARK_KEY = b"w" * 32  # what the memory services key watermark payloads with
 MEMORY_AUTHENTICATOR = MessageAuthenticator({"memory": b"m" * 32}, "memory")
 REVIEW_SIGNER = DecisionSigner(Ed25519PrivateKey.generate())  # what the review service signs with, in tests
 
@@ -177,6 +178,7 @@ def memory_services(**parts: Any) -> StageServices:
         "blobs": MemoryBlobStore(),
         "policies": StaticPolicy(),
         "pseudonym_key": b"k" * 32,
+        "watermark_key": WATERMARK_KEY,
         "sender": RecordingSender(),
         "ends": MemoryEnds(),
         "sign": sign_in_memory,

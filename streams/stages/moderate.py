@@ -10,6 +10,8 @@ so that Triton's dynamic batcher sees several images per model at once.
 
 from __future__ import annotations
 
+from typing import Any
+
 from streams import topics
 from streams.events import Action, Candidate, Context, Decision, End
 from streams.imaging import PNG
@@ -61,18 +63,25 @@ async def moderate(services: StageServices, candidate: Candidate) -> None:
 
 async def _publish(services: StageServices, image: bytes, output: Verdict, decision: Decision) -> Decision:
     """The decision once the image (redacted where the policy says) is watermarked and signed; a failed
-    watermark check sends the item to review instead."""
+    watermark check sends the item to review instead, with the image the policy allowed (redacted)."""
     redactions = redaction_labels(output.redacting())
     record = Record(
         STAGE, decision.reason_code, redactions, decision.policy_version, decision.model_versions, decision.generator
     )
+    allowed = redact_image(image, output.redacting()) if redactions else image
     try:
-        published = await publish(
-            services, redact_image(image, output.redacting()) if redactions else image, decision.request_id, record
-        )
+        published = await publish(services, allowed, decision.request_id, record)
     except PublishFailed as exc:
-        return decision.model_copy(update={"end": End.REVIEW, "reason": str(exc), "reason_code": exc.reason_code})
-    update = {"image": published.image, "watermark": published.watermark, "redactions": redactions}
+        to_review: dict[str, Any] = {"end": End.REVIEW, "reason": str(exc), "reason_code": exc.reason_code}
+        if redactions:  # the policy allowed only the redacted image: that is what approving may publish
+            to_review |= {"image": services.blobs.put(allowed, PNG), "redactions": redactions}
+        return decision.model_copy(update=to_review)
+    update = {
+        "image": published.image,
+        "watermark": published.watermark,
+        "image_hash": published.image_hash,
+        "redactions": redactions,
+    }
     return decision.model_copy(update=update | {"model_versions": published.model_versions})
 
 

@@ -1,11 +1,12 @@
 """Publish: watermark, check and sign an image before it becomes a request's published image.
 
 Moderate (allowed and redacted items) and review (approved items) both publish through here. The
-invisible watermark carries ``provenance.watermark_payload(request_id)``, so the audit record is
-found from the image alone; it is read back right after embedding, and an image whose check fails
-is never published (fail closed): moderate sends the item to review, the review stage sends the
-decision to the dead-letter topic. The signed C2PA manifest names the generator, the moderation
-summary and the watermark (a soft binding).
+invisible watermark carries ``provenance.watermark_payload(request_id, key)``, so the audit record is
+found from the image alone; the record keeps the image's perceptual hash too, so that ``verify`` tells
+a payload copied onto another image from the image published. The watermark is read back right after
+embedding, and an image whose check fails is never published (fail closed): moderate sends the item to
+review, the review stage sends the decision to the dead-letter topic. The signed C2PA manifest names
+the generator, the moderation summary and the watermark (a soft binding).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from modstream_models.catalogue import WATERMARK_EMBED
 from streams.errors import ChecksUnavailable, RejectedInput
 from streams.events import BlobRef, GeneratorInfo, SystemReason
-from streams.imaging import PNG
+from streams.imaging import PNG, perceptual_hash
 from streams.provenance import watermark_payload
 from streams.stages.services import StageServices
 
@@ -32,6 +33,7 @@ class PublishFailed(Exception):
 class Published:
     image: BlobRef  # watermarked, with its signed manifest
     watermark: str  # the payload, 16 hex digits
+    image_hash: str  # streams.imaging.perceptual_hash of the published image
     model_versions: dict[str, str]
 
 
@@ -48,7 +50,7 @@ class Record:
 
 
 async def publish(services: StageServices, image: bytes, request_id: str, record: Record) -> Published:
-    payload = watermark_payload(request_id)
+    payload = watermark_payload(request_id, services.watermark_key)
     try:
         version, marked = await services.inference.watermark_embed(image, payload, request_id)
         read = await services.inference.watermark_decode(marked, request_id)
@@ -72,4 +74,4 @@ async def publish(services: StageServices, image: bytes, request_id: str, record
         "generator": record.generator.model_dump() if record.generator else None,
     }
     signed = services.sign(marked, moderation, payload.hex())
-    return Published(services.blobs.put(signed, PNG), payload.hex(), versions)
+    return Published(services.blobs.put(signed, PNG), payload.hex(), perceptual_hash(marked), versions)

@@ -60,6 +60,7 @@ async def apply_review(services: StageServices, decision: ReviewDecision) -> Non
         redactions=redactions,
         generator=item.generator,
         watermark=published.watermark if published else None,
+        image_hash=published.image_hash if published else None,
         timings_ms=timer.timings(item.timings_ms),
     )
     await services.audit(STAGE, decision.action.value, applied.reason, applied, actor=decision.reviewer)

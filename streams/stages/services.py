@@ -80,6 +80,7 @@ AUDITED_FIELDS = (
     "policy_version",
     "model_versions",
     "watermark",
+    "image_hash",
 )
 
 
@@ -89,6 +90,7 @@ class StageServices:
     blobs: BlobStore
     policies: PolicySource
     pseudonym_key: bytes
+    watermark_key: bytes  # keys the watermark payload of each request (``provenance.watermark_payload``)
     sender: Sender
     ends: EndRecord
     sign: Signer

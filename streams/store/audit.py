@@ -43,6 +43,7 @@ class AuditRecord(BaseModel):
     policy_version: str | None
     model_versions: dict[str, str]
     watermark: str | None
+    image_hash: str | None
 
 
 class ErasedContent(BaseModel):
@@ -104,6 +105,7 @@ class AuditStore:
                 "policy_version": event.policy_version,
                 "model_versions": data["model_versions"],
                 "watermark": event.watermark,
+                "image_hash": event.image_hash,
             },
         )
 

@@ -26,6 +26,7 @@ audit_events = Table(
     Column("images", JSON, nullable=False),
     Column("policy_version", String(128)),
     Column("model_versions", JSON, nullable=False),
+    Column("image_hash", String(16)),
     Column("watermark", String(16), index=True),
 )
 
@@ -56,6 +57,7 @@ users = Table(
     Column("password_hash", String(256)),
     Column("token_hash", String(64), unique=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("token_expires_at", DateTime(timezone=True)),
 )
 
 sessions = Table(
@@ -65,6 +67,7 @@ sessions = Table(
     Column("user_name", String(128), nullable=False, index=True),
     Column("csrf_token", String(64), nullable=False),
     Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("last_seen_at", DateTime(timezone=True)),
 )
 
 tenants = Table(

@@ -55,6 +55,24 @@ def test_reviewer_logs_in_opens_the_oldest_item_and_approves_it(
     assert outcome["status"] == "published" and outcome["stage"] == "review"
 
 
+def test_the_preview_stays_greyscale_and_blurred_until_the_reviewer_reveals_it(
+    browser: Browser, settings: Settings, reviewers: Reviewers
+) -> None:
+    run(submit_for_review(settings, "t-console-shield", count=2))
+    queued(reviewers.api(settings, "rita"), "t-console-shield", 2)
+    page = open_oldest_item(browser, settings, "t-console-shield")
+    preview = page.locator("#preview")
+    assert "blur(16px)" in preview.evaluate("image => getComputedStyle(image).filter")
+    page.keyboard.press("v")
+    assert preview.evaluate("image => getComputedStyle(image).filter") == "none"
+    page.click("#reveal")
+    assert "grayscale(1)" in preview.evaluate("image => getComputedStyle(image).filter")
+    page.click("#back")
+    page.locator("#items tr").nth(1).click()  # the next item opens shielded again
+    expect(page.locator("#item")).to_be_visible()
+    assert "blur(16px)" in preview.evaluate("image => getComputedStyle(image).filter")
+
+
 def test_reviewer_rejects_an_item_with_a_reason_code(
     browser: Browser, settings: Settings, reviewers: Reviewers
 ) -> None:

@@ -10,6 +10,7 @@ import sys
 
 from PIL import Image
 
+from modstream_models.watermark.model import Watermarker
 from streams.blobs import open_blob_store
 from streams.client import wait_for_ends
 from streams.config import Settings
@@ -46,7 +47,7 @@ def test_published_images_are_watermarked_and_signed(settings: Settings, tmp_pat
     (prompt,) = run(submit_prompts(settings, ["a red kite over the dunes"]))
     ends = run(wait_for_ends(settings, [prompt], timeout_s=180))
     outcome, published = published_image(settings, prompt, ends)
-    assert outcome["watermark"] == watermark_payload(prompt).hex()
+    assert outcome["watermark"] == watermark_payload(prompt, settings.watermark_secret()).hex()
     assert outcome["model_versions"]["watermark_embed"].startswith("modstream watermark")
 
     anchors = load_credentials(None, None, None, settings.data_dir).trust_anchors_pem
@@ -74,9 +75,22 @@ def test_verify_finds_the_record_of_a_jpeg_70_copy_without_metadata(settings: Se
     outcome, published = published_image(settings, upload, run(wait_for_ends(settings, [upload], timeout_s=180)))
     code, found = verify(settings, jpeg_without_metadata(published, quality=70), tmp_path)
     assert code == 0 and found["c2pa"] is None
-    assert found["watermark"]["payload"] == outcome["watermark"] == watermark_payload(upload).hex()
+    assert (
+        found["watermark"]["payload"]
+        == outcome["watermark"]
+        == watermark_payload(upload, settings.watermark_secret()).hex()
+    )
     assert found["record"]["request_id"] == upload and found["record"]["verdict"] == "published"
     assert found["record"]["policy_version"] == outcome["policy_version"]
+    assert found["record"]["content"] == "matches"
+
+    # The payload, read from the published image, embedded in another photo: the record is not that image's.
+    marked = Watermarker.load().embed_payload(Image.open(SAMPLES / "coffee.jpg"), bytes.fromhex(outcome["watermark"]))
+    copy = io.BytesIO()
+    marked.save(copy, format="PNG")
+    code, copied = verify(settings, copy.getvalue(), tmp_path)
+    assert copied["watermark"]["payload"] == outcome["watermark"] and copied["record"]["request_id"] == upload
+    assert code == 3 and copied["record"]["content"] == "differs" and copied["record"]["hash_distance"] > 16
 
 
 def test_an_image_never_published_here_has_no_record(settings: Settings, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -8,16 +8,25 @@ from starlette.concurrency import run_in_threadpool
 from streams import metrics, topics
 from streams.authentication import decision_statement
 from streams.events import ReviewAction, ReviewDecision, ReviewItem
+from streams.policy.redaction import preview_evidence
 from streams.reviewing.api.deps import CurrentUser, DecisionSignerDep, QueueDep, SenderDep
 from streams.reviewing.api.items import review_row
 from streams.reviewing.api.models import Applied, DecisionIn, Message
-from streams.store import Refused
+from streams.store import Refused, User
 
 router = APIRouter(prefix="/api", tags=["review"])
 
 
-def check_publishable(action: ReviewAction, item: ReviewItem) -> None:
-    """409 when the action would publish an image the item does not have."""
+def check_publishable(action: ReviewAction, item: ReviewItem, user: User) -> None:
+    """409 when the action would publish an image the item does not have; 403 when it would publish an image
+    the caller may not see (approve publishes it unredacted, and the preview covers something)."""
+    covered = preview_evidence(item.evidence)
+    if action is ReviewAction.APPROVE and item.image is not None and covered and not user.role.sees_unredacted:
+        raise HTTPException(
+            403,
+            f"approving publishes the image unredacted, which role {user.role.value} may not see: "
+            "redact and approve, reject, or ask a lead",
+        )
     if action is ReviewAction.APPROVE and item.image is None:
         raise HTTPException(409, "this item has no image to publish (its checks did not run): reject it")
     if action is ReviewAction.REDACT_APPROVE and item.preview is None:
@@ -26,14 +35,14 @@ def check_publishable(action: ReviewAction, item: ReviewItem) -> None:
 
 @router.post(
     "/items/{request_id}/decision",
-    responses={404: {"model": Message}, 409: {"model": Message}, 503: {"model": Message}},
+    responses={403: {"model": Message}, 404: {"model": Message}, 409: {"model": Message}, 503: {"model": Message}},
 )
 async def decide(
     request_id: str, body: DecisionIn, user: CurrentUser, queue: QueueDep, sender: SenderDep, signer: DecisionSignerDep
 ) -> Applied:
     """Approve, reject (with a reason code) or redact-and-approve. An item takes one decision only."""
     item = (await run_in_threadpool(review_row, queue, request_id)).item
-    check_publishable(body.action, item)
+    check_publishable(body.action, item, user)
     try:
         await run_in_threadpool(queue.decide, request_id, user.name, body.action.value, body.reason_code, body.reason)
     except Refused as exc:

@@ -88,7 +88,11 @@ def current_user(
     if token is not None:
         user = accounts.by_token(token.credentials)
         if user is None:
-            raise HTTPException(401, "unknown API token", headers={"WWW-Authenticate": "Bearer"})
+            raise HTTPException(
+                401,
+                "unknown or expired API token: `modstream users rotate-token NAME` issues a new one",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
         return user
     session = accounts.session(cookie) if cookie else None
     if session is None:

@@ -1,4 +1,4 @@
-"""The review queue and its items: listing, opening (which claims), the redacted preview and the unredacted image."""
+"""The review queue and its items: listing, reading, claiming (POST), the redacted preview and the unredacted image."""
 
 from __future__ import annotations
 
@@ -55,21 +55,27 @@ def queue(
     return QueuePage.of(queue.pending(reason_code=reason_code, tenant=tenant, limit=limit), clock())
 
 
-@router.get(
-    "/items/{request_id}",
+@router.get("/items/{request_id}", response_model_exclude_unset=True, responses={404: {"model": Message}})
+def item(request_id: str, user: CurrentUser, queue: QueueDep, audit: AuditDep, clock: ClockDep) -> ItemDetail:
+    """The item with its evidence and its prompt as the audit store holds it. Reading it claims nothing."""
+    return ItemDetail.opened(review_row(queue, request_id), clock(), None, audit.prompt_of(request_id))
+
+
+@router.post(
+    "/items/{request_id}/claim",
     response_model_exclude_unset=True,
     responses={404: {"model": Message}, 409: {"model": Message}},
 )
-def open_item(request_id: str, user: CurrentUser, queue: QueueDep, audit: AuditDep, clock: ClockDep) -> ItemDetail:
-    """The item with its evidence and its prompt as the audit store holds it; claims it for the caller."""
+def claim(request_id: str, user: CurrentUser, queue: QueueDep, audit: AuditDep, clock: ClockDep) -> ItemDetail:
+    """Open the item for review: claims it for the caller (renewed when they hold it) while it is undecided."""
     found = review_row(queue, request_id)
-    claim: Claim | None = None
+    claimed: Claim | None = None
     if not found.decision:
         try:
-            claim = queue.claim_for(request_id, user.name)
+            claimed = queue.claim_for(request_id, user.name)
         except Refused as exc:
             raise HTTPException(409, str(exc)) from None
-    return ItemDetail.opened(found, clock(), claim, audit.prompt_of(request_id))
+    return ItemDetail.opened(found, clock(), claimed, audit.prompt_of(request_id))
 
 
 @router.get("/items/{request_id}/preview", response_class=Response, responses={**PNG, 404: {"model": Message}})

@@ -99,7 +99,7 @@ class QueuePage(BaseModel):
 
 
 class ItemDetail(QueueEntry):
-    """An opened item. ``claimed_until`` is there only when opening it claimed it (it was undecided)."""
+    """An item as the API shows it; ``claimed_until`` only in the answer to a claim of an undecided item."""
 
     item: ReviewItem
     decided_at: IsoTime | None

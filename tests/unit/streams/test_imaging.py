@@ -3,7 +3,9 @@ import io
 import pytest
 from PIL import Image
 
-from streams.imaging import RejectedImage, sanitize_image
+from streams.imaging import RejectedImage, hash_distance, perceptual_hash, sanitize_image
+from streams.verify import SAME_CONTENT_MAX_DISTANCE
+from tests.images import sample
 
 LIMITS = {"max_bytes": 5_000_000, "max_pixels": 4_000_000}
 
@@ -60,3 +62,21 @@ def test_unaccepted_format_is_rejected() -> None:
 def test_empty_is_rejected() -> None:
     with pytest.raises(RejectedImage, match="empty"):
         sanitize_image(b"", **LIMITS)
+
+
+PHOTOS = ("astronaut.jpg", "chelsea.jpg", "coffee.jpg")
+
+
+@pytest.mark.parametrize("name", PHOTOS)
+def test_the_perceptual_hash_holds_through_copies_and_tells_images_apart(name: str) -> None:
+    photo = sample(name)
+    published = perceptual_hash(encode(photo, "PNG"))
+    copies = [
+        encode(photo, "JPEG", quality=30),
+        encode(photo.resize((photo.width // 2, photo.height // 2)), "PNG"),
+        encode(photo.crop((10, 10, photo.width - 10, photo.height - 10)), "PNG"),
+    ]
+    assert all(hash_distance(published, perceptual_hash(copy)) <= SAME_CONTENT_MAX_DISTANCE for copy in copies)
+    others = [perceptual_hash(encode(sample(other), "PNG")) for other in PHOTOS if other != name]
+    assert all(hash_distance(published, other) > SAME_CONTENT_MAX_DISTANCE for other in others)
+    assert len(published) == 16 and hash_distance(published, published) == 0

@@ -1,3 +1,4 @@
+import hashlib
 import io
 from pathlib import Path
 
@@ -5,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from streams.provenance import Credentials, load_credentials, read_credentials, sign_image
+from streams.provenance import Credentials, load_credentials, read_credentials, sign_image, watermark_payload
 
 MODERATION = {"request_id": "41d0398184444f649800d86cf2fb1657", "end": "published", "policy_version": "2026.11.1+ab"}
 
@@ -47,3 +48,12 @@ def test_the_development_ca_is_made_once_and_a_half_configuration_is_refused(tmp
     assert oct((tmp_path / "c2pa" / "signer.key").stat().st_mode & 0o777) == "0o600"
     with pytest.raises(ValueError, match="both"):
         load_credentials(tmp_path / "c2pa" / "signer.pem", None, None, tmp_path)
+
+
+def test_the_watermark_payload_is_keyed() -> None:
+    """Without the key nobody can make the payload of a request id they choose."""
+    key, other = b"a" * 32, b"b" * 32
+    assert watermark_payload("r1", key) == watermark_payload("r1", key) and len(watermark_payload("r1", key)) == 8
+    assert watermark_payload("r1", key) != watermark_payload("r1", other)
+    assert watermark_payload("r1", key) != watermark_payload("r2", key)
+    assert watermark_payload("r1", key) != hashlib.sha256(b"r1").digest()[:8]  # the unkeyed payload of before

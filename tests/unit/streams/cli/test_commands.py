@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -77,10 +77,16 @@ def test_users_add_list_remove_on_the_sqlite_store(data_dir: Path) -> None:
     assert (data_dir / "modstream.db").is_file()
     plain = run("users", "add", "tom", stdin="")  # not a terminal, no --password-stdin: an API token only
     assert plain.stdout.startswith("added tom (reviewer); API token (shown once): msr_")
-    assert run("users", "list").stdout == "rita  lead\ntom  reviewer\n"
+    listed = run("users", "list").stdout.splitlines()
+    assert [line.split("  ")[:2] for line in listed] == [["rita", "lead"], ["tom", "reviewer"]]
+    assert all(" token expires 20" in line for line in listed)
+    rotated = json.loads(run("users", "rotate-token", "tom", "--json").stdout)
+    assert rotated["name"] == "tom" and rotated["token"].startswith("msr_") and rotated["token"] not in plain.stdout
     assert json.loads(run("users", "remove", "tom", "--json").stdout) == {"removed": "tom"}
     (rita,) = json.loads(run("--json", "users", "list").stdout)
     assert rita["name"] == "rita" and rita["role"] == "lead" and datetime.fromisoformat(rita["created_at"]).tzinfo
+    created, expires = (datetime.fromisoformat(rita[key]) for key in ("created_at", "token_expires_at"))
+    assert expires - created == timedelta(days=90)
 
 
 def test_erase_is_recorded_in_the_audit_store() -> None:

@@ -107,6 +107,7 @@ def test_calling_main_returns_the_exit_status_as_the_argparse_main_did(tmp_path:
         (["gallery", "add", "no good", COFFEE], 1, "modstream gallery add: bad gallery name"),
         (["gallery", "remove", "none"], 1, "modstream gallery remove: no gallery 'none'"),
         (["users", "remove", "nobody"], 1, "modstream users remove: no user nobody"),
+        (["users", "rotate-token", "nobody"], 1, "modstream users rotate-token: no user nobody"),
         (["users", "add", ""], 1, "modstream users add: a user name has 1 to 128 characters"),
         (["review", "list"], 1, "modstream review list: set MODSTREAM_REVIEW_TOKEN"),
         (["schemas", "--dir", "/nonexistent"], 1, "modstream schemas: out of date in /nonexistent"),

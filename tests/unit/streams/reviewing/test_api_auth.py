@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -15,7 +16,7 @@ def test_every_route_but_health_metrics_and_login_needs_credentials(review: Revi
     anonymous = review.client()
     operations = [(method, path) for path, methods in anonymous.get("/openapi.json").json()["paths"].items()
                   for method in methods]  # fmt: skip
-    assert len(operations) == 11
+    assert len(operations) == 12
     for method, path in operations:
         if path in ("/health", "/metrics", "/api/login"):
             continue
@@ -153,3 +154,15 @@ def test_a_non_ascii_csrf_header_is_a_403_not_a_500(review: Review) -> None:
 
 def test_the_sqlite_store_is_readable_by_its_owner_only(review: Review, tmp_path) -> None:
     assert (tmp_path / "store.db").stat().st_mode & 0o077 == 0
+
+
+def test_an_expired_api_token_or_an_idle_session_gets_401_saying_what_to_do(review: Review) -> None:
+    browser, _ = review.browser("rita")
+    accounts = review.services.accounts
+    accounts.clock = lambda: datetime.now(UTC) + timedelta(minutes=31)  # the default idle limit is 30 minutes
+    assert browser.get("/api/queue").status_code == 401
+    accounts.clock = lambda: datetime.now(UTC) + timedelta(days=91)  # tokens live 90 days by default
+    expired = review.client("lena").get("/api/queue")
+    assert expired.status_code == 401 and "rotate-token" in expired.json()["detail"]
+    review.tokens["lena"] = accounts.rotate_token("lena")
+    assert review.client("lena").get("/api/queue").status_code == 200

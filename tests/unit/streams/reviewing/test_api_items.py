@@ -1,4 +1,4 @@
-"""The queue, opening items (claims), images by role, and decisions sent through the (fake) producer."""
+"""The queue, reading and claiming items, images by role, and decisions sent through the (fake) producer."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
+from modstream_models.catalogue import FindingKind
 from streams import topics
 from streams.authentication import decision_statement
-from streams.events import AuditEvent
+from streams.events import Action, AuditEvent, Context, Evidence, Finding
 from streams.reviewing.api.deps import get_clock
 from tests.unit.streams.reviewing.conftest import IMAGE, PREVIEW, Review
 
@@ -18,7 +19,7 @@ from tests.unit.streams.reviewing.conftest import IMAGE, PREVIEW, Review
 def test_the_queue_lists_undecided_items_with_who_holds_them(review: Review) -> None:
     first, _ = review.queue("r1"), review.queue("r2")
     rita = review.client("rita")
-    assert rita.get("/api/items/r1").status_code == 200  # opening claims it
+    assert rita.post("/api/items/r1/claim").status_code == 200
     queue = rita.get("/api/queue").json()
     assert queue["count"] == 2 and queue["by_reason"] == {"FACE_IN_IMAGE": 2} and queue["oldest_age_s"] >= 0
     assert [(i["request_id"], i["claimed_by"]) for i in queue["items"]] == [("r1", "rita"), ("r2", None)]
@@ -31,22 +32,32 @@ def test_the_queue_lists_undecided_items_with_who_holds_them(review: Review) -> 
 
 def test_the_queue_names_a_claimant_only_while_the_claim_lasts(review: Review) -> None:
     review.queue("r1")
-    review.client("rita").get("/api/items/r1")
+    review.client("rita").post("/api/items/r1/claim")
     later = datetime.now(UTC) + timedelta(hours=1)
     review.app.dependency_overrides[get_clock] = lambda: lambda: later
     assert review.client("bob").get("/api/queue").json()["items"][0]["claimed_by"] is None
 
 
-def test_an_opened_item_is_claimed_for_its_reviewer(review: Review) -> None:
+def test_a_claimed_item_is_locked_for_its_reviewer(review: Review) -> None:
     item = review.queue("r1")
     review.services.audit.record(AuditEvent(request_id="r1", stage="screen", action="passed", reason="ok",
                                             prompt="a <PERSON> at sea"))  # fmt: skip
-    opened = review.client("rita").get("/api/items/r1").json()
+    opened = review.client("rita").post("/api/items/r1/claim").json()
     assert opened["item"] == item.model_dump(mode="json") and opened["prompt"] == "a <PERSON> at sea"
     assert opened["claimed_by"] == "rita" and opened["claimed_until"] > opened["queued_at"]
-    refused = review.client("bob").get("/api/items/r1")
+    refused = review.client("bob").post("/api/items/r1/claim")
     assert refused.status_code == 409 and "claimed by rita" in refused.json()["detail"]
-    assert review.client("bob").get("/api/items/missing").status_code == 404
+    assert review.client("bob").post("/api/items/missing/claim").status_code == 404
+
+
+def test_reading_an_item_claims_nothing(review: Review) -> None:
+    """A GET changes no state: a link preview, a prefetch or a crawler must not lock items."""
+    review.queue("r1")
+    read = review.client("rita").get("/api/items/r1")
+    assert read.status_code == 200 and read.json()["claimed_by"] is None and "claimed_until" not in read.json()
+    assert review.client("bob").post("/api/items/r1/claim").json()["claimed_by"] == "bob"
+    assert review.client("rita").get("/api/items/r1").json()["claimed_by"] == "bob"
+    assert review.client("rita").get("/api/items/missing").status_code == 404
 
 
 def test_a_decided_item_opens_without_a_claim(review: Review) -> None:
@@ -122,7 +133,7 @@ def test_two_reviewers_deciding_one_item_one_decision_applies(review: Review) ->
 
 def test_an_item_takes_one_decision_and_a_claim_locks_it(review: Review) -> None:
     review.queue("r1")
-    assert review.client("rita").get("/api/items/r1").status_code == 200
+    assert review.client("rita").post("/api/items/r1/claim").status_code == 200
     held = review.client("bob").post("/api/items/r1/decision", json={"action": "approve"})
     assert held.status_code == 409 and "claimed by rita" in held.json()["detail"]
     assert review.client("rita").post("/api/items/r1/decision", json={"action": "approve"}).status_code == 200
@@ -162,3 +173,20 @@ def test_a_preview_that_is_not_an_image_is_not_served_whatever_type_it_declares(
     answer = review.client("rita").get("/api/items/r2/preview")
     assert answer.status_code == 415 and "not served" in answer.json()["detail"]
     assert review.client("rita").get("/api/items/r1/preview").headers["content-type"] == "image/png"
+
+
+def test_only_who_may_see_an_image_unredacted_may_publish_it_unredacted(review: Review) -> None:
+    face = Evidence(
+        rule="faces", context=Context.OUTPUT, action=Action.REVIEW, reason_code="FACE_IN_IMAGE", threshold=0.9,
+        finding=Finding(kind=FindingKind.FACE, label="face", score=0.99, box=(1, 1, 9, 9), model="faces",
+                        model_version="1"),
+    )  # fmt: skip
+    item = review.queue("r1")
+    review.services.queue.add(item.model_copy(update={"request_id": "r2", "evidence": [face]}))
+    refused = review.client("rita").post("/api/items/r2/decision", json={"action": "approve"})
+    assert refused.status_code == 403 and "redact and approve" in refused.json()["detail"]
+    assert review.client("rita").post("/api/items/r2/decision", json={"action": "redact_approve"}).status_code == 200
+    assert review.client("rita").post("/api/items/r1/decision", json={"action": "approve"}).status_code == 200
+    review.services.queue.add(item.model_copy(update={"request_id": "r3", "evidence": [face]}))
+    assert review.client("lena").post("/api/items/r3/decision", json={"action": "approve"}).status_code == 200
+    assert [d.action for d in review.sender.decisions()] == ["redact_approve", "approve", "approve"]

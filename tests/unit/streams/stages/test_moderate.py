@@ -1,14 +1,23 @@
 from __future__ import annotations
 
+import io
+
+import numpy as np
+from PIL import Image
+
 from streams import topics
-from streams.events import End, Evidence, SystemReason
+from streams.events import End, Evidence, ReviewAction, ReviewItem, SystemReason
 from streams.provenance import watermark_payload
 from streams.stages.base import RetryPolicy, process
-from streams.stages.memory import delivered, finding
+from streams.stages.memory import WATERMARK_KEY, delivered, finding
 from streams.stages.moderate import MODERATE, moderate
 from tests.unit.streams.stages.conftest import candidate, inference, run, sender
 
 EVERY_OUTPUT_MODEL = ["face_detector", "pii_detector", "nudity_detector", "protected_match", "style_similarity"]
+
+
+def pixels(png: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
 
 
 def decision_of(services):
@@ -23,7 +32,7 @@ def test_a_clean_image_is_published_watermarked_and_signed(services) -> None:
     run(moderate(services, item))
 
     decision = decision_of(services)
-    assert decision.end is End.PUBLISHED and decision.watermark == watermark_payload("c1").hex()
+    assert decision.end is End.PUBLISHED and decision.watermark == watermark_payload("c1", WATERMARK_KEY).hex()
     published = services.blobs.get(decision.image)
     assert published.endswith(b"\0signed") and published != services.blobs.get(item.image)
     assert set(decision.model_versions) == {*EVERY_OUTPUT_MODEL, "watermark_embed"}
@@ -80,6 +89,28 @@ def test_a_watermark_that_does_not_read_back_sends_the_item_to_review(services) 
     decision = decision_of(services)
     assert decision.end is End.REVIEW and decision.reason_code == SystemReason.WATERMARK_FAILED
     assert decision.watermark is None and decision.preview is not None
+
+
+def test_a_redacted_image_whose_watermark_fails_goes_to_review_redacted(services) -> None:
+    """Approving the review item publishes its image: it must be the redacted one the policy allowed."""
+    inference(services).findings["pii_detector"] = [
+        finding("pii_detector", "EMAIL_ADDRESS", 0.9, box=(4.0, 4.0, 40.0, 20.0))
+    ]
+    inference(services).watermark_reads_back = False
+    item = candidate(services)
+    run(moderate(services, item))
+
+    decision = decision_of(services)
+    assert decision.end is End.REVIEW and decision.reason_code == SystemReason.WATERMARK_FAILED
+    assert decision.redactions == ["pii:EMAIL_ADDRESS"] and decision.image != item.image
+    original, approvable = (
+        np.asarray(Image.open(io.BytesIO(services.blobs.get(ref)))) for ref in (item.image, decision.image)
+    )
+    assert (original[4:20, 4:40] != approvable[4:20, 4:40]).any() and (original[30:, 45:] == approvable[30:, 45:]).all()
+    assert (
+        ReviewItem(**decision.model_dump(exclude={"end", "decided_at"})).published_by(ReviewAction.APPROVE)
+        == decision.image
+    )
 
 
 def test_an_unavailable_watermark_model_sends_the_item_to_review(services) -> None:

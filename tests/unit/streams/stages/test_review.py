@@ -7,7 +7,7 @@ from streams.authentication import Unauthenticated, decision_statement
 from streams.errors import RejectedInput
 from streams.events import End, Evidence, ReviewAction, ReviewDecision, ReviewItem, SystemReason
 from streams.provenance import watermark_payload
-from streams.stages.memory import REVIEW_SIGNER, png
+from streams.stages.memory import REVIEW_SIGNER, WATERMARK_KEY, png
 from streams.stages.review import apply_review
 from tests.unit.streams.stages.conftest import inference, run, sender
 
@@ -37,7 +37,7 @@ def test_an_approved_item_is_published_watermarked(services) -> None:
 
     (applied,) = sender(services).on(topics.DECISIONS)
     assert applied.end is End.PUBLISHED and applied.reason_code is None
-    assert applied.watermark == watermark_payload("r1").hex() and applied.redactions == []
+    assert applied.watermark == watermark_payload("r1", WATERMARK_KEY).hex() and applied.redactions == []
     assert services.blobs.get(applied.image).startswith(services.blobs.get(decision.item.image))
     (audit,) = sender(services).on(topics.AUDIT)
     assert audit.actor == "rita" and audit.action == "approve"

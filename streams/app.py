@@ -20,6 +20,7 @@ settings = get_settings()
 app = faust.App(
     "modstream",
     broker=f"kafka://{settings.kafka_bootstrap}",
+    broker_credentials=settings.kafka().faust_credentials(),
     key_serializer="raw",
     value_serializer="raw",
     topic_partitions=settings.topic_partitions,

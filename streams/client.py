@@ -37,7 +37,7 @@ class ModstreamClient:
     def __init__(self, settings: Settings, blobs: BlobStore | None = None) -> None:
         self.settings = settings
         self.blobs = blobs or open_blob_store(settings.blob_location, settings.s3_endpoint_url)
-        self._producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap, acks="all")
+        self._producer = AIOKafkaProducer(**settings.kafka().client_options(), acks="all")
 
     async def __aenter__(self) -> ModstreamClient:
         await ensure_topics(self.settings)
@@ -128,10 +128,10 @@ async def wait_for_ends(
     """
     wanted = set(request_ids)
     ends: dict[str, list[EndRecord]] = {request_id: [] for request_id in request_ids}
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False, group_id=None)
+    consumer = AIOKafkaConsumer(**settings.kafka().client_options(), enable_auto_commit=False, group_id=None)
     await consumer.start()
     try:
-        partitions = await partitions_of(settings.kafka_bootstrap, topics.ENDS)
+        partitions = await partitions_of(settings.kafka(), topics.ENDS)
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
         deadline = time.monotonic() + timeout_s

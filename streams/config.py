@@ -15,6 +15,7 @@ from pydantic_settings import SettingsConfigDict
 
 from modstream_models.settings import CONFIG_FILE_ENV, ModelSettings
 from streams.authentication import MessageAuthenticator
+from streams.kafka_connection import KafkaConnection, SaslMechanism, SecurityProtocol
 from streams.keyfiles import check_key, read_or_create
 
 __all__ = ["CONFIG_FILE_ENV", "Settings", "get_settings"]
@@ -33,6 +34,15 @@ class Settings(ModelSettings):
     )
     blob_url: str | None = Field(None, description="file:///dir or s3://bucket/prefix; unset uses <data_dir>/blobs.")
     kafka_port: int = Field(19092, description="Port of the embedded broker.")
+    kafka_security_protocol: SecurityProtocol = Field(
+        "PLAINTEXT", description="How clients reach the brokers: PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL."
+    )
+    kafka_sasl_mechanism: SaslMechanism = Field("SCRAM-SHA-512", description="SASL mechanism (SASL_* protocols).")
+    kafka_sasl_username: str | None = Field(None, description="SASL user of this part of modstream.")
+    kafka_sasl_password: str | None = Field(None, description="SASL password (set it from a secret).")
+    kafka_ssl_cafile: Path | None = Field(None, description="CA of the brokers' certificates; unset: system CAs.")
+    kafka_ssl_certfile: Path | None = Field(None, description="Client certificate (PEM) for mutual TLS.")
+    kafka_ssl_keyfile: Path | None = Field(None, description="Key of the client certificate (PEM).")
     triton_http_port: int = Field(18000, description="HTTP port of the embedded Triton server.")
     triton_grpc_port: int = Field(18001, description="gRPC port of the embedded Triton server.")
     triton_metrics_port: int = Field(18002, description="Metrics port of the embedded Triton server.")
@@ -119,6 +129,19 @@ class Settings(ModelSettings):
     @property
     def kafka_bootstrap(self) -> str:
         return self.kafka_url or f"127.0.0.1:{self.kafka_port}"
+
+    def kafka(self) -> KafkaConnection:
+        """How every Kafka client connects (``streams.kafka_connection``)."""
+        return KafkaConnection(
+            self.kafka_bootstrap,
+            self.kafka_security_protocol,
+            self.kafka_sasl_mechanism,
+            self.kafka_sasl_username,
+            self.kafka_sasl_password,
+            self.kafka_ssl_cafile,
+            self.kafka_ssl_certfile,
+            self.kafka_ssl_keyfile,
+        )
 
     @property
     def triton_grpc(self) -> str:

@@ -9,15 +9,16 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from streams import topics
 from streams.config import Settings
+from streams.kafka_connection import KafkaConnection
 
 # The topic settings that `modstream topics list` shows.
 SHOWN_CONFIGS = ("retention.ms", "cleanup.policy")
 
 
-async def read_to_end(bootstrap: str, partitions: Iterable[TopicPartition]) -> AsyncIterator[ConsumerRecord]:
+async def read_to_end(kafka: KafkaConnection, partitions: Iterable[TopicPartition]) -> AsyncIterator[ConsumerRecord]:
     """Every record of the given partitions, from the beginning up to their end at the time of the call."""
     wanted = list(partitions)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None)
+    consumer = AIOKafkaConsumer(**kafka.client_options(), enable_auto_commit=False, group_id=None)
     await consumer.start()
     try:
         consumer.assign(wanted)
@@ -36,8 +37,8 @@ async def read_to_end(bootstrap: str, partitions: Iterable[TopicPartition]) -> A
         await consumer.stop()
 
 
-async def partitions_of(bootstrap: str, topics: Iterable[str]) -> list[TopicPartition]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None)
+async def partitions_of(kafka: KafkaConnection, topics: Iterable[str]) -> list[TopicPartition]:
+    consumer = AIOKafkaConsumer(**kafka.client_options(), enable_auto_commit=False, group_id=None)
     await consumer.start()
     try:
         await consumer.topics()  # fetches the cluster's metadata
@@ -56,7 +57,7 @@ async def ensure_topics(settings: Settings) -> list[str]:
     partition count (every topic must share one count to keep requests co-partitioned). Returns those created."""
     from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+    admin = AIOKafkaAdminClient(**settings.kafka().client_options())
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -80,13 +81,13 @@ class TopicState:
     config: dict[str, str]
 
 
-async def describe_topics(bootstrap: str, names: Iterable[str]) -> list[TopicState]:
+async def describe_topics(kafka: KafkaConnection, names: Iterable[str]) -> list[TopicState]:
     """Partitions and the topic-level configuration (retention) of each topic, as the broker reports them."""
     from aiokafka.admin import AIOKafkaAdminClient
     from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
     names = list(names)
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(**kafka.client_options())
     await admin.start()
     try:
         existing = set(await admin.list_topics())

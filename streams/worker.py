@@ -22,6 +22,7 @@ from streams.events import DeadLetter, Event
 from streams.imaging import PNG
 from streams.inference import TritonClient
 from streams.kafka import read_to_end
+from streams.kafka_connection import KafkaConnection
 from streams.policy import PolicyStore
 from streams.provenance import Credentials, load_credentials, sign_image
 from streams.stages.services import ImageLimits, StageServices
@@ -56,8 +57,8 @@ class EndLedger:
     """Request ids that already have an outcome or a review item, per partition owned by this worker, read
     from the end topics themselves."""
 
-    def __init__(self, bootstrap: str, authenticator: MessageAuthenticator) -> None:
-        self.bootstrap = bootstrap
+    def __init__(self, kafka: KafkaConnection, authenticator: MessageAuthenticator) -> None:
+        self.kafka = kafka
         self.authenticator = authenticator
         self._seen: dict[int, dict[str, set[str]]] = {}
 
@@ -65,7 +66,7 @@ class EndLedger:
         if partition not in self._seen:
             found: dict[str, set[str]] = {topics.OUTCOMES: set(), topics.REVIEW: set()}
             partitions = [TopicPartition(topic, partition) for topic in found]
-            async for record in read_to_end(self.bootstrap, partitions):
+            async for record in read_to_end(self.kafka, partitions):
                 if record.key and self.authenticator.authentic(record):  # a forged end must not hide the real one
                     found[record.topic].add(record.key.decode())
             self._seen[partition] = found
@@ -102,7 +103,7 @@ def build_services(settings: Settings, app_topics: dict[str, faust.TopicT]) -> S
         pseudonym_key=settings.hmac_key(),
         watermark_key=settings.watermark_secret(),
         sender=KafkaSender(app_topics, authenticator),
-        ends=EndLedger(settings.kafka_bootstrap, authenticator),
+        ends=EndLedger(settings.kafka(), authenticator),
         sign=C2paSigner(settings),
         limits=ImageLimits(settings.max_image_bytes, settings.max_image_pixels),
         authenticator=authenticator,

@@ -47,7 +47,7 @@ def list_topics() -> None:
     settings = get_settings()
     schemas = json_schemas()
     rows: list[dict[str, Any]] = []
-    for state in asyncio.run(describe_topics(settings.kafka_bootstrap, names.ALL)):
+    for state in asyncio.run(describe_topics(settings.kafka(), names.ALL)):
         schema_file = f"{state.name}.schema.json"
         rows.append({
             "name": state.name, "public": state.name not in names.INTERNAL, "exists": state.partitions is not None,

@@ -230,7 +230,7 @@ def running(gateway: Gateway) -> Callable[[FastAPI], AbstractAsyncContextManager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if not gateway.settings.metrics_enabled:
             metrics.disable()
-        follow = gateway.ends.follow(gateway.settings.kafka_bootstrap, gateway.settings.message_authenticator())
+        follow = gateway.ends.follow(gateway.settings.kafka(), gateway.settings.message_authenticator())
         async with ModstreamClient(gateway.settings) as client, background.running(follow, metrics.watch_event_loop()):
             gateway.client = client
             yield

@@ -19,6 +19,7 @@ from aiokafka.errors import KafkaError
 from streams import topics
 from streams.authentication import MessageAuthenticator
 from streams.client import EndRecord
+from streams.kafka_connection import KafkaConnection
 from streams.metrics import DEAD_LETTER_END
 
 log = logging.getLogger("modstream.gateway")
@@ -78,20 +79,18 @@ class EndIndex:
                     self._waiting.pop(request_id, None)
         return self.ends_of(request_id)
 
-    async def follow(self, bootstrap: str, authenticator: MessageAuthenticator) -> None:
+    async def follow(self, kafka: KafkaConnection, authenticator: MessageAuthenticator) -> None:
         """Read the end topics into the index until cancelled, reconnecting after a broker failure; an unreadable
         or forged record is logged and skipped."""
         while True:
             try:
-                await self._read(bootstrap, authenticator)
+                await self._read(kafka, authenticator)
             except KafkaError as exc:
                 log.warning("reading the end topics failed (%r); reconnecting in %s s", exc, RECONNECT_S)
                 await asyncio.sleep(RECONNECT_S)
 
-    async def _read(self, bootstrap: str, authenticator: MessageAuthenticator) -> None:
-        consumer = AIOKafkaConsumer(
-            *topics.ENDS, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest"
-        )
+    async def _read(self, kafka: KafkaConnection, authenticator: MessageAuthenticator) -> None:
+        consumer = AIOKafkaConsumer(*topics.ENDS, **kafka.client_options(), group_id=None, auto_offset_reset="earliest")
         await consumer.start()
         try:
             async for record in consumer:

@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from streams import topics
 from streams.authentication import MessageAuthenticator
 from streams.events import AuditEvent, InvalidEvent, ReviewItem
+from streams.kafka_connection import KafkaConnection
 from streams.policy import PolicyStore
 from streams.store import AuditStore, ReviewQueue
 
@@ -24,12 +25,16 @@ RETRY_S = 2.0
 
 
 async def ingest(
-    bootstrap: str, audit: AuditStore, queue: ReviewQueue, policy: PolicyStore, authenticator: MessageAuthenticator
+    kafka: KafkaConnection,
+    audit: AuditStore,
+    queue: ReviewQueue,
+    policy: PolicyStore,
+    authenticator: MessageAuthenticator,
 ) -> None:
     consumer = AIOKafkaConsumer(
         topics.AUDIT,
         topics.REVIEW,
-        bootstrap_servers=bootstrap,
+        **kafka.client_options(),
         group_id=GROUP,
         enable_auto_commit=False,
         auto_offset_reset="earliest",

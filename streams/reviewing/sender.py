@@ -7,6 +7,7 @@ from typing import Protocol
 from aiokafka import AIOKafkaProducer
 
 from streams.authentication import MessageAuthenticator
+from streams.kafka_connection import KafkaConnection
 from streams.telemetry import headers_with_context, produce_span
 
 
@@ -19,14 +20,14 @@ class Sender(Protocol):
 class KafkaSender:
     """A Kafka producer (acks=all) that carries the current trace context in its headers."""
 
-    def __init__(self, bootstrap: str, authenticator: MessageAuthenticator) -> None:
-        self.bootstrap = bootstrap
+    def __init__(self, kafka: KafkaConnection, authenticator: MessageAuthenticator) -> None:
+        self.kafka = kafka
         self.authenticator = authenticator
         self._producer: AIOKafkaProducer | None = None
 
     async def start(self) -> None:
         """The producer needs the running event loop, so it starts with the app."""
-        self._producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, acks="all")
+        self._producer = AIOKafkaProducer(**self.kafka.client_options(), acks="all")
         await self._producer.start()
 
     async def stop(self) -> None:

@@ -61,7 +61,7 @@ class Services:
             accounts=open_accounts(settings, engine, clock),
             policy=PolicyStore(settings.policy_path),
             blobs=open_blob_store(settings.blob_location, settings.s3_endpoint_url),
-            sender=KafkaSender(settings.kafka_bootstrap, authenticator),
+            sender=KafkaSender(settings.kafka(), authenticator),
             decision_signer=DecisionSigner.load(settings.review_signing_key_file, settings.review_signing_key is None),
             authenticator=authenticator,
             clock=clock,
@@ -78,7 +78,7 @@ def running(services: Services) -> Callable[[FastAPI], AbstractAsyncContextManag
         if not services.settings.metrics_enabled:
             metrics.disable()
         feed = ingest(
-            services.settings.kafka_bootstrap, services.audit, services.queue, services.policy, services.authenticator
+            services.settings.kafka(), services.audit, services.queue, services.policy, services.authenticator
         )
         try:
             async with background.running(feed, metrics.watch_event_loop()):

@@ -83,12 +83,8 @@ async def submit_prompts(settings: Settings, prompts: list[str]) -> list[str]:
 
 def audit_events(settings: Settings, request_id: str) -> list[dict]:
     async def read() -> list[dict]:
-        tps = await partitions_of(settings.kafka_bootstrap, [topics.AUDIT])
-        return [
-            json.loads(r.value)
-            async for r in read_to_end(settings.kafka_bootstrap, tps)
-            if r.key == request_id.encode()
-        ]
+        tps = await partitions_of(settings.kafka(), [topics.AUDIT])
+        return [json.loads(r.value) async for r in read_to_end(settings.kafka(), tps) if r.key == request_id.encode()]
 
     return run(read())
 

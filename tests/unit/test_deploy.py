@@ -106,7 +106,7 @@ def compose() -> dict:
     return yaml.safe_load((DEPLOY.parent / "docker-compose.yml").read_text())["services"]
 
 
-ONE_SHOT = {"topics", "buckets"}  # set-up jobs that exit once done
+ONE_SHOT = {"topics", "buckets", "kafka-acls"}  # set-up jobs that exit once done
 
 
 def test_compose_runs_prometheus_with_the_rules_and_grafana_with_the_dashboard() -> None:
@@ -139,6 +139,31 @@ def test_every_long_running_compose_service_has_a_healthcheck_and_waits_for_what
     gpu = services["triton"]["deploy"]["resources"]["reservations"]["devices"][0]
     assert gpu["capabilities"] == ["gpu"] and gpu["count"] == 1
     assert services["worker"]["environment"]["MODSTREAM_BLOB_URL"].startswith("s3://")
+
+
+def test_compose_kafka_authenticates_every_client_and_upstream_apps_get_only_their_topics() -> None:
+    properties = dict(
+        line.split("=", 1) for line in (DEPLOY / "kafka" / "server.properties").read_text().splitlines()
+        if "=" in line and not line.startswith("#")
+    )  # fmt: skip
+    client_listeners = [item for item in properties["listeners"].split(",") if not item.startswith("CONTROLLER:")]
+    assert client_listeners == ["SASL_PLAINTEXT://:9092"] and properties["sasl.enabled.mechanisms"] == "SCRAM-SHA-512"
+    assert properties["allow.everyone.if.no.acl.found"] == "false" and properties["super.users"] == "User:admin"
+    assert "StandardAuthorizer" in properties["authorizer.class.name"]
+    assert "${env:KAFKA_ADMIN_PASSWORD}" in properties["listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config"]
+    services = compose()
+    for name, service in services.items():
+        if service.get("build", {}).get("dockerfile") == "deploy/worker.Dockerfile":  # every modstream process
+            environment = service["environment"]
+            assert environment["MODSTREAM_KAFKA_SECURITY_PROTOCOL"] == "SASL_PLAINTEXT", name
+            assert environment["MODSTREAM_KAFKA_SASL_USERNAME"] in ("modstream", "admin"), name
+    upstream = [line for line in (DEPLOY / "kafka" / "acls.sh").read_text().splitlines() if "User:upstream" in line]
+    granted = {(op, topic) for line in upstream for op in re.findall(r"--operation (\w+)", line)
+               for topic in re.findall(r"--topic \"?(\$topic|\w+)", line)}  # fmt: skip
+    assert granted == {("Write", "$topic"), ("Describe", "$topic"), ("Read", "outcomes"), ("Describe", "outcomes")}
+    assert "for topic in requests submissions; do" in (DEPLOY / "kafka" / "acls.sh").read_text()
+    assert services["kafka"]["command"] == ["/etc/modstream/kafka/start.sh"]
+    assert services["kafka-acls"]["depends_on"] == {"kafka": {"condition": "service_healthy"}}
 
 
 SECRET_NAMES = re.compile(r"PASSWORD|SECRET|KEY|TOKEN", re.IGNORECASE)

@@ -67,6 +67,16 @@ def clean_image(services: StageServices, ref: BlobRef) -> BlobRef:
     return services.blobs.put(clean, PNG)
 
 
+async def cleaned_upload(services: StageServices, screening: Screening, upload: BlobRef) -> BlobRef:
+    """``clean_image`` of the user's upload. A refused upload goes to the dead-letter topic, which keeps no
+    content: the audit event written first names its blob and its user, so that erasing the user finds it."""
+    try:
+        return clean_image(services, upload)
+    except RejectedInput as exc:
+        await services.audit(STAGE, "refused_input", str(exc), screening.item, other_images=[upload])
+        raise
+
+
 def ingress(services: StageServices, event: GenerationRequest | ImageSubmission, current: Policy) -> Screening:
     """The screening of a request or submission: user pseudonymised, under the ``current`` policy."""
     item = Evidenced(
@@ -165,7 +175,8 @@ async def _fail_closed(services: StageServices, screening: Screening, reason: st
 async def screen_request(services: StageServices, request: GenerationRequest) -> None:
     timer, current = StageTimer(STAGE), services.policy()
     screening = ingress(services, request, current)
-    reference = cleaned = clean_image(services, request.reference_image) if request.reference_image else None
+    upload = request.reference_image
+    reference = cleaned = await cleaned_upload(services, screening, upload) if upload else None
     screening.images.append(cleaned)
     try:
         await screen_prompt(services, screening, request.prompt, current)
@@ -193,7 +204,7 @@ async def screen_request(services: StageServices, request: GenerationRequest) ->
 async def screen_submission(services: StageServices, submission: ImageSubmission) -> None:
     timer, current = StageTimer(STAGE), services.policy()
     screening = ingress(services, submission, current)
-    image = clean_image(services, submission.image)
+    image = await cleaned_upload(services, screening, submission.image)
     screening.images.append(image)
     if submission.prompt:
         try:

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from streams.blobs import BlobNotFound, open_blob_store
+from streams.client import ModstreamClient
 from streams.config import Settings
 from streams.events import BlobRef
 from streams.privacy import pseudonymise
@@ -102,12 +103,23 @@ def test_audit_history_lists_every_step_in_order_and_survives_a_restart(
     assert api.get(f"/api/audit/{request_id}").json()[-2]["actor"] == "rita"
 
 
+async def submit_refused_upload(settings: Settings, data: bytes, user_id: str) -> str:
+    async with ModstreamClient(settings) as client:
+        return await client.submit_image(data, user_id=user_id, tenant="t-erase")
+
+
 def test_erase_leaves_nothing_of_the_user_in_the_store_or_the_blob_store(
     settings: Settings, reviewers: Reviewers
 ) -> None:
     request_ids = run(submit_for_review(settings, "t-erase", count=2, user_id="erase-me"))
+    refused = run(submit_refused_upload(settings, b"not an image of erase-me", "erase-me"))
     lena = reviewers.api(settings, "lena")
     items = queued(lena, "t-erase", 2)
+    deadline = time.monotonic() + 60  # the refused upload is dead-lettered; only its audit event names its blob
+    while (refusal := lena.get(f"/api/audit/{refused}")).status_code == 404 and time.monotonic() < deadline:
+        time.sleep(0.3)
+    assert [h["action"] for h in refusal.json()] == ["refused_input"]
+    request_ids.append(refused)
     images = [
         BlobRef(**ref) for i in items for ref in [lena.get(f"/api/items/{i['request_id']}").json()["item"]["preview"]]
     ]

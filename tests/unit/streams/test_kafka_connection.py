@@ -21,8 +21,13 @@ def test_the_embedded_stack_connects_in_plaintext() -> None:
 
 
 def test_sasl_ssl_from_the_environment_reaches_every_client(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in {"KAFKA_URL": "kafka-1:9093,kafka-2:9093", "KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
-                        "KAFKA_SASL_USERNAME": "modstream-worker", "KAFKA_SASL_PASSWORD": "s3cret"}.items():  # fmt: skip
+    environment = {
+        "KAFKA_URL": "kafka-1:9093,kafka-2:9093",
+        "KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
+        "KAFKA_SASL_USERNAME": "modstream-worker",
+        "KAFKA_SASL_PASSWORD": "s3cret",
+    }
+    for name, value in environment.items():
         monkeypatch.setenv(f"MODSTREAM_{name}", value)
     kafka = Settings().kafka()
     options = kafka.client_options()

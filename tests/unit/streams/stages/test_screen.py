@@ -124,6 +124,20 @@ def test_an_undecodable_upload_is_invalid_input(services, data: bytes) -> None:
         run(screen_submission(services, submission(services, image=data)))
 
 
+def test_a_refused_upload_is_audited_with_its_blob_and_user_before_it_is_dead_lettered(services) -> None:
+    """The dead letter keeps no content, so only the audit record lets erasure find the uploaded blob."""
+    refused = submission(services, image=b"not an image")
+    with pytest.raises(RejectedInput):
+        run(screen_submission(services, refused))
+    (audit,) = sender(services).on(topics.AUDIT)
+    assert audit.action == "refused_input" and audit.images == [refused.image]
+    assert audit.user == services.pseudonymise(refused.user_id) and audit.tenant == refused.tenant
+    upload = services.blobs.put(b"GIF89a not really", "image/gif")
+    with pytest.raises(RejectedInput):
+        run(screen_request(services, request(reference_image=upload)))
+    assert sender(services).on(topics.AUDIT)[-1].images == [upload]
+
+
 class CountingBlobs:
     """The memory store, counting the blobs read from it."""
 

@@ -205,6 +205,7 @@ class Evidenced(Item):
     model_versions: dict[str, str] = Field(
         default_factory=dict, description="Every model that judged the item, with its version."
     )
+    rechecks: int = Field(0, ge=0, description="How often a reviewer had the image checks run again.")
 
     def carried(self) -> dict[str, Any]:
         """The fields that every later stage's event carries on unchanged (timings are each stage's own)."""
@@ -273,6 +274,7 @@ class ReviewAction(StrEnum):
     APPROVE = "approve"
     REJECT = "reject"
     REDACT_APPROVE = "redact_approve"  # publish the redacted preview instead of the image
+    RECHECK = "recheck"  # run the image checks again: for an item whose checks did not run
 
 
 class ReviewItem(JudgedItem):

@@ -6,6 +6,7 @@ gRPC channel belongs to the loop that created it).
 
 from __future__ import annotations
 
+from collections import Counter
 from functools import cached_property
 from typing import Any
 
@@ -60,15 +61,15 @@ class EndLedger:
     def __init__(self, kafka: KafkaConnection, authenticator: MessageAuthenticator) -> None:
         self.kafka = kafka
         self.authenticator = authenticator
-        self._seen: dict[int, dict[str, set[str]]] = {}
+        self._seen: dict[int, dict[str, Counter[str]]] = {}
 
-    async def seen(self, partition: int) -> dict[str, set[str]]:
+    async def seen(self, partition: int) -> dict[str, Counter[str]]:
         if partition not in self._seen:
-            found: dict[str, set[str]] = {topics.OUTCOMES: set(), topics.REVIEW: set()}
+            found: dict[str, Counter[str]] = {topics.OUTCOMES: Counter(), topics.REVIEW: Counter()}
             partitions = [TopicPartition(topic, partition) for topic in found]
             async for record in read_to_end(self.kafka, partitions):
                 if record.key and self.authenticator.authentic(record):  # a forged end must not hide the real one
-                    found[record.topic].add(record.key.decode())
+                    found[record.topic][record.key.decode()] += 1
             self._seen[partition] = found
         return self._seen[partition]
 

@@ -104,6 +104,14 @@ def review_reject(request_id: str, reason_code: str, reason: str) -> None:
     _decide(request_id, "reject", reason_code, reason)
 
 
+@review.command("recheck", help="run the image checks again (for an item whose checks did not run)")
+@REQUEST_ID
+@NOTE
+@json_option()
+def review_recheck(request_id: str, reason: str) -> None:
+    _decide(request_id, "recheck", None, reason)
+
+
 def _store() -> Engine:
     from streams.store import open_database
 

@@ -22,7 +22,17 @@ from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt,
 from streams import metrics, topics
 from streams.authentication import Unauthenticated
 from streams.errors import ChecksUnavailable, PermanentError, TransientError
-from streams.events import REQUEST_ID, DeadLetter, Decision, End, Event, Evidenced, InvalidEvent, SystemReason
+from streams.events import (
+    REQUEST_ID,
+    Candidate,
+    DeadLetter,
+    Decision,
+    End,
+    Event,
+    Evidenced,
+    InvalidEvent,
+    SystemReason,
+)
 from streams.metrics import DeadLetterCause
 from streams.stages.services import StageServices
 from streams.telemetry import consume_span
@@ -186,7 +196,10 @@ def unchecked_decision(item: Evidenced, stage: str, reason: str, timer: StageTim
 
 
 async def send_to_review_unchecked(services: StageServices, item: Evidenced, reason: str, timer: StageTimer) -> None:
-    """``fail_closed`` of the stages after screening: the item goes to review as it is."""
+    """``fail_closed`` of the stages after screening: the item goes to review as it is, a candidate with its
+    image (which a lead may look at, and which a reviewer may have checked again)."""
     decision = unchecked_decision(item, timer.stage, reason, timer)
+    if isinstance(item, Candidate):
+        decision = decision.model_copy(update={"image": item.image, "generator": item.generator})
     await services.audit(timer.stage, End.REVIEW, reason, decision)
     await services.send(topics.DECISIONS, decision)

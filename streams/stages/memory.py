@@ -8,6 +8,7 @@ broker that fails transiently), so that every branch of a stage can be driven an
 from __future__ import annotations
 
 import io
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -147,10 +148,10 @@ class RecordingSender:
 
 @dataclass
 class MemoryEnds:
-    ends: dict[int, dict[str, set[str]]] = field(default_factory=dict)
+    ends: dict[int, dict[str, Counter[str]]] = field(default_factory=dict)
 
-    async def seen(self, partition: int) -> dict[str, set[str]]:
-        return self.ends.setdefault(partition, {topics.OUTCOMES: set(), topics.REVIEW: set()})
+    async def seen(self, partition: int) -> dict[str, Counter[str]]:
+        return self.ends.setdefault(partition, {topics.OUTCOMES: Counter(), topics.REVIEW: Counter()})
 
     def forget(self) -> None:
         self.ends.clear()

@@ -8,6 +8,7 @@ in-memory parts of ``streams.stages.memory``.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -48,9 +49,10 @@ class Sender(Protocol):
 
 
 class EndRecord(Protocol):
-    """The request ids that already have an end, per topic, in one partition of the end topics."""
+    """How many ends each request id already has, per topic, in one partition of the end topics (a request
+    has at most one outcome, and one review item per round of checks)."""
 
-    async def seen(self, partition: int) -> dict[str, set[str]]: ...
+    async def seen(self, partition: int) -> dict[str, Counter[str]]: ...
 
     def forget(self) -> None:
         """After a rebalance: partitions may come back with ends that another worker wrote meanwhile."""

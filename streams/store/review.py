@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import ColumnElement, Engine, and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from streams.events import ReviewItem
+from streams.events import ReviewAction, ReviewItem
 from streams.store.schema import review_items
 from streams.store.timeutil import Clock, UtcTime, as_utc, now
 
@@ -63,6 +63,12 @@ class PendingQueue(BaseModel):
     oldest_age_s: float | None
 
 
+RECHECK = ReviewAction.RECHECK.value
+# What a new round of checks clears: the claim and the decision of the round before.
+DECISION_COLUMNS = ("claimed_by", "claimed_until", "decided_by", "decided_at", "decision", "decision_reason_code",
+                    "decision_reason")  # fmt: skip
+
+
 class ReviewQueue:
     def __init__(self, engine: Engine, claim_s: float = 300.0, clock: Clock = now) -> None:
         self.engine = engine
@@ -70,22 +76,23 @@ class ReviewQueue:
         self.clock = clock
 
     def add(self, item: ReviewItem, priority: int = 0) -> bool:
-        """Queue ``item`` once; False when it was already there (a redelivery)."""
+        """Queue ``item`` once; False when it was already there (a redelivery). An item that a reviewer sent
+        to be checked again is queued afresh, undecided, when the next round's item (queued later) comes."""
         dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
-        statement = (
-            dialect.insert(review_items)
-            .values(
-                request_id=item.request_id,
-                tenant=item.tenant,
-                user=item.user,
-                reason_code=item.reason_code,
-                priority=priority,
-                queued_at=item.queued_at,
-                item=item.model_dump(mode="json"),
-            )
-            .on_conflict_do_nothing(index_elements=["request_id"])
-            .returning(review_items.c.request_id)
-        )
+        values = {
+            "tenant": item.tenant,
+            "user": item.user,
+            "reason_code": item.reason_code,
+            "priority": priority,
+            "queued_at": item.queued_at,
+            "item": item.model_dump(mode="json"),
+        }
+        insert = dialect.insert(review_items).values(request_id=item.request_id, **values)
+        statement = insert.on_conflict_do_update(
+            index_elements=["request_id"],
+            set_={**values, **{column: None for column in DECISION_COLUMNS}},
+            where=(review_items.c.decision == RECHECK) & (review_items.c.queued_at < item.queued_at),
+        ).returning(review_items.c.request_id)
         with self.engine.begin() as connection:
             return connection.execute(statement).first() is not None
 

@@ -10,7 +10,8 @@ from streams.client import wait_for_ends
 from streams.config import Settings
 from streams.inference import PROMPT_PII_MODEL, SAFETY_MODELS
 from streams.stack import Stack
-from tests.integration.conftest import audit_events, run, submit_prompts
+from tests.images import SAMPLES
+from tests.integration.conftest import Reviewers, audit_events, outcome_after_review, run, submit_images, submit_prompts
 
 pytestmark = pytest.mark.integration
 
@@ -55,3 +56,27 @@ def test_requests_in_flight_when_triton_stops_go_to_review_and_none_is_lost(stac
     (outcome,) = run(wait_for_ends(settings, [after], timeout_s=120))[after]
     assert outcome.end == "published"
     assert_published_after_every_check(outcome.value)
+
+
+def test_an_item_whose_checks_did_not_run_is_published_once_a_reviewer_has_them_run_again(
+    stack: Stack, settings: Settings, reviewers: Reviewers
+) -> None:
+    stack.parts["triton"].kill()
+    try:  # a submission without a prompt needs no model to pass screening: it is moderation that fails
+        (request_id,) = run(submit_images(settings, [(SAMPLES / "chelsea.jpg").read_bytes()]))
+        (end,) = run(wait_for_ends(settings, [request_id], timeout_s=120))[request_id]
+    finally:
+        stack.restart_triton()
+    assert end.end == "review" and end.value["reason_code"] == "CHECKS_UNAVAILABLE"
+
+    rita = reviewers.api(settings, "rita")
+    deadline = time.monotonic() + 60
+    while rita.get(f"/api/items/{request_id}").status_code == 404 and time.monotonic() < deadline:
+        time.sleep(0.3)
+    answer = rita.post(f"/api/items/{request_id}/decision", json={"action": "recheck"})
+    assert answer.status_code == 200, answer.text
+    outcome = outcome_after_review(settings, request_id, timeout_s=180)
+    assert outcome["status"] == "published" and outcome["rechecks"] == 1
+    assert set(outcome["model_versions"]) >= set(SAFETY_MODELS)
+    steps = [(event["stage"], event["action"]) for event in audit_events(settings, request_id)]
+    assert ("review", "recheck") in steps and steps[-1] == ("outcomes", "published")

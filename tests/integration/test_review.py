@@ -17,6 +17,7 @@ from streams.config import Settings
 from streams.events import BlobRef
 from streams.privacy import pseudonymise
 from streams.stack import Stack
+from tests.images import SAMPLES
 from tests.integration.conftest import PASSWORD, Reviewers, cli, outcome_after_review, queued, run, submit_for_review
 
 pytestmark = pytest.mark.integration
@@ -103,23 +104,29 @@ def test_audit_history_lists_every_step_in_order_and_survives_a_restart(
     assert api.get(f"/api/audit/{request_id}").json()[-2]["actor"] == "rita"
 
 
-async def submit_refused_upload(settings: Settings, data: bytes, user_id: str) -> str:
+async def submit_upload(settings: Settings, data: bytes, user_id: str, tenant: str, prompt: str | None = None) -> str:
     async with ModstreamClient(settings) as client:
-        return await client.submit_image(data, user_id=user_id, tenant="t-erase")
+        return await client.submit_image(data, user_id=user_id, tenant=tenant, prompt=prompt)
 
 
 def test_erase_leaves_nothing_of_the_user_in_the_store_or_the_blob_store(
     settings: Settings, reviewers: Reviewers
 ) -> None:
     request_ids = run(submit_for_review(settings, "t-erase", count=2, user_id="erase-me"))
-    refused = run(submit_refused_upload(settings, b"not an image of erase-me", "erase-me"))
+    refused = run(submit_upload(settings, b"not an image of erase-me", "erase-me", "t-erase"))
+    # The same photo from two users: the blob store holds it once, and erasing one user keeps the other's.
+    photo, prompt = (SAMPLES / "coffee.jpg").read_bytes(), "a cup in the style of Greg Rutkowski"
+    shared = [run(submit_upload(settings, photo, user, "t-erase-shared", prompt)) for user in ("erase-me", "keep-me")]
     lena = reviewers.api(settings, "lena")
+    queued(lena, "t-erase-shared", 2)
+    kept_image = lena.get(f"/api/items/{shared[1]}/image").content
+    assert kept_image == lena.get(f"/api/items/{shared[0]}/image").content
     items = queued(lena, "t-erase", 2)
     deadline = time.monotonic() + 60  # the refused upload is dead-lettered; only its audit event names its blob
     while (refusal := lena.get(f"/api/audit/{refused}")).status_code == 404 and time.monotonic() < deadline:
         time.sleep(0.3)
     assert [h["action"] for h in refusal.json()] == ["refused_input"]
-    request_ids.append(refused)
+    request_ids += [refused, shared[0]]
     images = [
         BlobRef(**ref) for i in items for ref in [lena.get(f"/api/items/{i['request_id']}").json()["item"]["preview"]]
     ]
@@ -131,14 +138,20 @@ def test_erase_leaves_nothing_of_the_user_in_the_store_or_the_blob_store(
     report = json.loads(cli(settings, "erase", "--user", pseudonym, "--json"))
     assert sorted(report["requests"]) == sorted(request_ids)
     blobs = open_blob_store(settings.blob_location)
+    kept = [BlobRef(**ref) for h in lena.get(f"/api/audit/{shared[1]}").json() for ref in h["images"]]
+    assert kept and all(blobs.get(image) for image in kept)  # keep-me's record names them
     for image in images:
-        with pytest.raises(BlobNotFound):
-            blobs.get(image)
+        if image not in kept:
+            with pytest.raises(BlobNotFound):
+                blobs.get(image)
     for request_id in request_ids:
         assert lena.get(f"/api/items/{request_id}").status_code == 404
         assert all(h["prompt"] is None and h["images"] == [] for h in lena.get(f"/api/audit/{request_id}").json())
     erasure = lena.get(f"/api/audit/erasure:{pseudonym}").json()
     assert [h["action"] for h in erasure] == ["erased"]
+    still = lena.get(f"/api/items/{shared[1]}/image")
+    assert still.status_code == 200 and still.content == kept_image
+    assert any("another user" in left["why"] for left in report["left"]), report["left"]
 
 
 def test_console_sessions_need_the_csrf_token_to_change_anything(settings: Settings, reviewers: Reviewers) -> None:

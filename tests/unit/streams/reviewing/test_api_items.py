@@ -189,4 +189,22 @@ def test_only_who_may_see_an_image_unredacted_may_publish_it_unredacted(review: 
     assert review.client("rita").post("/api/items/r1/decision", json={"action": "approve"}).status_code == 200
     review.services.queue.add(item.model_copy(update={"request_id": "r3", "evidence": [face]}))
     assert review.client("lena").post("/api/items/r3/decision", json={"action": "approve"}).status_code == 200
+    unseen = item.model_copy(update={"request_id": "r4", "preview": None, "reason_code": "CHECKS_UNAVAILABLE"})
+    review.services.queue.add(unseen)  # no preview: nobody without sight of the image has seen it
+    assert review.client("rita").post("/api/items/r4/decision", json={"action": "approve"}).status_code == 403
     assert [d.action for d in review.sender.decisions()] == ["redact_approve", "approve", "approve"]
+
+
+def test_checks_that_did_not_run_can_be_run_again_and_only_those(review: Review) -> None:
+    item = review.queue("r1")
+    unchecked = item.model_copy(update={"request_id": "r2", "reason_code": "CHECKS_UNAVAILABLE"})
+    review.services.queue.add(unchecked)
+    rita = review.client("rita")
+    refused = rita.post("/api/items/r1/decision", json={"action": "recheck"})  # its checks ran: FACE_IN_IMAGE
+    assert refused.status_code == 409 and "did not run" in refused.json()["detail"]
+    assert rita.post("/api/items/r2/decision", json={"action": "recheck"}).status_code == 200
+    (sent,) = review.sender.decisions()
+    assert sent.action == "recheck" and sent.item.request_id == "r2"
+    for name, fields in {"r3": {"image": None}, "r4": {"rechecks": 3}}.items():
+        review.services.queue.add(unchecked.model_copy(update={"request_id": name, **fields}))
+        assert rita.post(f"/api/items/{name}/decision", json={"action": "recheck"}).status_code == 409

@@ -128,6 +128,7 @@ def test_an_unavailable_safety_model_sends_the_item_to_review_never_to_publish(s
     decision = decision_of(services)
     assert decision.end is End.REVIEW and decision.reason_code == SystemReason.CHECKS_UNAVAILABLE
     assert decision.stage == "moderate" and "moderate" in decision.timings_ms
+    assert decision.image == item.image and decision.preview is None  # a lead may look; it may be checked again
 
 
 def test_an_image_a_model_refuses_is_dead_lettered(services) -> None:

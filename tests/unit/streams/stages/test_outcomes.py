@@ -40,7 +40,7 @@ def test_a_redelivered_decision_writes_no_second_end(services) -> None:
 
 
 def test_an_end_written_before_this_worker_started_is_not_written_again(services) -> None:
-    run(services.ends.seen(2))["outcomes"].add("r1")
+    run(services.ends.seen(2))["outcomes"]["r1"] += 1
     run(apply(services, decision(End.PUBLISHED), partition=2))
 
     assert sender(services).sent == []
@@ -51,3 +51,13 @@ def test_an_outcome_after_review_is_applied_although_the_request_had_a_review_it
     run(apply(services, decision(End.PUBLISHED), partition=0))
 
     assert len(sender(services).on(topics.REVIEW)) == len(sender(services).on(topics.OUTCOMES)) == 1
+
+
+def test_a_new_round_of_checks_may_queue_the_request_for_review_again_once(services) -> None:
+    run(apply(services, decision(End.REVIEW), partition=0))
+    second_round = decision(End.REVIEW).model_copy(update={"rechecks": 1})
+    for _ in range(2):
+        run(apply(services, second_round, partition=0))
+    run(apply(services, decision(End.REVIEW), partition=0))  # the first round redelivered
+
+    assert [item.rechecks for item in sender(services).on(topics.REVIEW)] == [0, 1]

@@ -23,9 +23,9 @@ def review_decision(services, action: str, request_id: str = "r1", **item_fields
         "image": services.blobs.put(png(colour=(1, 2, 3)), "image/png"),
         "preview": services.blobs.put(png(colour=(4, 5, 6)), "image/png"),
     }
+    fields = {"reason": "face", "reason_code": "FACE_IN_IMAGE", "evidence": [FACE]} | images | item_fields
     item = ReviewItem(
-        request_id="r1", tenant="default", user="u_1", submitted_at="2026-12-01T00:00:00Z", stage="moderate",
-        reason="face", reason_code="FACE_IN_IMAGE", evidence=[FACE], **(images | item_fields),
+        request_id="r1", tenant="default", user="u_1", submitted_at="2026-12-01T00:00:00Z", stage="moderate", **fields
     )  # fmt: skip
     signature = REVIEW_SIGNER.sign(decision_statement(request_id, ReviewAction(action), "rita", item))
     return ReviewDecision(request_id=request_id, action=action, reviewer="rita", item=item, signature=signature)
@@ -105,3 +105,18 @@ def test_a_signed_approval_does_not_publish_another_image(services) -> None:
     swapped = decision.model_copy(update={"item": decision.item.model_copy(update={"image": other})})
     with pytest.raises(Unauthenticated, match="does not verify"):
         run(apply_review(services, swapped))
+
+
+def test_re_run_checks_sends_the_image_back_to_moderation_with_the_screening_evidence(services) -> None:
+    artist = FACE.model_copy(update={"rule": "prompt-artist", "context": "prompt", "reason_code": "PROTECTED_ARTIST"})
+    decision = review_decision(
+        services, "recheck", reason_code=SystemReason.CHECKS_UNAVAILABLE, evidence=[artist, FACE], rechecks=1
+    )
+    run(apply_review(services, decision))
+
+    assert sender(services).on(topics.DECISIONS) == []  # no end: moderation decides afresh
+    (candidate,) = sender(services).on(topics.CANDIDATES)
+    assert candidate.image == decision.item.image and candidate.source == "submitted"
+    assert candidate.evidence == [artist] and candidate.rechecks == 2
+    (audit,) = sender(services).on(topics.AUDIT)
+    assert audit.action == "recheck" and audit.actor == "rita"

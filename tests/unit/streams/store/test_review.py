@@ -52,3 +52,21 @@ def test_an_item_takes_exactly_one_decision(engine: Engine) -> None:
     queue.decide("a", "bob", "approve", None, "")
     with pytest.raises(Refused, match="no review item"):
         queue.decide("missing", "bob", "approve", None, "")
+
+
+def test_an_item_sent_to_be_checked_again_comes_back_undecided_with_the_next_round(engine: Engine) -> None:
+    queue = ReviewQueue(engine)
+    first = item("a", reason_code="CHECKS_UNAVAILABLE")
+    assert queue.add(first)
+    queue.claim_for("a", "ann")
+    queue.decide("a", "ann", "recheck", None, "")
+    assert not queue.add(first)  # the first round redelivered: still decided
+    assert queue.get("a").decision == "recheck"
+    second = item("a", minutes=5, reason_code="FACE_IN_IMAGE").model_copy(update={"rechecks": 1})
+    assert queue.add(second)
+    again = queue.get("a")
+    assert again.decision is None and again.claimant(T0 + timedelta(minutes=6)) is None
+    assert again.reason_code == "FACE_IN_IMAGE" and again.item.rechecks == 1 and queue.pending().count == 1
+    assert not queue.add(second) and not queue.add(first)  # redeliveries of either round change nothing
+    queue.decide("a", "bob", "reject", "NUDITY", "")
+    assert not queue.add(second) and queue.get("a").decision == "reject"  # only a recheck reopens an item

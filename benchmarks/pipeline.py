@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import platform
 import tempfile
+import threading
 import time
 from datetime import datetime
 from pathlib import Path
@@ -27,6 +29,7 @@ import numpy as np
 from streams.client import ModstreamClient, wait_for_ends
 from streams.config import Settings
 from streams.stack import REPO_ROOT, Stack, running_stack
+from streams.top import ScrapeFailed, scrape
 
 RESULTS = REPO_ROOT / "benchmarks" / "results" / "pipeline.json"
 STAGES = ("screen", "generate", "moderate", "outcomes")
@@ -63,11 +66,38 @@ def cpu_seconds(stack: Stack) -> dict[str, float]:
     return totals
 
 
+class LoopLagWatch:
+    """Scrapes the worker's own event-loop lag gauge (the worst of its last 10 s) every second while it runs."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.url = f"http://127.0.0.1:{settings.worker_web_port}/metrics"
+        self.samples: list[float] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def _watch(self) -> None:
+        while not self._stop.wait(1.0):
+            with contextlib.suppress(ScrapeFailed):
+                self.samples += scrape([self.url]).series("modstream_event_loop_lag_seconds").values()
+
+    def __enter__(self) -> LoopLagWatch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def worst_ms(self) -> float | None:
+        return round(max(self.samples) * 1000, 1) if self.samples else None
+
+
 def measure(settings: Settings, kind: str, count: int, stack: Stack) -> dict[str, Any]:
     asyncio.run(wait_for_ends(settings, asyncio.run(submit(settings, kind, 5, 10_000)), timeout_s=120))  # warm-up
     started, cpu_before = time.time(), cpu_seconds(stack)
-    request_ids = asyncio.run(submit(settings, kind, count, 0))
-    ends = asyncio.run(wait_for_ends(settings, request_ids, timeout_s=600))
+    with LoopLagWatch(settings) as lag:
+        request_ids = asyncio.run(submit(settings, kind, count, 0))
+        ends = asyncio.run(wait_for_ends(settings, request_ids, timeout_s=600))
     cpu = {name: (spent - cpu_before[name]) * 1000 / count for name, spent in cpu_seconds(stack).items()}
     records = [records[0] for records in ends.values() if records]
     assert len(records) == count, f"only {len(records)} of {count} requests ended"
@@ -92,6 +122,7 @@ def measure(settings: Settings, kind: str, count: int, stack: Stack) -> dict[str
         "end_to_end_ms": percentiles(total_ms),
         "stage_processing_ms": per_stage,
         "cpu_ms_per_request": {name: round(ms, 2) for name, ms in cpu.items()} | {"all": round(sum(cpu.values()), 2)},
+        "worker_event_loop_lag_worst_ms": lag.worst_ms(),
     }
 
 

@@ -12,14 +12,14 @@ from typing import Any
 
 import faust
 
-from streams import metrics, topics
+from streams import kafka_transport, metrics, topics
 from streams.config import get_settings
 
 settings = get_settings()
 
 app = faust.App(
     "modstream",
-    broker=f"kafka://{settings.kafka_bootstrap}",
+    broker=f"{kafka_transport.SCHEME}://{settings.kafka_bootstrap}",
     broker_credentials=settings.kafka().faust_credentials(),
     key_serializer="raw",
     value_serializer="raw",

@@ -111,6 +111,7 @@ class EndRecord:
 
     topic: str
     value: dict[str, Any]
+    timestamp_ms: int = 0  # when the stage that wrote it sent it (the Kafka record's create time)
 
     @property
     def end(self) -> str:
@@ -128,7 +129,7 @@ async def wait_for_ends(
     """
     wanted = set(request_ids)
     ends: dict[str, list[EndRecord]] = {request_id: [] for request_id in request_ids}
-    consumer = AIOKafkaConsumer(**settings.kafka().client_options(), enable_auto_commit=False, group_id=None)
+    consumer = AIOKafkaConsumer(**settings.kafka().consumer_options(), enable_auto_commit=False, group_id=None)
     await consumer.start()
     try:
         partitions = await partitions_of(settings.kafka(), topics.ENDS)
@@ -146,7 +147,7 @@ async def wait_for_ends(
                 for record in records:
                     key = record.key.decode(errors="replace") if record.key else None
                     if key in wanted:
-                        ends[key].append(EndRecord(record.topic, json.loads(record.value)))
+                        ends[key].append(EndRecord(record.topic, json.loads(record.value), record.timestamp))
     finally:
         await consumer.stop()
     return ends

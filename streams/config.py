@@ -43,6 +43,9 @@ class Settings(ModelSettings):
     kafka_ssl_cafile: Path | None = Field(None, description="CA of the brokers' certificates; unset: system CAs.")
     kafka_ssl_certfile: Path | None = Field(None, description="Client certificate (PEM) for mutual TLS.")
     kafka_ssl_keyfile: Path | None = Field(None, description="Key of the client certificate (PEM).")
+    kafka_fetch_max_wait_ms: int = Field(
+        500, ge=1, le=30_000, description="Longest wait of a consumer's fetch for data (each hop's wait on Tansu)."
+    )
     triton_http_port: int = Field(18000, description="HTTP port of the embedded Triton server.")
     triton_grpc_port: int = Field(18001, description="gRPC port of the embedded Triton server.")
     triton_metrics_port: int = Field(18002, description="Metrics port of the embedded Triton server.")
@@ -56,6 +59,9 @@ class Settings(ModelSettings):
     )
     worker_web_host: str = Field("127.0.0.1", description="Address the worker's web server (health, metrics) binds.")
     worker_web_port: int = Field(6066, description="Faust web server port (health and metrics).")
+    worker_threads: int = Field(
+        4, ge=1, description="Threads a worker runs blocking work in (image coding, redaction, signing, blobs)."
+    )
     metrics_enabled: bool = Field(True, description="Record Prometheus metrics (off only to measure their cost).")
     consumer_lag_interval_s: float = Field(2.0, gt=0, description="How often the worker measures its consumer lag.")
     pseudonym_key: str | None = Field(
@@ -81,7 +87,9 @@ class Settings(ModelSettings):
         None, description="The acceptable-use policy (YAML); unset uses the shipped streams/policy/default.yaml."
     )
     moderation_batch: int = Field(8, ge=1, description="Candidates the moderate agent takes at once.")
-    moderation_batch_wait_s: float = Field(0.05, ge=0, description="How long it waits to fill a batch.")
+    moderation_batch_wait_s: float = Field(
+        0.05, ge=0, description="How long it waits to fill a batch (an idle stack waits this long per image)."
+    )
     triton_timeout_s: float = Field(60.0, description="Deadline of one Triton call.")
     triton_retries: int = Field(3, ge=0, description="Retries of a Triton call that failed transiently, with backoff.")
     stage_retries: int = Field(
@@ -141,6 +149,7 @@ class Settings(ModelSettings):
             self.kafka_ssl_cafile,
             self.kafka_ssl_certfile,
             self.kafka_ssl_keyfile,
+            self.kafka_fetch_max_wait_ms,
         )
 
     @property

@@ -18,7 +18,7 @@ SHOWN_CONFIGS = ("retention.ms", "cleanup.policy")
 async def read_to_end(kafka: KafkaConnection, partitions: Iterable[TopicPartition]) -> AsyncIterator[ConsumerRecord]:
     """Every record of the given partitions, from the beginning up to their end at the time of the call."""
     wanted = list(partitions)
-    consumer = AIOKafkaConsumer(**kafka.client_options(), enable_auto_commit=False, group_id=None)
+    consumer = AIOKafkaConsumer(**kafka.consumer_options(), enable_auto_commit=False, group_id=None)
     await consumer.start()
     try:
         consumer.assign(wanted)

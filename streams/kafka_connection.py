@@ -31,6 +31,7 @@ class KafkaConnection:
     ca_file: Path | None = None  # the CA that signed the brokers' certificates; unset: the system's CAs
     cert_file: Path | None = None  # a client certificate, for brokers that require one (mutual TLS)
     key_file: Path | None = None
+    fetch_max_wait_ms: int = 500  # how long a consumer's fetch may wait for data (see streams.kafka_transport)
 
     def __post_init__(self) -> None:
         if self.sasl and not (self.username and self.password):
@@ -77,6 +78,11 @@ class KafkaConnection:
                 "sasl_plain_password": self.password,
             }
         return options
+
+    def consumer_options(self, fetch_max_wait_ms: int | None = None) -> dict[str, Any]:
+        """``client_options`` and the fetch wait (``fetch_max_wait_ms``, else the configured one), for
+        ``AIOKafkaConsumer``."""
+        return self.client_options() | {"fetch_max_wait_ms": fetch_max_wait_ms or self.fetch_max_wait_ms}
 
     def faust_credentials(self) -> Any:
         """The Faust app's ``broker_credentials``: SASL (over TLS for SASL_SSL), TLS alone, or None."""

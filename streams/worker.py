@@ -7,6 +7,7 @@ gRPC channel belongs to the loop that created it).
 from __future__ import annotations
 
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
 from typing import Any
 
@@ -111,4 +112,5 @@ def build_services(settings: Settings, app_topics: dict[str, faust.TopicT]) -> S
         review_signatures=DecisionVerifier.load(
             settings.review_verify_key, settings.review_signing_key_file, settings.review_signing_key is None
         ),
+        executor=ThreadPoolExecutor(settings.worker_threads, thread_name_prefix="modstream-blocking"),
     )

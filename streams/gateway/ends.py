@@ -90,7 +90,9 @@ class EndIndex:
                 await asyncio.sleep(RECONNECT_S)
 
     async def _read(self, kafka: KafkaConnection, authenticator: MessageAuthenticator) -> None:
-        consumer = AIOKafkaConsumer(*topics.ENDS, **kafka.client_options(), group_id=None, auto_offset_reset="earliest")
+        consumer = AIOKafkaConsumer(
+            *topics.ENDS, **kafka.consumer_options(), group_id=None, auto_offset_reset="earliest"
+        )
         await consumer.start()
         try:
             async for record in consumer:

@@ -21,6 +21,8 @@ from streams.store import AuditStore, ReviewQueue
 
 log = logging.getLogger("modstream.review")
 GROUP = "modstream-review-store"
+# A reviewer does not notice half a second, and every fetch costs the broker CPU that the models need.
+FEED_FETCH_MAX_WAIT_MS = 500
 RETRY_S = 2.0
 
 
@@ -34,7 +36,7 @@ async def ingest(
     consumer = AIOKafkaConsumer(
         topics.AUDIT,
         topics.REVIEW,
-        **kafka.client_options(),
+        **kafka.consumer_options(FEED_FETCH_MAX_WAIT_MS),
         group_id=GROUP,
         enable_auto_commit=False,
         auto_offset_reset="earliest",

@@ -26,14 +26,14 @@ def seed_for(request: Screened) -> int:
 
 async def generate(services: StageServices, request: Screened) -> None:
     timer = StageTimer(STAGE)
-    reference = services.blobs.get(request.reference_image) if request.reference_image else None
+    reference = await services.offload(services.blobs.get, request.reference_image) if request.reference_image else None
     generated = await services.inference.generate(
         request.generator_prompt, seed_for(request), request.request_id, reference, request.reference_scale or 0.0
     )
     candidate = Candidate(
         **request.carried(),
         source=Source.GENERATED,
-        image=services.blobs.put(generated.png, PNG),
+        image=await services.offload(services.blobs.put, generated.png, PNG),
         generator=generated.generator,
         timings_ms=timer.timings(request.timings_ms),
     )

@@ -32,7 +32,7 @@ ENDS = {
 
 async def moderate(services: StageServices, candidate: Candidate) -> None:
     timer, current = StageTimer(STAGE), services.policy()
-    image = services.blobs.get(candidate.image)
+    image = await services.offload(services.blobs.get, candidate.image)
     scan = await services.inference.scan(image, candidate.request_id, current.rules.required_models(Context.OUTPUT))
     output = judge(current, candidate.tenant, Context.OUTPUT, scan.detections)
     verdict = combine([verdict_of(candidate.evidence), output])
@@ -54,7 +54,7 @@ async def moderate(services: StageServices, candidate: Candidate) -> None:
         decision = await _publish(services, image, output, decision)
     if decision.end is End.REVIEW:
         # Reviewers see every redactable box that a rule fired on redacted, whatever the rule's action.
-        preview = services.blobs.put(redact_image(image, preview_evidence(verdict.evidence)), PNG)
+        preview = await services.offload(services.redacted_copy, image, preview_evidence(verdict.evidence))
         decision = decision.model_copy(update={"preview": preview})
     decision = decision.model_copy(update={"timings_ms": timer.timings(candidate.timings_ms)})
     await services.audit(STAGE, decision.end, decision.reason, decision)
@@ -68,13 +68,13 @@ async def _publish(services: StageServices, image: bytes, output: Verdict, decis
     record = Record(
         STAGE, decision.reason_code, redactions, decision.policy_version, decision.model_versions, decision.generator
     )
-    allowed = redact_image(image, output.redacting()) if redactions else image
+    allowed = await services.offload(redact_image, image, output.redacting()) if redactions else image
     try:
         published = await publish(services, allowed, decision.request_id, record)
     except PublishFailed as exc:
         to_review: dict[str, Any] = {"end": End.REVIEW, "reason": str(exc), "reason_code": exc.reason_code}
         if redactions:  # the policy allowed only the redacted image: that is what approving may publish
-            to_review |= {"image": services.blobs.put(allowed, PNG), "redactions": redactions}
+            to_review |= {"image": await services.offload(services.blobs.put, allowed, PNG), "redactions": redactions}
         return decision.model_copy(update=to_review)
     update = {
         "image": published.image,

@@ -12,6 +12,7 @@ the generator, the moderation summary and the watermark (a soft binding).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from modstream_models.catalogue import WATERMARK_EMBED
 from streams.errors import ChecksUnavailable, RejectedInput
@@ -73,5 +74,12 @@ async def publish(services: StageServices, image: bytes, request_id: str, record
         "model_versions": versions,
         "generator": record.generator.model_dump() if record.generator else None,
     }
-    signed = services.sign(marked, moderation, payload.hex())
-    return Published(services.blobs.put(signed, PNG), payload.hex(), perceptual_hash(marked), versions)
+    stored, image_hash = await services.offload(_sign_and_store, services, marked, moderation, payload.hex())
+    return Published(stored, payload.hex(), image_hash, versions)
+
+
+def _sign_and_store(
+    services: StageServices, marked: bytes, moderation: dict[str, Any], watermark: str
+) -> tuple[BlobRef, str]:
+    """The signed image in the blob store, and the perceptual hash the audit record keeps."""
+    return services.blobs.put(services.sign(marked, moderation, watermark), PNG), perceptual_hash(marked)

@@ -50,7 +50,9 @@ async def apply_review(services: StageServices, decision: ReviewDecision) -> Non
     if approved and image is not None:
         record = Record(STAGE, None, redactions, item.policy_version, item.model_versions, item.generator)
         try:
-            published = await publish(services, services.blobs.get(image), item.request_id, record)
+            published = await publish(
+                services, await services.offload(services.blobs.get, image), item.request_id, record
+            )
         except PublishFailed as exc:
             raise RejectedInput(f"{decision.action.value}: not published: {exc}") from exc
         carried["model_versions"] = published.model_versions

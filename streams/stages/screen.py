@@ -33,7 +33,6 @@ from streams.events import (
 )
 from streams.imaging import PNG, RejectedImage, sanitize_image
 from streams.policy import Policy, Verdict, combine, judge, redact_text, term_findings
-from streams.policy.redaction import redact_image
 from streams.stages.base import Stage, StageTimer, unchecked_decision
 from streams.stages.services import StageServices
 
@@ -71,7 +70,7 @@ async def cleaned_upload(services: StageServices, screening: Screening, upload: 
     """``clean_image`` of the user's upload. A refused upload goes to the dead-letter topic, which keeps no
     content: the audit event written first names its blob and its user, so that erasing the user finds it."""
     try:
-        return clean_image(services, upload)
+        return await services.offload(clean_image, services, upload)
     except RejectedInput as exc:
         await services.audit(STAGE, "refused_input", str(exc), screening.item, other_images=[upload])
         raise
@@ -112,7 +111,7 @@ async def screen_reference(
     services: StageServices, screening: Screening, request: GenerationRequest, image: BlobRef, current: Policy
 ) -> BlobRef:
     """Judge the (cleaned) reference ``image``; the image to generate from, redacted where the policy says."""
-    data = services.blobs.get(image)
+    data = await services.offload(services.blobs.get, image)
     try:
         scan = await services.inference.scan(data, request.request_id, current.rules.required_models(Context.REFERENCE))
     except RejectedInput as exc:
@@ -122,7 +121,7 @@ async def screen_reference(
     _add_versions(screening, {f"reference:{model}": version for model, version in scan.model_versions.items()})
     if not verdict.redacting():
         return image
-    redacted = services.blobs.put(redact_image(data, verdict.redacting()), PNG)
+    redacted = await services.offload(services.redacted_copy, data, verdict.redacting())
     screening.images.append(redacted)
     return redacted
 

@@ -8,17 +8,22 @@ in-memory parts of ``streams.stages.memory``.
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass
-from typing import Any, Protocol
+from functools import partial
+from typing import Any, Protocol, TypeVar
 
 from streams import topics
 from streams.authentication import DecisionVerifier, MessageAuthenticator
 from streams.blobs import BlobStore
-from streams.events import AuditEvent, BlobRef, DeadLetter, Event, Finding, Item
+from streams.events import AuditEvent, BlobRef, DeadLetter, Event, Evidence, Finding, Item
+from streams.imaging import PNG
 from streams.inference import GeneratedImage, Scan
 from streams.policy import Policy
+from streams.policy.redaction import redact_image
 from streams.privacy import pseudonymise
 
 
@@ -70,6 +75,7 @@ class ImageLimits:
     max_pixels: int
 
 
+T = TypeVar("T")
 IMAGE_FIELDS = ("image", "preview", "reference_image")
 # Item fields that the audit event repeats; ``prompt`` on items is always the PII-redacted one.
 AUDITED_FIELDS = (
@@ -99,6 +105,16 @@ class StageServices:
     limits: ImageLimits
     authenticator: MessageAuthenticator  # tags of the messages on topics.AUTHENTICATED
     review_signatures: DecisionVerifier  # the review service's signatures of reviewers' decisions
+    executor: Executor | None = None  # where ``offload`` runs blocking work; None: the loop's default pool
+
+    async def offload(self, work: Callable[..., T], *args: Any) -> T:
+        """``work(*args)`` in the worker's thread pool: image decoding and encoding, redaction, signing and blob
+        store calls block, and the event loop must go on serving every other message meanwhile."""
+        return await asyncio.get_running_loop().run_in_executor(self.executor, partial(work, *args))
+
+    def redacted_copy(self, image: bytes, evidence: Sequence[Evidence]) -> BlobRef:
+        """``image`` with the boxes of ``evidence`` covered, put in the blob store (blocking: ``offload`` it)."""
+        return self.blobs.put(redact_image(image, evidence), PNG)
 
     def policy(self) -> Policy:
         """The policy in force now (the file is re-read when it changes)."""

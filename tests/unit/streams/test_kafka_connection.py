@@ -65,3 +65,10 @@ def test_tls_alone_gives_faust_ssl_credentials() -> None:
 def test_settings_that_cannot_work_are_refused_saying_what_to_set(fields: dict[str, str], message: str) -> None:
     with pytest.raises(KafkaConfigError, match=message):
         KafkaConnection("kafka:9093", **fields)  # type: ignore[arg-type]
+
+
+def test_consumers_wait_for_data_as_configured_unless_a_caller_asks_for_longer() -> None:
+    kafka = KafkaConnection("kafka:9092", fetch_max_wait_ms=10)
+    assert kafka.consumer_options()["fetch_max_wait_ms"] == 10
+    assert kafka.consumer_options(500)["fetch_max_wait_ms"] == 500
+    assert "fetch_max_wait_ms" not in kafka.client_options()  # producers and the admin client take no such option

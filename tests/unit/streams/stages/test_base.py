@@ -28,7 +28,12 @@ def test_an_unreadable_event_is_dead_lettered_with_the_reason_and_its_digest_not
     assert letter.reason.startswith("invalid event: ") and "schema_version" in letter.reason
     assert letter.request_id == "r1" == sender(services).sent[0].key  # from the message's key
     assert letter.payload_sha256 == hashlib.sha256(value).hexdigest() and letter.payload_bytes == len(value)
-    assert "schema_version" in letter.fields and "555" not in letter.to_bytes().decode()
+    # the record's own time may hold any digits: look for the number in everything else
+    assert (
+        "schema_version" in letter.fields
+        and "212 555" not in letter.model_copy(update={"at": None}).to_bytes().decode()
+    )
+    assert "0143" not in letter.reason and "212" not in letter.reason
 
 
 def test_a_key_that_is_not_a_request_id_is_not_kept(services) -> None:

@@ -108,7 +108,7 @@ def test_a_signed_approval_does_not_publish_another_image(services) -> None:
 
 
 def test_re_run_checks_sends_the_image_back_to_moderation_with_the_screening_evidence(services) -> None:
-    artist = FACE.model_copy(update={"rule": "prompt-artist", "context": "prompt", "reason_code": "PROTECTED_ARTIST"})
+    artist = Evidence(**(FACE.model_dump() | {"rule": "prompt-artist", "context": "prompt", "reason_code": "ARTIST"}))
     decision = review_decision(
         services, "recheck", reason_code=SystemReason.CHECKS_UNAVAILABLE, evidence=[artist, FACE], rechecks=1
     )

@@ -24,8 +24,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
+from benchmarks.pipeline import percentiles
 from streams.client import ModstreamClient, wait_for_ends
 from streams.config import Settings
 from streams.stack import REPO_ROOT, running_stack
@@ -33,10 +32,6 @@ from streams.telemetry import read_spans, setup_tracing, spans_of_request
 
 RESULTS = REPO_ROOT / "benchmarks" / "results" / "latency.json"
 IMAGE = REPO_ROOT / "samples" / "coffee.jpg"
-
-
-def percentiles(values: list[float]) -> dict[str, float]:
-    return {"p50": round(float(np.percentile(values, 50)), 1), "p99": round(float(np.percentile(values, 99)), 1)}
 
 
 async def one_request(settings: Settings, kind: str, n: int) -> dict[str, Any]:

@@ -59,9 +59,12 @@ def _record(store: AuditStore, payload: str, data: bytes) -> dict[str, Any] | No
     last = ends[-1] if ends else history[-1]
     published = next((step.image_hash for step in reversed(history) if step.image_hash), None)
     distance = hash_distance(published, perceptual_hash(data)) if published else None
-    content = "matches" if distance is not None and distance <= SAME_CONTENT_MAX_DISTANCE else "differs"
     if distance is None:
         content = "unknown"  # published before records kept the hash
+    elif distance <= SAME_CONTENT_MAX_DISTANCE:
+        content = "matches"
+    else:
+        content = "differs"
     return {
         "request_id": matches[0],
         "time": last.at.isoformat(),

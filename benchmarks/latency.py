@@ -7,7 +7,8 @@ in between): prompts, then image submissions. Per request: submit-to-end (from t
 end's Kafka timestamp, when the outcomes stage sent it), the stages' own work (the sum of ``timings_ms``),
 the time outside any stage's work (their difference), and each hop's wait from the traces: for every
 ``process TOPIC`` span, its start minus the end of the ``send TOPIC`` span whose context it continues.
-Writes benchmarks/results/latency.json and prints a Markdown table.
+Then it measures the CPU the idle stack uses (20 s without requests). Writes
+benchmarks/results/latency.json and prints a Markdown table.
 """
 
 from __future__ import annotations
@@ -24,10 +25,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks.pipeline import percentiles
+from benchmarks.pipeline import cpu_seconds, percentiles
 from streams.client import ModstreamClient, wait_for_ends
 from streams.config import Settings
-from streams.stack import REPO_ROOT, running_stack
+from streams.stack import REPO_ROOT, Stack, running_stack
 from streams.telemetry import read_spans, setup_tracing, spans_of_request
 
 RESULTS = REPO_ROOT / "benchmarks" / "results" / "latency.json"
@@ -69,6 +70,14 @@ def measure(settings: Settings, kind: str, count: int) -> dict[str, Any]:
     return {"kind": kind, "requests": requests}
 
 
+def idle_cpu(stack: Stack, seconds: float = 20.0) -> dict[str, float]:
+    """Share of one core each part of the stack uses while nothing is submitted (the polling the short
+    fetch wait of an idle worker costs shows here, in the broker and the worker)."""
+    before = cpu_seconds(stack)
+    time.sleep(seconds)
+    return {part: round((spent - before[part]) / seconds, 3) for part, spent in cpu_seconds(stack).items()}
+
+
 def summarise(run: dict[str, Any], spans: list[dict[str, Any]]) -> dict[str, Any]:
     requests = run["requests"]
     waits: dict[str, list[float]] = defaultdict(list)
@@ -106,6 +115,8 @@ def main() -> None:
             effective = stack.effective_settings()
             tracing = setup_tracing("benchmark-client", effective.span_file)
             runs = [measure(effective, kind, args.requests) for kind in ("prompts", "images")]
+            print("... CPU of the idle stack", flush=True)
+            idle = idle_cpu(stack)
             tracing.force_flush()
             time.sleep(6)  # the stack's processes export their spans in batches, every 5 s
             spans = read_spans(effective.span_file)
@@ -114,12 +125,16 @@ def main() -> None:
         "when": datetime.now().astimezone().isoformat(timespec="seconds"),
         "machine": {"platform": platform.platform(), "cpus": os.cpu_count()},
         "kafka_fetch_max_wait_ms": effective.kafka_fetch_max_wait_ms,
+        "kafka_idle_fetch_max_wait_ms": effective.kafka_idle_fetch_max_wait_ms,
+        "kafka_backlog_events": effective.kafka_backlog_events,
         "moderation_batch_wait_s": effective.moderation_batch_wait_s,
         "runs": summaries,
+        "idle_cpu_share_of_a_core": idle,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
     print_table(summaries)
+    print(f"idle stack, share of one core: {idle}")
     print(f"written to {args.out}")
 
 

@@ -4,9 +4,12 @@
     .venv/bin/python -m benchmarks.pipeline --requests 100 --metrics both --repeats 2   # what metrics cost
 
 Starts the embedded stack in a temporary data directory, sends a warm-up, then N prompt requests and
-N image submissions, waits for every end and writes the figures to benchmarks/results/pipeline.json
-(and a Markdown table to stdout). With ``--metrics both`` it alternates fresh stacks with Prometheus
-metrics recorded and not (``MODSTREAM_METRICS_ENABLED``) and reports the throughput they cost.
+N image submissions, and waits for every end. Then it stops all but Triton and sends Triton the same
+calls directly, with the batch sizes the pipeline's run gave each model (``benchmarks.direct_triton``):
+the pipeline's throughput as a share of that is what Kafka, the worker and its stages cost. The figures
+go to benchmarks/results/pipeline.json (and a Markdown table to stdout). With ``--metrics both`` it
+alternates fresh stacks with Prometheus metrics recorded and not (``MODSTREAM_METRICS_ENABLED``) and
+reports the throughput they cost.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from benchmarks import direct_triton
 from streams.client import ModstreamClient, wait_for_ends
 from streams.config import Settings
 from streams.stack import REPO_ROOT, Stack, running_stack
@@ -66,12 +70,27 @@ def cpu_seconds(stack: Stack) -> dict[str, float]:
     return totals
 
 
+DELAY_BUCKETS = "modstream_event_loop_delay_seconds_bucket"
+
+
+def loop_delay_bound(before: dict[float, float], after: dict[float, float], quantile: float) -> float | None:
+    """The upper bound (s) of the histogram bucket where ``quantile`` of the samples taken between two
+    scrapes of its cumulative buckets (upper bound -> count) falls; None without samples."""
+    counts = {bound: after[bound] - before.get(bound, 0.0) for bound in sorted(after)}
+    total = counts.get(float("inf"), 0.0)
+    if total <= 0:
+        return None
+    return next(bound for bound, count in counts.items() if count >= quantile * total)
+
+
 class LoopLagWatch:
-    """Scrapes the worker's own event-loop lag gauge (the worst of its last 10 s) every second while it runs."""
+    """Watches the worker's own event-loop measurement while it runs: the lag gauge (the worst of its last
+    10 s, scraped every second) and the delay histogram (every sample) at the start and the end."""
 
     def __init__(self, settings: Settings) -> None:
         self.url = f"http://127.0.0.1:{settings.worker_web_port}/metrics"
         self.samples: list[float] = []
+        self.buckets: list[dict[float, float]] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, daemon=True)
 
@@ -80,25 +99,41 @@ class LoopLagWatch:
             with contextlib.suppress(ScrapeFailed):
                 self.samples += scrape([self.url]).series("modstream_event_loop_lag_seconds").values()
 
+    def _scrape_buckets(self) -> None:
+        series = scrape([self.url]).series(DELAY_BUCKETS)
+        self.buckets.append({float(dict(labels)["le"]): count for labels, count in series.items()})
+
     def __enter__(self) -> LoopLagWatch:
+        self._scrape_buckets()
         self._thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
+        self._scrape_buckets()
 
-    def worst_ms(self) -> float | None:
-        return round(max(self.samples) * 1000, 1) if self.samples else None
+    def figures(self) -> dict[str, float | None]:
+        """The worst lag seen, and the bucket bounds of the delay's p99 and p50 (ms)."""
+        before, after = self.buckets
+
+        def bound_ms(quantile: float) -> float | None:
+            bound = loop_delay_bound(before, after, quantile)
+            return None if bound is None else round(bound * 1000, 1)
+
+        worst = round(max(self.samples) * 1000, 1) if self.samples else None
+        return {"worst_ms": worst, "p99_at_most_ms": bound_ms(0.99), "p50_at_most_ms": bound_ms(0.5)}
 
 
 def measure(settings: Settings, kind: str, count: int, stack: Stack) -> dict[str, Any]:
     asyncio.run(wait_for_ends(settings, asyncio.run(submit(settings, kind, 5, 10_000)), timeout_s=120))  # warm-up
+    triton_before = asyncio.run(direct_triton.statistics(settings.triton_grpc))
     started, cpu_before = time.time(), cpu_seconds(stack)
     with LoopLagWatch(settings) as lag:
         request_ids = asyncio.run(submit(settings, kind, count, 0))
         ends = asyncio.run(wait_for_ends(settings, request_ids, timeout_s=600))
     cpu = {name: (spent - cpu_before[name]) * 1000 / count for name, spent in cpu_seconds(stack).items()}
+    batches = direct_triton.executions(triton_before, asyncio.run(direct_triton.statistics(settings.triton_grpc)))
     records = [records[0] for records in ends.values() if records]
     assert len(records) == count, f"only {len(records)} of {count} requests ended"
     values = [record.value for record in records]
@@ -122,7 +157,22 @@ def measure(settings: Settings, kind: str, count: int, stack: Stack) -> dict[str
         "end_to_end_ms": percentiles(total_ms),
         "stage_processing_ms": per_stage,
         "cpu_ms_per_request": {name: round(ms, 2) for name, ms in cpu.items()} | {"all": round(sum(cpu.values()), 2)},
-        "worker_event_loop_lag_worst_ms": lag.worst_ms(),
+        "worker_event_loop_lag": lag.figures(),
+        "triton_batches": batches,
+        "triton_mean_batch": direct_triton.mean_batch(batches),
+    }
+
+
+def direct_throughput(settings: Settings, run: dict[str, Any]) -> dict[str, Any]:
+    """The run's Triton executions again, called directly (the worker, review service and gateway stopped):
+    requests per second, and the pipeline's throughput as a share of it."""
+    upload = (REPO_ROOT / "samples" / "coffee.jpg").read_bytes() if run["kind"] == "images" else None
+    values = asyncio.run(direct_triton.sample_inputs(settings.triton_grpc, upload))
+    seconds = asyncio.run(direct_triton.replay(settings.triton_grpc, run["triton_batches"], values))
+    direct = run["requests"] / seconds
+    return {
+        "direct_triton_per_s": round(direct, 2),
+        "pipeline_share_of_direct": round(run["throughput_per_s"] / direct, 3),
     }
 
 
@@ -136,6 +186,11 @@ def run_stack(requests: int, metrics_enabled: bool) -> list[dict[str, Any]]:
             for kind in ("prompts", "images"):
                 print(f"... {requests} {kind}, metrics {'on' if metrics_enabled else 'off'}", flush=True)
                 runs.append(measure(effective, kind, requests, stack) | {"metrics": metrics_enabled})
+            for name in ("gateway", "review", "worker"):  # nothing but Triton runs while it is called directly
+                stack.parts.pop(name).stop()
+            for run in runs:
+                print(f"... the {run['kind']} run's Triton calls, directly", flush=True)
+                run |= direct_throughput(effective, run)
     return runs
 
 
@@ -200,18 +255,20 @@ def _mean(samples: list[dict[str, float]], part: str) -> float:
 
 def print_table(runs: list[dict[str, Any]]) -> None:
     print(
-        "| input | metrics | requests | throughput /s | end-to-end p50 / p99 ms | "
+        "| input | metrics | requests | throughput /s | direct Triton /s | share | end-to-end p50 / p99 ms | "
         + " | ".join(f"{s} p50 / p99 ms" for s in STAGES)
         + " |"
     )
-    print("|---" * (5 + len(STAGES)) + "|")
+    print("|---" * (7 + len(STAGES)) + "|")
     for run in runs:
         stages = run["stage_processing_ms"]
         cells = [f"{stages[s]['p50']} / {stages[s]['p99']}" if s in stages else "-" for s in STAGES]
         e2e = run["end_to_end_ms"]
         print(
             f"| {run['kind']} | {'on' if run['metrics'] else 'off'} | {run['requests']} | {run['throughput_per_s']} "
-            f"| {e2e['p50']} / {e2e['p99']} | " + " | ".join(cells) + " |"
+            f"| {run['direct_triton_per_s']} | {run['pipeline_share_of_direct']} | {e2e['p50']} / {e2e['p99']} | "
+            + " | ".join(cells)
+            + " |"
         )
 
 

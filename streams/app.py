@@ -27,7 +27,7 @@ app = faust.App(
     topic_replication_factor=1,
     producer_acks=-1,
     # A killed worker's partitions move to a live one within seconds rather than Faust's default minute.
-    broker_session_timeout=10.0,
+    broker_session_timeout=settings.kafka_session_timeout_s,
     broker_heartbeat_interval=1.0,
     web_host=settings.worker_web_host,
     web_port=settings.worker_web_port,

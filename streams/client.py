@@ -112,6 +112,7 @@ class EndRecord:
     topic: str
     value: dict[str, Any]
     timestamp_ms: int = 0  # when the stage that wrote it sent it (the Kafka record's create time)
+    partition: int = 0  # the partition the request kept from stage to stage
 
     @property
     def end(self) -> str:
@@ -147,7 +148,8 @@ async def wait_for_ends(
                 for record in records:
                     key = record.key.decode(errors="replace") if record.key else None
                     if key in wanted:
-                        ends[key].append(EndRecord(record.topic, json.loads(record.value), record.timestamp))
+                        end = EndRecord(record.topic, json.loads(record.value), record.timestamp, record.partition)
+                        ends[key].append(end)
     finally:
         await consumer.stop()
     return ends

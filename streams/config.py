@@ -46,6 +46,18 @@ class Settings(ModelSettings):
     kafka_fetch_max_wait_ms: int = Field(
         500, ge=1, le=30_000, description="Longest wait of a consumer's fetch for data (each hop's wait on Tansu)."
     )
+    kafka_session_timeout_s: float = Field(
+        6.0, gt=0, description="How soon the broker gives a silent worker's partitions to the others."
+    )
+    kafka_idle_fetch_max_wait_ms: int = Field(
+        10,
+        ge=1,
+        le=30_000,
+        description="The worker's fetch wait while it has fewer than KAFKA_BACKLOG_EVENTS unfinished.",
+    )
+    kafka_backlog_events: int = Field(
+        8, ge=1, description="Unfinished events from which the worker's fetches wait KAFKA_FETCH_MAX_WAIT_MS."
+    )
     triton_http_port: int = Field(18000, description="HTTP port of the embedded Triton server.")
     triton_grpc_port: int = Field(18001, description="gRPC port of the embedded Triton server.")
     triton_metrics_port: int = Field(18002, description="Metrics port of the embedded Triton server.")
@@ -88,7 +100,7 @@ class Settings(ModelSettings):
     )
     moderation_batch: int = Field(8, ge=1, description="Candidates the moderate agent takes at once.")
     moderation_batch_wait_s: float = Field(
-        0.05, ge=0, description="How long it waits to fill a batch (an idle stack waits this long per image)."
+        0.01, ge=0, description="How long it waits to fill a batch (an idle stack waits this long per image)."
     )
     triton_timeout_s: float = Field(60.0, description="Deadline of one Triton call.")
     triton_retries: int = Field(3, ge=0, description="Retries of a Triton call that failed transiently, with backoff.")

@@ -69,7 +69,7 @@ class GeneratedImage:
 NUMPY_TYPES = {"BYTES": np.object_, "INT64": np.int64, "FP32": np.float32}
 
 
-def _input(tensor: Tensor, values: Sequence[bytes | int | float]) -> InferInput:
+def batch_input(tensor: Tensor, values: Sequence[bytes | int | float]) -> InferInput:
     """A batch of one-element rows for ``tensor`` of a model's contract."""
     array = np.array([[value] for value in values], dtype=NUMPY_TYPES[tensor.datatype])
     infer_input = InferInput(tensor.name, list(array.shape), tensor.datatype)
@@ -201,7 +201,7 @@ class TritonClient:
         )
         result = await self.infer(
             GENERATOR.name,
-            [_input(tensor, [value]) for tensor, value in zip(GENERATOR.inputs, values, strict=True)],
+            [batch_input(tensor, [value]) for tensor, value in zip(GENERATOR.inputs, values, strict=True)],
             [output.name for output in GENERATOR.outputs],
             request_id,
         )
@@ -222,7 +222,10 @@ class TritonClient:
         """The model version and the image (PNG) with ``payload`` (8 bytes) embedded."""
         result = await self.infer(
             WATERMARK_EMBED.name,
-            [_input(tensor, [value]) for tensor, value in zip(WATERMARK_EMBED.inputs, (image, payload), strict=True)],
+            [
+                batch_input(tensor, [value])
+                for tensor, value in zip(WATERMARK_EMBED.inputs, (image, payload), strict=True)
+            ],
             [],
             request_id,
         )
@@ -230,7 +233,9 @@ class TritonClient:
 
     async def watermark_decode(self, image: bytes, request_id: str | None) -> bytes | None:
         """The payload read from ``image``, or None when no watermark was detected."""
-        result = await self.infer(WATERMARK_DECODE.name, [_input(WATERMARK_DECODE.inputs[0], [image])], [], request_id)
+        result = await self.infer(
+            WATERMARK_DECODE.name, [batch_input(WATERMARK_DECODE.inputs[0], [image])], [], request_id
+        )
         detected = bool(result.as_numpy("DETECTED")[0][0])
         return bytes(result.as_numpy("PAYLOAD")[0][0]) if detected else None
 
@@ -243,7 +248,7 @@ class TritonClient:
         return await self._detections(PROMPT_PII, prompt.encode(), request_id)
 
     async def _detections(self, model: SafetyModel, data: bytes, request_id: str | None) -> tuple[str, list[Finding]]:
-        result = await self.infer(model.name, [_input(model.input, [data])], [], request_id)
+        result = await self.infer(model.name, [batch_input(model.input, [data])], [], request_id)
         outputs = {output.name: result.as_numpy(output.name) for output in result.get_response().outputs}
         version, detections = decode_detections(outputs)
         findings = []

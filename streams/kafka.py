@@ -13,12 +13,16 @@ from streams.kafka_connection import KafkaConnection
 
 # The topic settings that `modstream topics list` shows.
 SHOWN_CONFIGS = ("retention.ms", "cleanup.policy")
+# A read to the end stops there, so a short fetch wait costs no polling; on Tansu a long one would be part of
+# every first read of a partition's ends by the outcomes stage.
+READ_TO_END_FETCH_MAX_WAIT_MS = 10
 
 
 async def read_to_end(kafka: KafkaConnection, partitions: Iterable[TopicPartition]) -> AsyncIterator[ConsumerRecord]:
     """Every record of the given partitions, from the beginning up to their end at the time of the call."""
     wanted = list(partitions)
-    consumer = AIOKafkaConsumer(**kafka.consumer_options(), enable_auto_commit=False, group_id=None)
+    options = kafka.consumer_options(READ_TO_END_FETCH_MAX_WAIT_MS)
+    consumer = AIOKafkaConsumer(**options, enable_auto_commit=False, group_id=None)
     await consumer.start()
     try:
         consumer.assign(wanted)

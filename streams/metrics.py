@@ -94,6 +94,11 @@ EVENT_LOOP_LAG = Gauge(
     "modstream_event_loop_lag_seconds",
     "How late the event loop last woke a task that slept (blocking work shows here).",
 )
+EVENT_LOOP_DELAY = Histogram(
+    "modstream_event_loop_delay_seconds",
+    "Every sample of how late the event loop woke a task that slept (its percentiles; the lag gauge is the worst).",
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.25, 0.5, 1.0),
+)
 # Registered by the review service only (``register_review_metrics``): other processes would report 0.
 REVIEW_QUEUE_DEPTH = Gauge("modstream_review_queue_depth", "Review items that wait for a decision.", registry=None)
 REVIEW_OLDEST_AGE = Gauge(
@@ -212,6 +217,7 @@ async def watch_event_loop(interval_s: float = 0.25, window_s: float = 10.0) -> 
         recent.append(max(loop.time() - started - interval_s, 0.0))
         if _enabled:
             EVENT_LOOP_LAG.set(max(recent))
+            EVENT_LOOP_DELAY.observe(recent[-1])
 
 
 def exposition(accept: str | None) -> tuple[bytes, str]:

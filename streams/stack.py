@@ -208,8 +208,8 @@ def worker_environment(settings: Settings) -> dict[str, str]:
     return env
 
 
-def start_worker(settings: Settings, log_dir: Path) -> Part:
-    part = _spawn("worker", [sys.executable, "-m", "streams.cli", "worker"], log_dir, env=worker_environment(settings))
+def start_worker(settings: Settings, log_dir: Path, name: str = "worker") -> Part:
+    part = _spawn(name, [sys.executable, "-m", "streams.cli", "worker"], log_dir, env=worker_environment(settings))
     health = f"http://127.0.0.1:{settings.worker_web_port}/health/ready"
     wait_until(lambda: http_ok(health), part, "Faust worker", 120)
     return part

@@ -129,8 +129,15 @@ def test_the_event_loop_watch_measures_a_blocked_loop() -> None:
         await asyncio.sleep(0.2)  # later, quick wake-ups do not hide the stall within the window
         watch.cancel()
 
+    samples_before = value("modstream_event_loop_delay_seconds_count") or 0
+    late_before = samples_before - (value("modstream_event_loop_delay_seconds_bucket", le="0.1") or 0)
     asyncio.run(block_the_loop())
     assert value("modstream_event_loop_lag_seconds") >= 0.2
+    # every sample is in the histogram: the stall once, beyond 0.1 s, the quick wake-ups below it
+    samples = value("modstream_event_loop_delay_seconds_count") - samples_before
+    late = samples - value("modstream_event_loop_delay_seconds_bucket", le="0.1") - late_before
+    assert samples >= 4
+    assert late == 1
 
 
 def test_exemplars_carry_the_trace_id_in_the_openmetrics_format(services) -> None:

@@ -4,8 +4,8 @@
     .venv/bin/python -m benchmarks.pipeline --requests 100 --metrics both --repeats 2   # what metrics cost
 
 Starts the embedded stack in a temporary data directory, sends a warm-up, then N prompt requests and
-N image submissions, and waits for every end. Then it stops all but Triton and sends Triton the same
-calls directly, with the batch sizes the pipeline's run gave each model (``benchmarks.direct_triton``):
+N image submissions, and waits for every end. After each of the two it stops the worker and sends Triton
+the same calls directly, with the batch sizes the pipeline's run gave each model (``benchmarks.direct_triton``):
 the pipeline's throughput as a share of that is what Kafka, the worker and its stages cost. The figures
 go to benchmarks/results/pipeline.json (and a Markdown table to stdout). With ``--metrics both`` it
 alternates fresh stacks with Prometheus metrics recorded and not (``MODSTREAM_METRICS_ENABLED``) and
@@ -164,7 +164,7 @@ def measure(settings: Settings, kind: str, count: int, stack: Stack) -> dict[str
 
 
 def direct_throughput(settings: Settings, run: dict[str, Any]) -> dict[str, Any]:
-    """The run's Triton executions again, called directly (the worker, review service and gateway stopped):
+    """The run's Triton executions again, called directly (with the worker stopped):
     requests per second, and the pipeline's throughput as a share of it."""
     upload = (REPO_ROOT / "samples" / "coffee.jpg").read_bytes() if run["kind"] == "images" else None
     values = asyncio.run(direct_triton.sample_inputs(settings.triton_grpc, upload))
@@ -185,12 +185,13 @@ def run_stack(requests: int, metrics_enabled: bool) -> list[dict[str, Any]]:
             runs: list[dict[str, Any]] = []
             for kind in ("prompts", "images"):
                 print(f"... {requests} {kind}, metrics {'on' if metrics_enabled else 'off'}", flush=True)
-                runs.append(measure(effective, kind, requests, stack) | {"metrics": metrics_enabled})
-            for name in ("gateway", "review", "worker"):  # nothing but Triton runs while it is called directly
-                stack.parts.pop(name).stop()
-            for run in runs:
-                print(f"... the {run['kind']} run's Triton calls, directly", flush=True)
-                run |= direct_throughput(effective, run)
+                run = measure(effective, kind, requests, stack) | {"metrics": metrics_enabled}
+                # Right after, so that the machine is as fast as it was; without the worker, which polls the broker
+                # (the review service and the gateway idle at under 1 % of a core)
+                print(f"... the {kind} run's Triton calls, directly", flush=True)
+                stack.parts.pop("worker").stop()
+                runs.append(run | direct_throughput(effective, run))
+                stack.restart_worker()
     return runs
 
 
@@ -304,6 +305,9 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
     print_table(runs)
+    for kind in ("prompts", "images"):
+        shares = [run["pipeline_share_of_direct"] for run in runs if run["kind"] == kind]
+        print(f"{kind}: pipeline throughput {sum(shares) / len(shares):.3f} of direct Triton's (runs: {shares})")
     for kind, figures in cost.items():
         on, off = figures["on_per_s"], figures["off_per_s"]
         print(f"metrics cost, {kind}: {figures['cost']:.1%} of throughput (on {on}, off {off}); worker and review "

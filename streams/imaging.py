@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import warnings
+from functools import cache
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
@@ -51,11 +52,13 @@ def sanitize_image(data: bytes, *, max_bytes: int, max_pixels: int) -> bytes:
     return out.getvalue()
 
 
+@cache
 def _dct_matrix(n: int) -> np.ndarray:
-    """The orthonormal DCT-II basis of size ``n`` (rows are frequencies)."""
+    """The orthonormal DCT-II basis of size ``n`` (rows are frequencies), built once and read-only."""
     k, i = np.arange(n)[:, None], np.arange(n)[None, :]
     basis = np.cos(np.pi * (2 * i + 1) * k / (2 * n)) * np.sqrt(2 / n)
     basis[0] /= np.sqrt(2)
+    basis.setflags(write=False)
     return basis
 
 

@@ -19,6 +19,7 @@ import io
 import json
 import os
 from dataclasses import dataclass, field
+from functools import cache
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -149,11 +150,16 @@ def _context(trust_anchors_pem: bytes | None) -> c2pa.Context:
     return c2pa.Context.from_dict(settings)
 
 
+@cache
+def _modstream_version() -> str:
+    return version("modstream")  # reads the package metadata from disk: once, not for every image signed
+
+
 def sign_image(image: bytes, media_type: str, credentials: Credentials, moderation: dict[str, Any],
                watermark_payload: str) -> bytes:  # fmt: skip
     """``image`` with a signed manifest embedded: moderation record and watermark soft binding."""
     manifest = {
-        "claim_generator_info": [{"name": "modstream", "version": version("modstream")}],
+        "claim_generator_info": [{"name": "modstream", "version": _modstream_version()}],
         "title": f"modstream {moderation.get('request_id', '')}",
         "assertions": [
             {"label": "c2pa.actions",

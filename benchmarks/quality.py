@@ -24,6 +24,7 @@ import numpy as np
 from PIL import Image
 
 from benchmarks.datasets import PHOTOS, STYLES, photo, pii_samples, protected_transforms
+from modstream_models.ocr import OCR_ENGINES
 from streams.config import Settings
 from streams.policy import DEFAULT_POLICY, load_policy
 from streams.stack import REPO_ROOT
@@ -50,10 +51,10 @@ def threshold(rule_id: str) -> float:
 MAX_DISTANCE = round(256 * (1 - threshold("output-protected-image")))  # protected score = 1 - distance/256
 
 
-def pii_quality(count: int, settings: Settings) -> dict[str, Any]:
+def pii_quality(count: int, settings: Settings, ocr: str) -> dict[str, Any]:
     from modstream_models.pii import PiiDetector
 
-    detector = PiiDetector(spacy_model=settings.pii_spacy_model or None)
+    detector = PiiDetector(spacy_model=settings.pii_spacy_model or None, ocr=ocr)
     samples = pii_samples(count)
     found_by: dict[tuple[str, int], list[int]] = defaultdict(lambda: [0, 0])  # (entity, height) -> [found, total]
     precision: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # entity -> [correct boxes, reported boxes]
@@ -71,7 +72,7 @@ def pii_quality(count: int, settings: Settings) -> dict[str, Any]:
                 precision[detection.label][0] += any(_centre_inside(detection.box, line) for line in lines)  # type: ignore[arg-type]
                 precision[detection.label][1] += 1
         if index % 20 == 19:
-            log(f"pii {index + 1}/{len(samples)}")
+            log(f"pii ({ocr}) {index + 1}/{len(samples)}")
     heights = sorted({height for _, height in found_by})
     return {
         "images": len(samples),
@@ -237,14 +238,16 @@ def style_quality(settings: Settings, tmp: Any) -> dict[str, Any]:
 
 
 def markdown(results: dict[str, Any]) -> str:
-    pii, faces, protected, style = results["pii"], results["faces"], results["protected"], results["style"]
+    faces, protected, style = results["faces"], results["protected"], results["style"]
     rows = ["| Detector | Set | Result |", "|---|---|---|"]
-    for entity in PII_ENTITIES:
-        by_height = ", ".join(f"{h}px {r}" for h, r in pii["recall"][entity].items())
-        rows.append(
-            f"| PII {entity} | {pii['images']} rendered images | recall {pii['recall_12px_and_above'][entity]} "
-            f"({by_height}), precision {pii['precision'].get(entity)} |"
-        )
+    for ocr, pii in results["pii"].items():
+        for entity in PII_ENTITIES:
+            by_height = ", ".join(f"{h}px {r}" for h, r in pii["recall"][entity].items())
+            rows.append(
+                f"| PII {entity} ({ocr}, {pii['seconds_per_image']} s/image) | {pii['images']} rendered images | "
+                f"recall {pii['recall_12px_and_above'][entity]} ({by_height}), "
+                f"precision {pii['precision'].get(entity)} |"
+            )
     rows.append(
         f"| Faces (MTCNN) | {faces['images']} crops/rescales/photos | "
         f"recall {faces['recall']}, precision {faces['precision']} |"
@@ -272,6 +275,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="smaller sets (for a quick look, not for the README)")
     parser.add_argument("--output", default=str(RESULTS))
+    parser.add_argument(
+        "--pii-ocr",
+        default=",".join(OCR_ENGINES),
+        help=f"OCR engines to measure, comma-separated ({', '.join(OCR_ENGINES)})",
+    )
     args = parser.parse_args(argv)
     settings = Settings()
     results: dict[str, Any] = {
@@ -281,8 +289,10 @@ def main(argv: list[str] | None = None) -> int:
     }
     with tempfile.TemporaryDirectory() as directory:
         tmp = Path(directory)
-        log("PII")
-        results["pii"] = pii_quality(16 if args.quick else 48, settings)
+        results["pii"] = {}
+        for ocr in args.pii_ocr.split(","):
+            log(f"PII, OCR by {ocr}")
+            results["pii"][ocr] = pii_quality(16 if args.quick else 48, settings, ocr)
         log("faces")
         results["faces"] = face_quality(settings)
         log("protected images")

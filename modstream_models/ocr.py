@@ -1,0 +1,175 @@
+"""OCR engines for the PII detector, behind presidio-image-redactor's ``OCR`` interface.
+
+Every engine answers ``perform_ocr`` with Tesseract's word table (``text``, ``left``, ``top``, ``width``,
+``height``, ``conf``, ``block_num``, ``par_num``, ``line_num``), which Presidio's ``ImageAnalyzerEngine``
+maps entity offsets back to boxes with:
+
+- ``tesseract``: Tesseract 5 (Debian's ``tesseract-ocr``), on the image enlarged 2x (it misses text
+  under about 20 px).
+- ``rapidocr``: PP-OCRv4 text detection, angle classification and recognition on onnxruntime, the
+  models shipped inside the ``rapidocr-onnxruntime`` wheel (nothing is downloaded). It reads text lines
+  with a box per character; a word's box is the box around its characters. Its recogniser sometimes
+  drops the space between two Latin words ("Contactjane.doe@example.comtoday"), and its character boxes
+  do not show where (they are spaced evenly by the decoder): restoring those is work left for
+  issue 16's normalisation rules.
+
+Both re-join what they split inside an address at ``@`` or ``.`` (``join_split_addresses``).
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from importlib.metadata import version
+from typing import Any
+
+import numpy as np
+from PIL import Image
+from presidio_image_redactor import OCR, ImagePreprocessor, TesseractOCR
+
+WORD_FIELDS = ("text", "left", "top", "width", "height", "conf", "block_num", "par_num", "line_num")
+JOINERS = ("@", ".")
+
+
+class UpscaleForOcr(ImagePreprocessor):
+    """Enlarges images before OCR by ``factor`` (at most to ``max_side``); Presidio scales the word boxes back
+    by the ``scale_factor`` this returns."""
+
+    def __init__(self, factor: float = 2.0, max_side: int = 4000) -> None:
+        super().__init__(use_greyscale=False)
+        self.factor = factor
+        self.max_side = max_side
+
+    def preprocess_image(self, image: Image.Image) -> tuple[Image.Image, dict]:
+        factor = min(self.factor, self.max_side / max(image.size))
+        if factor <= 1.0:
+            return image, {}
+        size = (round(image.width * factor), round(image.height * factor))
+        return image.resize(size, Image.Resampling.LANCZOS), {"scale_factor": factor}
+
+
+def join_split_addresses(words: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    """The word table without empty words, and with neighbouring words of one line joined where the first ends
+    or the second starts with '@' or '.' ("jane @mail.org", "jane.doe@ example.com"): those splits break email
+    and URL recognition."""
+    merged: list[int] = []
+    for index in (i for i, text in enumerate(words["text"]) if str(text).strip()):
+        if merged and _continues(words, merged[-1], index):
+            _absorb(words, merged[-1], index)
+        else:
+            merged.append(index)
+    return {key: [values[i] for i in merged] for key, values in words.items()}
+
+
+def _continues(words: dict[str, list[Any]], previous: int, current: int) -> bool:
+    same_line = all(words[key][previous] == words[key][current] for key in ("block_num", "par_num", "line_num"))
+    left, right = words["text"][previous], words["text"][current]
+    return same_line and (left.endswith(JOINERS) or right.startswith(JOINERS))
+
+
+def _absorb(words: dict[str, list[Any]], target: int, source: int) -> None:
+    right = max(words["left"][target] + words["width"][target], words["left"][source] + words["width"][source])
+    bottom = max(words["top"][target] + words["height"][target], words["top"][source] + words["height"][source])
+    words["left"][target] = min(words["left"][target], words["left"][source])
+    words["top"][target] = min(words["top"][target], words["top"][source])
+    words["width"][target] = right - words["left"][target]
+    words["height"][target] = bottom - words["top"][target]
+    words["text"][target] += words["text"][source]
+    words["conf"][target] = min(float(words["conf"][target]), float(words["conf"][source]))
+
+
+class JoiningTesseractOCR(TesseractOCR):
+    """Tesseract, with addresses it split re-joined."""
+
+    def perform_ocr(self, image: object, **kwargs: object) -> dict:
+        return join_split_addresses(super().perform_ocr(image, **kwargs))
+
+
+@dataclass(frozen=True)
+class Character:
+    text: str
+    box: tuple[float, float, float, float]  # left, top, right, bottom
+    score: float
+
+
+def words_of_line(characters: Sequence[Character]) -> list[tuple[str, tuple[float, float, float, float], float]]:
+    """A recognised line's words, split at the spaces it read; each word with the box around its characters
+    and its lowest character score."""
+    groups: list[list[Character]] = [[]]
+    for character in characters:
+        if character.text.strip():
+            groups[-1].append(character)
+        elif groups[-1]:
+            groups.append([])
+    return [
+        (
+            "".join(c.text for c in group),
+            (
+                min(c.box[0] for c in group),
+                min(c.box[1] for c in group),
+                max(c.box[2] for c in group),
+                max(c.box[3] for c in group),
+            ),
+            min(c.score for c in group),
+        )  # fmt: skip
+        for group in groups
+        if group
+    ]
+
+
+def _bounds(quad: Sequence[Sequence[float]]) -> tuple[float, float, float, float]:
+    xs, ys = [float(p[0]) for p in quad], [float(p[1]) for p in quad]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+class RapidOcr(OCR):
+    """PP-OCRv4 through RapidOCR on onnxruntime (CPU here; ``rapidocr-onnxruntime`` ships the models)."""
+
+    @cached_property
+    def engine(self) -> Any:
+        from rapidocr_onnxruntime import RapidOCR
+
+        return RapidOCR()
+
+    def perform_ocr(self, image: object, **kwargs: object) -> dict:
+        array = np.asarray(image.convert("RGB") if isinstance(image, Image.Image) else image)
+        lines, _ = self.engine(array, return_word_box=True)
+        words: dict[str, list[Any]] = {field: [] for field in WORD_FIELDS}
+        for number, (_, _, _, boxes, texts, scores) in enumerate(lines or []):
+            characters = [Character(t, _bounds(b), float(s)) for b, t, s in zip(boxes, texts, scores, strict=True)]
+            for text, (left, top, right, bottom), score in words_of_line(characters):
+                row = (text, left, top, right - left, bottom - top, score * 100, 1, 1, number + 1)
+                for field, value in zip(WORD_FIELDS, row, strict=True):
+                    words[field].append(value)
+        return join_split_addresses(words)
+
+
+def _tesseract_version() -> str:
+    try:
+        first_line = subprocess.run(["tesseract", "--version"], capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError) as exc:
+        raise RuntimeError("tesseract is missing: apt-get install tesseract-ocr (scripts/install.sh does)") from exc
+    return first_line.splitlines()[0]
+
+
+@dataclass(frozen=True)
+class OcrEngine:
+    """An engine, the image preprocessor it reads best after, and what the version string says of it."""
+
+    ocr: OCR
+    preprocessor: ImagePreprocessor
+    description: str
+
+
+def ocr_engine(name: str) -> OcrEngine:
+    """The OCR engine called ``name`` (``OCR_ENGINES``)."""
+    if name == "tesseract":
+        return OcrEngine(JoiningTesseractOCR(), UpscaleForOcr(2.0), _tesseract_version())
+    if name == "rapidocr":
+        return OcrEngine(RapidOcr(), UpscaleForOcr(1.0), f"rapidocr-onnxruntime {version('rapidocr-onnxruntime')}")
+    raise ValueError(f"unknown OCR engine {name!r}: choose one of {', '.join(OCR_ENGINES)}")
+
+
+OCR_ENGINES = ("tesseract", "rapidocr")

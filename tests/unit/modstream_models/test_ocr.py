@@ -1,0 +1,65 @@
+"""The OCR engines' word tables: words cut from RapidOCR's character boxes, split addresses re-joined."""
+
+from __future__ import annotations
+
+import pytest
+
+from modstream_models.ocr import Character, RapidOcr, join_split_addresses, ocr_engine, words_of_line
+from tests.images import render_text
+
+
+def characters(text: str, width: float = 10.0, gaps: dict[int, float] | None = None) -> list[Character]:
+    """One character box per letter of ``text``, ``width`` wide, with an extra gap before the given indexes."""
+    found, left = [], 0.0
+    for index, letter in enumerate(text):
+        left += (gaps or {}).get(index, 0.0)
+        found.append(Character(letter, (left, 5.0, left + width, 25.0), 0.9 if letter != "x" else 0.5))
+        left += width
+    return found
+
+
+def test_words_are_split_at_the_spaces_read_and_boxed_around_their_characters() -> None:
+    words = words_of_line(characters("4111  1x11", gaps={2: 3.0}))
+    assert [(text, score) for text, _, score in words] == [("4111", 0.9), ("1x11", 0.5)]
+    assert words[1][1] == (63.0, 5.0, 103.0, 25.0)
+
+
+def test_a_line_of_spaces_has_no_words() -> None:
+    assert words_of_line(characters("   ")) == []
+
+
+def table(*words: tuple[str, int]) -> dict[str, list]:
+    """A Tesseract-style word table: (text, line number) per word, boxes 10 px apart on a row."""
+    return {
+        "text": [text for text, _ in words],
+        "left": [20 * i for i in range(len(words))],
+        "top": [0] * len(words),
+        "width": [10] * len(words),
+        "height": [12] * len(words),
+        "conf": [90.0] * len(words),
+        "block_num": [1] * len(words),
+        "par_num": [1] * len(words),
+        "line_num": [line for _, line in words],
+    }
+
+
+def test_an_address_split_at_the_at_sign_is_joined_on_its_line_only() -> None:
+    joined = join_split_addresses(table(("mail", 1), ("jane", 1), ("@example.com", 1), ("", 1), (".org", 2)))
+    assert joined["text"] == ["mail", "jane@example.com", ".org"]
+    assert joined["left"][1] == 20 and joined["width"][1] == 30
+
+
+def test_an_unknown_engine_is_refused_with_the_choices() -> None:
+    with pytest.raises(ValueError, match="tesseract, rapidocr"):
+        ocr_engine("easyocr")
+
+
+def test_rapidocr_reads_rendered_lines_with_their_boxes() -> None:
+    image = render_text(["Email: jane.doe@example.com", "Phone: +1 212-555-0143"], height=16)
+    words = RapidOcr().perform_ocr(image)
+    (email,) = [i for i, text in enumerate(words["text"]) if "jane.doe@example.com" in text]
+    (phone,) = [i for i, text in enumerate(words["text"]) if "212-555-0143" in text]
+    assert words["line_num"][email] < words["line_num"][phone]
+    assert words["top"][email] + words["height"][email] <= words["top"][phone]
+    assert words["left"][email] >= 0 and words["left"][email] + words["width"][email] <= image.width
+    assert all(0 < conf <= 100 for conf in words["conf"])

@@ -13,11 +13,13 @@ maps entity offsets back to boxes with:
   do not show where (they are spaced evenly by the decoder): restoring those is work left for
   issue 16's normalisation rules.
 
-Both re-join what they split inside an address at ``@`` or ``.`` (``join_split_addresses``).
+Both re-join what they split inside an address at ``@`` or ``.`` (``join_split_addresses``), and their words
+are normalised before the analyzer reads them (``normalise_word``).
 """
 
 from __future__ import annotations
 
+import re
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -80,11 +82,43 @@ def _absorb(words: dict[str, list[Any]], target: int, source: int) -> None:
     words["conf"][target] = min(float(words["conf"][target]), float(words["conf"][source]))
 
 
+# A label run into its value ("Phone:+1 642", "Card:4087"): a space after the colon, not inside times ("12:30").
+_LABEL_COLON = re.compile(r"(?<=[A-Za-z]):(?=[+(\d])")
+# "+1" run into a ten-digit North American number ("+1642-396-5873"): phonenumbers' matcher takes it only
+# with the country code apart.
+_NANP_COUNTRY_CODE = re.compile(r"(?<![\d+])\+1(?=\(?\d{3}\)?[-. ]?\d{3}[-. ]?\d{4}(?!\d))")
+# Letters OCR reads for digits, replaced only inside runs that are mostly digits ("4O87 3l76" -> "4087 3176").
+_DIGIT_LOOKALIKES = str.maketrans({"O": "0", "o": "0", "D": "0", "l": "1", "I": "1", "|": "1", "S": "5", "B": "8"})
+_DIGITISH_RUN = re.compile(r"[\dOoDlI|SB][\dOoDlI|SB\- ./]{5,}[\dOoDlI|SB]")
+
+
+def _digits_restored(run: re.Match[str]) -> str:
+    text = run.group()
+    digits = sum(character.isdigit() for character in text)
+    letters = sum(character.isalpha() or character == "|" for character in text)
+    return text.translate(_DIGIT_LOOKALIKES) if digits >= 4 and digits >= 3 * letters else text
+
+
+def normalise_word(text: str) -> str:
+    """One OCR word as the analyzer should read it: labels apart from their values, the "+1" of a North
+    American number apart from it, and digit look-alikes inside digit runs read as digits."""
+    text = _LABEL_COLON.sub(": ", text)
+    text = _NANP_COUNTRY_CODE.sub("+1 ", text)
+    return _DIGITISH_RUN.sub(_digits_restored, text)
+
+
+def normalised(words: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    """The word table with addresses re-joined (``join_split_addresses``) and every word normalised."""
+    joined = join_split_addresses(words)
+    joined["text"] = [normalise_word(str(text)) for text in joined["text"]]
+    return joined
+
+
 class JoiningTesseractOCR(TesseractOCR):
-    """Tesseract, with addresses it split re-joined."""
+    """Tesseract, with addresses it split re-joined and its words normalised."""
 
     def perform_ocr(self, image: object, **kwargs: object) -> dict:
-        return join_split_addresses(super().perform_ocr(image, **kwargs))
+        return normalised(super().perform_ocr(image, **kwargs))
 
 
 @dataclass(frozen=True)
@@ -143,7 +177,7 @@ class RapidOcr(OCR):
                 row = (text, left, top, right - left, bottom - top, score * 100, 1, 1, number + 1)
                 for field, value in zip(WORD_FIELDS, row, strict=True):
                     words[field].append(value)
-        return join_split_addresses(words)
+        return normalised(words)
 
 
 def _tesseract_version() -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from modstream_models.ocr import Character, RapidOcr, join_split_addresses, ocr_engine, words_of_line
+from modstream_models.ocr import Character, RapidOcr, join_split_addresses, normalise_word, ocr_engine, words_of_line
 from tests.images import render_text
 
 
@@ -63,3 +63,21 @@ def test_rapidocr_reads_rendered_lines_with_their_boxes() -> None:
     assert words["top"][email] + words["height"][email] <= words["top"][phone]
     assert words["left"][email] >= 0 and words["left"][email] + words["width"][email] <= image.width
     assert all(0 < conf <= 100 for conf in words["conf"])
+
+
+@pytest.mark.parametrize(
+    ("read", "normalised"),
+    [
+        ("Phone:+1642-396-5873", "Phone: +1 642-396-5873"),  # label and country code run into the number
+        ("+1(212)555-0143", "+1 (212)555-0143"),
+        ("+1 212-555-0143", "+1 212-555-0143"),  # already apart
+        ("Card:4O87317643O39213", "Card: 4087317643039213"),  # O read for 0 inside a digit run
+        ("1l11-5S55", "1111-5555"),
+        ("12:30", "12:30"),  # a time keeps its colon
+        ("http://example.org", "http://example.org"),
+        ("Order:SB-12", "Order:SB-12"),  # too few digits to be a number OCR misread
+        ("BOSS", "BOSS"),
+    ],
+)
+def test_words_are_normalised_for_the_analyzer(read: str, normalised: str) -> None:
+    assert normalise_word(read) == normalised

@@ -18,17 +18,16 @@ import asyncio
 import json
 import os
 import platform
-import tempfile
 import time
 from collections import defaultdict
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks.pipeline import cpu_seconds, percentiles
+from benchmarks.pipeline import cpu_seconds, percentiles, temporary_stack
 from streams.client import ModstreamClient, wait_for_ends
 from streams.config import Settings
-from streams.stack import REPO_ROOT, Stack, running_stack
+from streams.stack import REPO_ROOT, Stack
 from streams.telemetry import read_spans, setup_tracing, spans_of_request
 
 RESULTS = REPO_ROOT / "benchmarks" / "results" / "latency.json"
@@ -109,17 +108,15 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=20, help="requests per kind (prompts, images), one at a time")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as data_dir:
-        settings = Settings(data_dir=Path(data_dir))
-        with running_stack(settings, progress=lambda step: print(f"... {step}", flush=True)) as stack:
-            effective = stack.effective_settings()
-            tracing = setup_tracing("benchmark-client", effective.span_file)
-            runs = [measure(effective, kind, args.requests) for kind in ("prompts", "images")]
-            print("... CPU of the idle stack", flush=True)
-            idle = idle_cpu(stack)
-            tracing.force_flush()
-            time.sleep(6)  # the stack's processes export their spans in batches, every 5 s
-            spans = read_spans(effective.span_file)
+    with temporary_stack() as stack:
+        effective = stack.effective_settings()
+        tracing = setup_tracing("benchmark-client", effective.span_file)
+        runs = [measure(effective, kind, args.requests) for kind in ("prompts", "images")]
+        print("... CPU of the idle stack", flush=True)
+        idle = idle_cpu(stack)
+        tracing.force_flush()
+        time.sleep(6)  # the stack's processes export their spans in batches, every 5 s
+        spans = read_spans(effective.span_file)
     summaries = [summarise(run, spans) for run in runs]
     result = {
         "when": datetime.now().astimezone().isoformat(timespec="seconds"),

@@ -23,6 +23,7 @@ import platform
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -176,22 +177,30 @@ def direct_throughput(settings: Settings, run: dict[str, Any]) -> dict[str, Any]
     }
 
 
+@contextlib.contextmanager
+def temporary_stack(**overrides: Any) -> Iterator[Stack]:
+    """The embedded stack with the settings ``overrides``, in a temporary data directory, printing its start-up
+    steps."""
+    with tempfile.TemporaryDirectory() as data_dir:
+        settings = Settings(data_dir=Path(data_dir), **overrides)
+        with running_stack(settings, progress=lambda step: print(f"... {step}", flush=True)) as stack:
+            yield stack
+
+
 def run_stack(requests: int, metrics_enabled: bool) -> list[dict[str, Any]]:
     """One fresh embedded stack: ``requests`` prompts, then as many image submissions."""
-    with tempfile.TemporaryDirectory() as data_dir:
-        settings = Settings(data_dir=Path(data_dir), metrics_enabled=metrics_enabled)
-        with running_stack(settings, progress=lambda step: print(f"... {step}", flush=True)) as stack:
-            effective = stack.effective_settings()
-            runs: list[dict[str, Any]] = []
-            for kind in ("prompts", "images"):
-                print(f"... {requests} {kind}, metrics {'on' if metrics_enabled else 'off'}", flush=True)
-                run = measure(effective, kind, requests, stack) | {"metrics": metrics_enabled}
-                # Right after, so that the machine is as fast as it was; without the worker, which polls the broker
-                # (the review service and the gateway idle at under 1 % of a core)
-                print(f"... the {kind} run's Triton calls, directly", flush=True)
-                stack.parts.pop("worker").stop()
-                runs.append(run | direct_throughput(effective, run))
-                stack.restart_worker()
+    with temporary_stack(metrics_enabled=metrics_enabled) as stack:
+        effective = stack.effective_settings()
+        runs: list[dict[str, Any]] = []
+        for kind in ("prompts", "images"):
+            print(f"... {requests} {kind}, metrics {'on' if metrics_enabled else 'off'}", flush=True)
+            run = measure(effective, kind, requests, stack) | {"metrics": metrics_enabled}
+            # Right after, so that the machine is as fast as it was; without the worker, which polls the broker
+            # (the review service and the gateway idle at under 1 % of a core)
+            print(f"... the {kind} run's Triton calls, directly", flush=True)
+            stack.parts.pop("worker").stop()
+            runs.append(run | direct_throughput(effective, run))
+            stack.restart_worker()
     return runs
 
 

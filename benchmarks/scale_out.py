@@ -19,7 +19,6 @@ import asyncio
 import json
 import os
 import platform
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,10 +26,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from benchmarks.pipeline import temporary_stack
 from streams import topics
 from streams.client import EndRecord, ModstreamClient, wait_for_ends
 from streams.config import Settings
-from streams.stack import REPO_ROOT, Part, Stack, running_stack, start_worker
+from streams.stack import REPO_ROOT, Part, Stack, start_worker
 from streams.top import scrape
 
 RESULTS = REPO_ROOT / "benchmarks" / "results" / "scale_out.json"
@@ -138,21 +138,19 @@ def main() -> None:
     parser.add_argument("--kill-after", type=float, default=15, help="seconds into the load when a worker is killed")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as data_dir:
-        settings = Settings(data_dir=Path(data_dir))
-        with running_stack(settings, progress=lambda step: print(f"... {step}", flush=True)) as stack:
-            print(
-                f"... second worker; {args.rate} prompts/s for {args.seconds} s, kill at {args.kill_after} s",
-                flush=True,
-            )
-            run = kill_one_of_two(stack, stack.effective_settings(), args.rate, args.seconds, args.kill_after)
+    with temporary_stack() as stack:
+        print(
+            f"... second worker; {args.rate} prompts/s for {args.seconds} s, kill at {args.kill_after} s",
+            flush=True,
+        )
+        run = kill_one_of_two(stack, stack.effective_settings(), args.rate, args.seconds, args.kill_after)
     result: dict[str, Any] = {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, no GPU",
         "measured_at": datetime.now().isoformat(timespec="seconds"),
         "rate_per_s": args.rate,
         "seconds": args.seconds,
         "kill_after_s": args.kill_after,
-        "broker_session_timeout_s": settings.kafka_session_timeout_s,
+        "broker_session_timeout_s": stack.settings.kafka_session_timeout_s,
         "requests": len(run.ends),
         "lost": len(run.lost),
         "duplicated": len(run.duplicated),

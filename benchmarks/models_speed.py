@@ -28,7 +28,8 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from benchmarks.datasets import PHOTOS, photo, pii_samples
+from benchmarks.datasets import PHOTOS, photo
+from benchmarks.pii_development import development_set
 from modstream_models.detections import ImageModel
 from modstream_models.device import CPU, Placement
 from streams.config import Settings
@@ -46,7 +47,7 @@ def log(message: str) -> None:
 def images(count: int) -> list[Image.Image]:
     """512 px photographs and rendered text, half and half: what generated images look like to the models."""
     photos = [photo(name).resize((512, 512)) for name in PHOTOS]
-    texts = [sample.image.resize((512, 512)) for sample in pii_samples(count // 2, seed=9)]
+    texts = [sample.image.resize((512, 512)) for sample in development_set(count // 2, seed=9)]
     return [(photos if i % 2 else texts)[(i // 2) % len(photos if i % 2 else texts)] for i in range(count)]
 
 

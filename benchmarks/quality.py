@@ -15,31 +15,28 @@ import json
 import platform
 import random
 import sys
-import time
-from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
 import numpy as np
 from PIL import Image
 
-from benchmarks.datasets import PHOTOS, STYLES, photo, pii_samples, protected_transforms
+from benchmarks.datasets import PHOTOS, STYLES, photo, protected_transforms
+from benchmarks.pii_development import development_set
+from benchmarks.pii_evaluation import ENTITIES as PII_ENTITIES
+from benchmarks.pii_evaluation import EVALUATION_IMAGES, evaluation_set
+from benchmarks.pii_quality import markdown as pii_markdown
+from benchmarks.pii_quality import measure as pii_measure
 from modstream_models.ocr import OCR_ENGINES
 from streams.config import Settings
 from streams.policy import DEFAULT_POLICY, load_policy
 from streams.stack import REPO_ROOT
 
 RESULTS = REPO_ROOT / "benchmarks" / "results" / "quality.json"
-PII_ENTITIES = ("EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD")
 
 
 def log(message: str) -> None:
     print(f"... {message}", file=sys.stderr, flush=True)
-
-
-def _centre_inside(box: tuple[float, ...], area: tuple[float, ...], slack: float = 4) -> bool:
-    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
-    return area[0] - slack <= cx <= area[2] + slack and area[1] - slack <= cy <= area[3] + slack
 
 
 def threshold(rule_id: str) -> float:
@@ -51,45 +48,30 @@ def threshold(rule_id: str) -> float:
 MAX_DISTANCE = round(256 * (1 - threshold("output-protected-image")))  # protected score = 1 - distance/256
 
 
-def pii_quality(count: int, settings: Settings, ocr: str) -> dict[str, Any]:
-    from modstream_models.pii import PiiDetector
+def _pii_detectors(settings: Settings, engines: list[str]) -> dict[str, Any]:
+    """The PII detector with each OCR engine, and presidio-image-redactor as it comes as the baseline."""
+    from modstream_models.pii import PiiDetector  # first: it keeps tldextract off the network
 
-    detector = PiiDetector(spacy_model=settings.pii_spacy_model or None, ocr=ocr)
-    samples = pii_samples(count)
-    found_by: dict[tuple[str, int], list[int]] = defaultdict(lambda: [0, 0])  # (entity, height) -> [found, total]
-    precision: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # entity -> [correct boxes, reported boxes]
-    started = time.perf_counter()
-    for index, sample in enumerate(samples):
-        (detections,) = detector.detect([sample.image])
-        detections = [d for d in detections if d.score >= threshold("image-pii") and d.box]
-        for entity, line in sample.truth:
-            hit = any(d.label == entity and _centre_inside(d.box, line) for d in detections)  # type: ignore[arg-type]
-            found_by[(entity, sample.height)][0] += hit
-            found_by[(entity, sample.height)][1] += 1
-        for detection in detections:
-            if detection.label in PII_ENTITIES:
-                lines = [line for entity, line in sample.truth if entity == detection.label]
-                precision[detection.label][0] += any(_centre_inside(detection.box, line) for line in lines)  # type: ignore[arg-type]
-                precision[detection.label][1] += 1
-        if index % 20 == 19:
-            log(f"pii ({ocr}) {index + 1}/{len(samples)}")
-    heights = sorted({height for _, height in found_by})
-    return {
-        "images": len(samples),
-        "seconds_per_image": round((time.perf_counter() - started) / len(samples), 3),
-        "model_version": detector.version,
-        "recall": {
-            entity: {str(h): round(found_by[(entity, h)][0] / found_by[(entity, h)][1], 3) for h in heights}
-            for entity in PII_ENTITIES
-        },
-        "recall_12px_and_above": {
-            entity: round(
-                sum(found_by[(entity, h)][0] for h in heights) / sum(found_by[(entity, h)][1] for h in heights), 3
-            )
-            for entity in PII_ENTITIES
-        },
-        "precision": {e: round(c / n, 3) if n else None for e, (c, n) in precision.items()},
-    }
+    from benchmarks.pii_quality import PresidioDefaults  # isort: skip
+
+    spacy_model = settings.pii_spacy_model or None
+    detectors: dict[str, Any] = {engine: PiiDetector(spacy_model=spacy_model, ocr=engine) for engine in engines}
+    detectors["presidio-defaults"] = PresidioDefaults(spacy_model)
+    return detectors
+
+
+def pii_quality(settings: Settings, engines: list[str], development: int, evaluation: int) -> dict[str, Any]:
+    """Each detector on the development set (what the tuning looks at) and on the evaluation set (only reported)."""
+    detectors = _pii_detectors(settings, engines)
+    sets = {"development": development_set(development), "evaluation": evaluation_set(evaluation)}
+    results: dict[str, Any] = {"entities": list(PII_ENTITIES), "min_score": threshold("image-pii")}
+    for set_name, images in sets.items():
+        results[set_name] = {}
+        for name, detector in detectors.items():
+            log(f"PII {set_name} set, {name}")
+            measured = pii_measure(detector, images, PII_ENTITIES, threshold("image-pii"), lambda m: log(f"  {m}"))
+            results[set_name][name] = {"model_version": detector.version, **measured}
+    return results
 
 
 def face_quality(settings: Settings) -> dict[str, Any]:
@@ -240,14 +222,6 @@ def style_quality(settings: Settings, tmp: Any) -> dict[str, Any]:
 def markdown(results: dict[str, Any]) -> str:
     faces, protected, style = results["faces"], results["protected"], results["style"]
     rows = ["| Detector | Set | Result |", "|---|---|---|"]
-    for ocr, pii in results["pii"].items():
-        for entity in PII_ENTITIES:
-            by_height = ", ".join(f"{h}px {r}" for h, r in pii["recall"][entity].items())
-            rows.append(
-                f"| PII {entity} ({ocr}, {pii['seconds_per_image']} s/image) | {pii['images']} rendered images | "
-                f"recall {pii['recall_12px_and_above'][entity]} ({by_height}), "
-                f"precision {pii['precision'].get(entity)} |"
-            )
     rows.append(
         f"| Faces (MTCNN) | {faces['images']} crops/rescales/photos | "
         f"recall {faces['recall']}, precision {faces['precision']} |"
@@ -265,7 +239,8 @@ def markdown(results: dict[str, Any]) -> str:
         f"TPR {at['tpr']} at FPR {at['fpr']} (z >= {at['threshold']:.2f}); default z >= {style['default_min_z']}: "
         f"TPR {style['tpr_at_default']}, FPR {style['fpr_at_default']} |"
     )
-    return "\n".join(rows)
+    pii = results["pii"]
+    return "\n".join(rows) + "\n\n" + pii_markdown(pii["evaluation"], pii["entities"])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -289,10 +264,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     with tempfile.TemporaryDirectory() as directory:
         tmp = Path(directory)
-        results["pii"] = {}
-        for ocr in args.pii_ocr.split(","):
-            log(f"PII, OCR by {ocr}")
-            results["pii"][ocr] = pii_quality(16 if args.quick else 48, settings, ocr)
+        development, evaluation = (20, 40) if args.quick else (100, EVALUATION_IMAGES)
+        results["pii"] = pii_quality(settings, args.pii_ocr.split(","), development, evaluation)
         log("faces")
         results["faces"] = face_quality(settings)
         log("protected images")

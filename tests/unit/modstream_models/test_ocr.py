@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from modstream_models.ocr import Character, RapidOcr, join_split_addresses, normalise_word, ocr_engine, words_of_line
+from modstream_models.ocr import (
+    Character,
+    RapidOcr,
+    join_split_addresses,
+    normalise_word,
+    ocr_engine,
+    text_by_lines,
+    words_of_line,
+)
 from tests.images import render_text
 
 
@@ -75,9 +83,19 @@ def test_rapidocr_reads_rendered_lines_with_their_boxes() -> None:
         ("1l11-5S55", "1111-5555"),
         ("12:30", "12:30"),  # a time keeps its colon
         ("http://example.org", "http://example.org"),
-        ("Order:SB-12", "Order:SB-12"),  # too few digits to be a number OCR misread
+        ("Order:SB-12", "Order: SB-12"),  # too few digits for S and B to be misread digits
         ("BOSS", "BOSS"),
+        ("Name:OmarKhan", "Name: Omar Khan"),  # label, and two capitalised words run together
+        ("McDonald", "Mc Donald"),
+        ("Jane.Doe@Example.com", "Jane.Doe@Example.com"),  # never inside an address
+        ("fe80::1", "fe80::1"),
     ],
 )
 def test_words_are_normalised_for_the_analyzer(read: str, normalised: str) -> None:
     assert normalise_word(read) == normalised
+
+
+def test_the_analyzer_reads_one_line_per_text_line_with_one_character_between_words() -> None:
+    words = table(("Name:", 1), ("Li", 1), ("Wei", 1), ("Phone:", 2), ("+1", 2))
+    assert text_by_lines(words) == "Name: Li Wei\nPhone: +1"
+    assert text_by_lines({"text": []}) == ""

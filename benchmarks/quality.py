@@ -64,12 +64,13 @@ def pii_quality(settings: Settings, engines: list[str], development: int, evalua
     """Each detector on the development set (what the tuning looks at) and on the evaluation set (only reported)."""
     detectors = _pii_detectors(settings, engines)
     sets = {"development": development_set(development), "evaluation": evaluation_set(evaluation)}
-    results: dict[str, Any] = {"entities": list(PII_ENTITIES), "min_score": threshold("image-pii")}
+    min_score = threshold("image-pii")
+    results: dict[str, Any] = {"entities": list(PII_ENTITIES), "min_score": min_score}
     for set_name, images in sets.items():
         results[set_name] = {}
         for name, detector in detectors.items():
             log(f"PII {set_name} set, {name}")
-            measured = pii_measure(detector, images, PII_ENTITIES, threshold("image-pii"), lambda m: log(f"  {m}"))
+            measured = pii_measure(detector, images, PII_ENTITIES, min_score, lambda m: log(f"  {m}"))
             results[set_name][name] = {"model_version": detector.version, **measured}
     return results
 

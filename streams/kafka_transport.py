@@ -8,13 +8,17 @@ client together about a quarter of a core at 10 ms). So the worker's fetches wai
 little to do, where a new event is started at once and every millisecond of waiting is latency, and long
 once it has a backlog, where a new event would queue behind the others anyway (``FetchWaits``).
 
+Its consumer also never commits past an event still in flight (``Consumer._new_offset``): Faust's own,
+with an agent's ``concurrency`` above one, commits a partition's acknowledged offsets when the event just
+before them is still being handled (faust-streaming#606), and a worker killed then loses that event.
+
 The app names this transport by its URL scheme (``SCHEME://host:port``), registered with Faust's transports
 when this module is imported.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +26,7 @@ import aiokafka
 from aiokafka.consumer.fetcher import Fetcher
 from faust.transport.drivers import TRANSPORTS
 from faust.transport.drivers import aiokafka as faust_aiokafka
+from faust.types import TP
 
 from streams.config import Settings, get_settings
 
@@ -73,9 +78,29 @@ class ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
         follow_backlog(self._consumer._fetcher, waits, lambda: len(self.consumer.unacked))
 
 
+def lowest_in_flight(offsets: Iterable[int], committed: int | None) -> int | None:
+    """The first of a partition's unacknowledged ``offsets`` at or past the ``committed`` one (the next to read)."""
+    return min((offset for offset in offsets if committed is None or offset >= committed), default=None)
+
+
 class Consumer(faust_aiokafka.Consumer):
     def _new_consumer_thread(self) -> ConsumerThread:
         return ConsumerThread(self, loop=self.loop, beacon=self.beacon)
+
+    def _new_offset(self, tp: TP) -> int | None:
+        """Faust's next offset to commit for ``tp``, computed only from the offsets acknowledged before the
+        first event of ``tp`` still in flight; the later ones wait in ``_acked`` for the next commit."""
+        unacked = (m.offset for m in list(self._unacked_messages) if m.tp == tp and not m.acked)
+        first_in_flight = lowest_in_flight(unacked, self._committed_offset[tp])
+        if first_in_flight is None:
+            return super()._new_offset(tp)
+        acked = self._acked[tp]
+        held_back = [offset for offset in acked if offset > first_in_flight]
+        acked[:] = [offset for offset in acked if offset < first_in_flight]
+        try:
+            return super()._new_offset(tp)
+        finally:
+            acked.extend(held_back)
 
 
 class Transport(faust_aiokafka.Transport):

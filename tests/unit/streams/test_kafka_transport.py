@@ -8,6 +8,8 @@ from typing import Any
 
 import faust
 import pytest
+from faust.transport.drivers import aiokafka as faust_aiokafka
+from faust.types import TP, Message
 
 from streams import kafka_transport
 from streams.config import Settings, get_settings
@@ -65,3 +67,63 @@ def test_the_worker_consumer_starts_with_the_idle_wait(wait_ms: str, monkeypatch
         assert asyncio.run(fetch_wait()) == int(wait_ms)
     finally:
         get_settings.cache_clear()
+
+
+@pytest.mark.parametrize(
+    ("offsets", "committed", "first"),
+    [([], 31, None), ([31, 33], 31, 31), ([29, 33], 31, 33), ([4, 2], None, 2), ([30], 31, None)],
+)
+def test_the_first_event_in_flight_is_the_lowest_unacknowledged_offset_not_yet_committed(
+    offsets: list[int], committed: int | None, first: int | None
+) -> None:
+    assert kafka_transport.lowest_in_flight(offsets, committed) == first
+
+
+TOPIC_PARTITION = TP("screened", 0)
+
+
+def consumer_with(consumer_class: type[Any], committed: int | None, acked: list[int], in_flight: list[int]) -> Any:
+    """A Faust consumer (built, never started) at ``committed``, with ``acked`` offsets acknowledged and the
+    events at ``in_flight`` handed to an agent and still being handled."""
+    app = faust.App("commit-check", broker=f"{kafka_transport.SCHEME}://127.0.0.1:1")
+    consumer = consumer_class(
+        app.transport,
+        callback=app.topics.on_message,
+        on_partitions_revoked=app._on_partitions_revoked,
+        on_partitions_assigned=app._on_partitions_assigned,
+    )
+    app.topics._acking_topics.add(TOPIC_PARTITION.topic)  # as the conductor does for an agent's topic
+    consumer._committed_offset[TOPIC_PARTITION] = committed
+    messages = [Message(TOPIC_PARTITION.topic, 0, offset, 0.0, 0, None, None, b"", b"") for offset in acked + in_flight]
+    for message in messages:
+        consumer.track_message(message)
+    for message in messages[: len(acked)]:
+        consumer.ack(message)
+    consumer.held = messages  # the messages are weakly referenced by the consumer
+    return consumer
+
+
+@pytest.mark.parametrize(("committed", "acked", "in_flight"), [(31, [32, 33, 34], [31]), (None, [1, 2, 3], [0])])
+def test_fausts_own_consumer_commits_past_an_event_in_flight(
+    committed: int | None, acked: list[int], in_flight: list[int]
+) -> None:
+    """faust-streaming#606, which the transport's consumer works around; when this fails, Faust fixed it."""
+    consumer = consumer_with(faust_aiokafka.Consumer, committed, acked, in_flight)
+    assert consumer._new_offset(TOPIC_PARTITION) == acked[-1] + 1
+
+
+@pytest.mark.parametrize(("committed", "acked", "in_flight"), [(31, [32, 33, 34], [31]), (None, [1, 2, 3], [0])])
+def test_the_worker_never_commits_past_an_event_in_flight(
+    committed: int | None, acked: list[int], in_flight: list[int]
+) -> None:
+    consumer = consumer_with(kafka_transport.Consumer, committed, acked, in_flight)
+    assert consumer._new_offset(TOPIC_PARTITION) is None
+    head = next(m for m in consumer.held if m.offset == in_flight[0])
+    consumer.ack(head)  # the event in flight is done: everything acknowledged commits at once
+    assert consumer._new_offset(TOPIC_PARTITION) == acked[-1] + 1
+
+
+def test_offsets_before_the_first_event_in_flight_still_commit() -> None:
+    consumer = consumer_with(kafka_transport.Consumer, 10, [10, 11, 13, 14], [12])
+    assert consumer._new_offset(TOPIC_PARTITION) == 12
+    assert sorted(consumer._acked[TOPIC_PARTITION]) == [13, 14]

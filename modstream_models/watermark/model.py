@@ -30,6 +30,9 @@ from modstream_models import device as devices
 from modstream_models.watermark.payload import CODE_BITS, decode_bits, encode_payload
 
 WORKING_SIZE = 64
+# Smaller images cannot carry the watermark robustly (any resize takes most of it), so they are refused;
+# the refinement below could sometimes still make a 12 px image read back, which proves nothing.
+MIN_SIDE = WORKING_SIZE
 WEIGHTS = Path(__file__).resolve().parent / "weights.pt"  # shipped; `train --export` writes it
 REFINE_MARGIN = 6.0  # bit logits the refined residual reaches: headroom for JPEG and other attacks
 REFINE_STEP = 0.05  # largest change of the residual per refinement step, in its [-1, 1] units
@@ -152,6 +155,9 @@ class Watermarker:
         noise); a few normalised gradient steps on the residual (at the working size, so it stays as
         smooth) fix those bits for a small loss of PSNR, and stop at once where nothing is missed.
         """
+        if min(image.size) < MIN_SIDE:
+            size = f"{image.width}x{image.height}"
+            raise ValueError(f"{size} is too small to hold a watermark: {MIN_SIDE} px a side at least")
         full = self._tensor(image)
         target = torch.from_numpy(bits.astype(np.float32))[None].to(self.device)
         residual = self.encoder(to_working_size(full), target)

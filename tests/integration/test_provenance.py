@@ -105,4 +105,6 @@ def test_an_image_the_watermark_cannot_hold_goes_to_review(settings: Settings) -
     (request_id,) = run(submit_images(settings, [tiny.getvalue()]))
     (end,) = run(wait_for_ends(settings, [request_id], timeout_s=120))[request_id]
     assert end.end == "review" and end.value["reason_code"] == "WATERMARK_FAILED", end.value["reason"]
-    assert "watermark check failed" in end.value["reason"] and end.value.get("watermark") is None
+    reason = end.value["reason"]
+    assert "watermark refused the image: watermark_embed: 12x12 is too small" in reason, reason
+    assert end.value.get("watermark") is None

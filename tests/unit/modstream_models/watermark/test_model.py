@@ -10,7 +10,7 @@ from PIL import Image
 from skimage.metrics import peak_signal_noise_ratio
 
 from modstream_models.watermark.data import held_out_photos
-from modstream_models.watermark.model import WEIGHTS, Reading, Watermarker
+from modstream_models.watermark.model import MIN_SIDE, WEIGHTS, Reading, Watermarker
 from modstream_models.watermark.payload import encode_payload
 from streams.cli import main as modstream
 from tests.images import SAMPLES
@@ -44,6 +44,18 @@ def jpeg(image: Image.Image, quality: int) -> Image.Image:
 def test_shipped_weights_name_their_version(watermarker: Watermarker) -> None:
     assert watermarker.version.startswith("modstream watermark ") and "(step " in watermarker.version
     assert WEIGHTS.stat().st_size < 5_000_000
+
+
+@pytest.mark.parametrize("size", [(12, 12), (MIN_SIDE - 1, 300), (300, MIN_SIDE - 1)])
+def test_an_image_too_small_to_hold_a_watermark_is_refused(watermarker: Watermarker, size: tuple[int, int]) -> None:
+    with pytest.raises(ValueError, match="too small to hold a watermark"):
+        watermarker.embed_payload(Image.new("RGB", size, (90, 140, 200)), bytes(8))
+
+
+def test_an_image_of_the_smallest_side_holds_the_watermark(watermarker: Watermarker) -> None:
+    photo = Image.open(SAMPLES / "coffee.jpg").convert("RGB").resize((MIN_SIDE, MIN_SIDE))
+    payload = bytes(range(8))
+    assert watermarker.read_payload(watermarker.embed_payload(photo, payload)).payload == payload
 
 
 def test_held_out_photos_keep_their_quality_and_the_payload_survives_jpeg_50(

@@ -8,6 +8,7 @@ actor, so a redelivery from the audit topic, or a stage that re-ran after a cras
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -65,17 +66,40 @@ def event_key(event: AuditEvent) -> str:
     return hashlib.sha256(identity.encode()).hexdigest()
 
 
-def _insert_ignoring_duplicates(engine: Engine, row: dict[str, Any]) -> bool:
+def _insert_ignoring_duplicates(connection: Connection, row: dict[str, Any]) -> bool:
     """Insert ``row`` unless its event key is there; True when it was new."""
-    dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
     statement = (
         dialect.insert(audit_events)
         .values(**row)
         .on_conflict_do_nothing(index_elements=["event_key"])
         .returning(audit_events.c.id)
     )
-    with engine.begin() as connection:
-        return connection.execute(statement).first() is not None
+    return connection.execute(statement).first() is not None
+
+
+def _row(event: AuditEvent) -> dict[str, Any]:
+    data = event.model_dump(mode="json")
+    return {
+        "event_key": event_key(event),
+        "request_id": event.request_id,
+        "at": event.at,
+        "stage": event.stage,
+        "action": event.action,
+        "reason": event.reason,
+        "reason_code": event.reason_code,
+        "tenant": event.tenant,
+        "user": event.user,
+        "actor": event.actor,
+        "prompt": event.prompt,
+        "evidence": data["evidence"],
+        "redactions": data["redactions"],
+        "images": data["images"],
+        "policy_version": event.policy_version,
+        "model_versions": data["model_versions"],
+        "watermark": event.watermark,
+        "image_hash": event.image_hash,
+    }
 
 
 class AuditStore:
@@ -84,30 +108,13 @@ class AuditStore:
 
     def record(self, event: AuditEvent) -> bool:
         """Store ``event``; False when it was already stored."""
-        data = event.model_dump(mode="json")
-        return _insert_ignoring_duplicates(
-            self.engine,
-            {
-                "event_key": event_key(event),
-                "request_id": event.request_id,
-                "at": event.at,
-                "stage": event.stage,
-                "action": event.action,
-                "reason": event.reason,
-                "reason_code": event.reason_code,
-                "tenant": event.tenant,
-                "user": event.user,
-                "actor": event.actor,
-                "prompt": event.prompt,
-                "evidence": data["evidence"],
-                "redactions": data["redactions"],
-                "images": data["images"],
-                "policy_version": event.policy_version,
-                "model_versions": data["model_versions"],
-                "watermark": event.watermark,
-                "image_hash": event.image_hash,
-            },
-        )
+        return self.record_all([event]) == 1
+
+    def record_all(self, events: Sequence[AuditEvent]) -> int:
+        """Store each of ``events`` not stored yet, in one transaction (one commit for a whole batch read from
+        the audit topic); how many were new."""
+        with self.engine.begin() as connection:
+            return sum(_insert_ignoring_duplicates(connection, _row(event)) for event in events)
 
     def history(self, request_id: str) -> list[AuditRecord]:
         """Every recorded step of a request, oldest first."""

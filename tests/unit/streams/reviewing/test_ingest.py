@@ -4,7 +4,7 @@ from pathlib import Path
 from streams import topics
 from streams.events import AuditEvent, ReviewItem
 from streams.policy import DEFAULT_POLICY, PolicyStore
-from streams.reviewing.ingest import store_record
+from streams.reviewing.ingest import store_records
 from streams.store import AuditStore, ReviewQueue, open_database
 
 
@@ -14,8 +14,10 @@ def test_events_land_in_the_store_with_the_policy_priority_and_garbage_is_skippe
     item = ReviewItem(request_id="r1", tenant="t", user="u", submitted_at=datetime.now(UTC), stage="screen",
                       reason="face", reason_code="FACE_WITHOUT_CONSENT")  # fmt: skip
     event = AuditEvent(request_id="r1", stage="outcomes", action="review", reason="face")
-    for topic, value in [(topics.REVIEW, item.to_bytes()), (topics.AUDIT, event.to_bytes()),
-                         (topics.AUDIT, b"{not json"), (topics.REVIEW, b'{"schema_version": 9}')]:  # fmt: skip
-        store_record(topic, value, audit, queue, policy)
+    second = event.model_copy(update={"stage": "review", "action": "approve", "reason": "fine"})
+    records = [(topics.REVIEW, item.to_bytes()), (topics.AUDIT, event.to_bytes()), (topics.AUDIT, b"{not json"),
+               (topics.REVIEW, b'{"schema_version": 9}'), (topics.AUDIT, second.to_bytes())]  # fmt: skip
+    store_records(records, audit, queue, policy)
+    store_records(records, audit, queue, policy)  # a redelivered batch adds nothing
     assert queue.get("r1").priority == policy.current().rules.review_priority["FACE_WITHOUT_CONSENT"]
-    assert [h.action for h in audit.history("r1")] == ["review"]
+    assert [h.action for h in audit.history("r1")] == ["review", "approve"]

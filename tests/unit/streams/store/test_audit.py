@@ -86,3 +86,12 @@ def test_erasing_a_user_keeps_an_image_another_users_record_names_and_drops_note
     assert all(step.evidence == [] for step in steps)
     assert "scarf" not in " ".join(step.reason for step in steps) and steps[-1].actor == "rita"
     assert store.history("r2")[0].images == [shared]
+
+
+def test_a_batch_is_recorded_at_once_and_counts_only_new_events(engine: Engine) -> None:
+    store = AuditStore(engine)
+    first, second = event("screen", "passed", 0), event("generate", "generated", 1)
+    assert store.record(first)
+    assert store.record_all([first, second, second]) == 1
+    assert store.record_all([]) == 0
+    assert [h.stage for h in store.history("r1")] == ["screen", "generate"]

@@ -74,7 +74,8 @@ class LocalBlobStore:
         path = self._path(ref.sha256)
         if not path.exists():
             try:
-                path.parent.mkdir(parents=True, exist_ok=True)
+                if not path.parent.is_dir():  # one stat, not a mkdir of three levels, for the usual case
+                    path.parent.mkdir(parents=True, exist_ok=True)
                 fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
                 with os.fdopen(fd, "wb") as handle:
                     handle.write(data)

@@ -9,6 +9,8 @@ from functools import cache
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from modstream_models.images import encode_png
+
 ACCEPTED_FORMATS = frozenset({"PNG", "JPEG", "WEBP"})
 PNG = "image/png"
 
@@ -46,10 +48,8 @@ def sanitize_image(data: bytes, *, max_bytes: int, max_pixels: int) -> bytes:
         image.load()
     except (OSError, SyntaxError, ValueError) as exc:
         raise RejectedImage(f"image cannot be decoded (truncated or corrupt): {exc}") from None
-    clean = image.convert("RGBA" if image.mode in ("RGBA", "LA", "PA") else "RGB")
-    out = io.BytesIO()
-    clean.save(out, format="PNG")  # a fresh PNG carries none of the source's metadata
-    return out.getvalue()
+    # A fresh PNG carries none of the source's metadata.
+    return encode_png(image.convert("RGBA" if image.mode in ("RGBA", "LA", "PA") else "RGB"))
 
 
 @cache

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from PIL import Image
 
 from modstream_models.catalogue import Redaction, image_redaction
+from modstream_models.images import encode_png
 from modstream_models.redact import redact
 from streams.events import Context, Evidence
 
@@ -23,9 +24,7 @@ def redact_image(png_or_jpeg: bytes, evidence: Iterable[Evidence]) -> bytes:
         if e.finding.box is not None and method in boxes:
             boxes[method].append(e.finding.box)
     image = redact(Image.open(io.BytesIO(png_or_jpeg)), blur=boxes[Redaction.BLUR], fill=boxes[Redaction.FILL])
-    out = io.BytesIO()
-    image.save(out, format="PNG")
-    return out.getvalue()
+    return encode_png(image)
 
 
 def preview_evidence(evidence: Iterable[Evidence]) -> list[Evidence]:

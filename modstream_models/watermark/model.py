@@ -5,20 +5,22 @@ the 120 code bits spread over a 16 x 16 map, and returns a residual. The residua
 the image's own size and added there (as TrustMark does), so the image keeps its resolution and
 detail; the decoder reads the bits back from the image resized to the working size.
 
-A cropped copy no longer lines up with the layout the decoder reads, so where the image as it is
-gives no payload, the reader searches where it may have sat in the original: it lays the image on a
-grey canvas at a grid of sizes and positions (training's crop attack shows the decoder the same),
-refines the most confident placements and tries the payload there.
+A turned, mirrored or cropped copy no longer lines up with the layout the decoder reads, so where
+the image as it is gives no payload, the reader first undoes turns of up to 12 degrees and mirroring
+(geometry.py), then searches where a crop may have sat in the original: it lays the image on a grey
+canvas at a grid of sizes and positions (training's crop attack shows the decoder the same). Each
+search refines its most confident candidates and tries the payload there.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import torch
@@ -27,6 +29,8 @@ from PIL import Image
 from torch import nn
 
 from modstream_models import device as devices
+from modstream_models.watermark import geometry
+from modstream_models.watermark.geometry import Geometry
 from modstream_models.watermark.payload import CODE_BITS, decode_bits, encode_payload
 
 WORKING_SIZE = 64
@@ -40,9 +44,14 @@ REFINE_STEP = 0.05  # largest change of the residual per refinement step, in its
 CANVAS = 2 * WORKING_SIZE
 SEARCH_SIDES = range(98, CANVAS, 4)  # sides tried, in canvas pixels: crops keeping 59 % to 97 % of the area
 SEARCH_STEP = 4  # canvas pixels between positions tried; within the misplacement training's crop jitter teaches
-# Placements refined and tried for a payload. Only these are BCH-decoded, so the false-positive rate grows
-# from one reading's (about 5e-8, payload.py) to 1 + SEARCH_TRIES of them: 2e-7, under the 1e-6 target.
+# Candidates each search (turns and mirrors, then crops) refines and tries for a payload. Only these are
+# BCH-decoded, so the false-positive rate grows from one reading's (about 5e-8, payload.py) to
+# 1 + 2 * SEARCH_TRIES of them: 3.5e-7, under the 1e-6 target.
 SEARCH_TRIES = 3
+DECODER_BATCH = 64
+
+Candidate = TypeVar("Candidate")
+Step = TypeVar("Step", int, float)
 
 
 def _block(channels_in: int, channels_out: int, stride: int = 1) -> nn.Sequential:
@@ -108,6 +117,7 @@ class Reading:
     corrected_bits: int
     bits: np.ndarray = field(repr=False, compare=False)  # the 120 code bits as read (0/1)
     placement: Placement | None = None  # where the payload was found as a crop; None: as it is, or not found
+    geometry: Geometry | None = None  # the turn or mirror undone to find the payload; None: none, or not found
 
     @property
     def detected(self) -> bool:
@@ -122,14 +132,23 @@ class Reading:
             "corrected_bits": self.corrected_bits,
             # where a crop was found in the original: fractions of the original's sides
             "crop": None if crop is None else {"area": round(crop.area, 3), "left": crop.left, "top": crop.top},
+            # the turn (degrees counter-clockwise) and mirror undone to find the payload
+            "rotation": None if self.geometry is None else self.geometry.rotation,
+            "flipped": self.geometry is not None and self.geometry.flipped,
         }
 
     @classmethod
-    def of(cls, probabilities: np.ndarray, placement: Placement | None = None) -> Reading:
+    def of(
+        cls, probabilities: np.ndarray, placement: Placement | None = None, geometry: Geometry | None = None
+    ) -> Reading:
         bits = (probabilities > 0.5).astype(np.uint8)
         decoded = decode_bits(bits)
         confidence = round(float(_confidence(probabilities[None])[0]) * 2, 4)
-        return cls(decoded.payload, confidence, decoded.corrected_bits, bits, placement if decoded.payload else None)
+        found = decoded.payload is not None
+        return cls(
+            decoded.payload, confidence, decoded.corrected_bits, bits,
+            placement if found else None, geometry if found else None,
+        )  # fmt: skip
 
 
 @dataclass
@@ -194,34 +213,52 @@ class Watermarker:
         return self.embed(image, encode_payload(payload))
 
     def read_payload(self, image: Image.Image) -> Reading:
-        """The payload of ``image`` as it is or, failing that, as a crop of a watermarked original."""
+        """The payload of ``image`` as it is or, failing that, as a turned, mirrored or cropped copy of a
+        watermarked original."""
         reading = Reading.of(self.read(image))
         if reading.detected:
             return reading
-        crop = self._tensor(image)
-        coarse = list(_placements(SEARCH_SIDES, SEARCH_STEP))
-        confidence = _confidence(self._read_placed(crop, coarse))
-        tried: list[Reading] = [reading]
-        for index in np.argsort(-confidence)[:SEARCH_TRIES]:
-            best = coarse[index]
-            for step in (SEARCH_STEP // 2, 1):  # a 3 x 3 x 3 neighbourhood, then a finer one
-                around = list(_neighbourhood(best, step))
-                probabilities = self._read_placed(crop, around)
-                pick = int(np.argmax(_confidence(probabilities)))
-                best, best_probabilities = around[pick], probabilities[pick]
-            side, left, top = (value / CANVAS for value in best)
-            found = Reading.of(best_probabilities, Placement(side, left, top))
-            if found.detected:
-                return found
-            tried.append(found)
+        copy = self._tensor(image)
+        tried = [reading]
+        for search in (self._search_geometry, self._search_crops):
+            for found in search(copy):
+                if found.detected:
+                    return found
+                tried.append(found)
         return max(tried, key=lambda candidate: candidate.bit_confidence)
+
+    def _search_geometry(self, copy: torch.Tensor) -> Iterator[Reading]:
+        """Readings of the copy turned back and unmirrored as the most confident geometries say."""
+        height, width = copy.shape[-2:]
+        small = F.interpolate(copy, size=(CANVAS, CANVAS), mode="bilinear", antialias=True)
+
+        def read_undone(geometries: list[Geometry]) -> np.ndarray:
+            return self._decode(geometry.undo(small, width, height, geometries, WORKING_SIZE))
+
+        def around(candidate: Geometry, step: float) -> list[Geometry]:
+            return [turned for turned in candidate.around(step) if turned.original_size(width, height)]
+
+        coarse = geometry.candidates(width, height)
+        for best, probabilities in _most_confident(coarse, read_undone, around, geometry.REFINE_STEPS):
+            yield Reading.of(probabilities, geometry=best)
+
+    def _search_crops(self, crop: torch.Tensor) -> Iterator[Reading]:
+        """Readings of the copy placed where the most confident crop placements say."""
+        coarse = list(_placements(SEARCH_SIDES, SEARCH_STEP))
+
+        def around(placement: tuple[int, int, int], step: int) -> list[tuple[int, int, int]]:
+            return list(_neighbourhood(placement, step))
+
+        steps = (SEARCH_STEP // 2, 1)  # a 3 x 3 x 3 neighbourhood, then a finer one
+        for best, probabilities in _most_confident(coarse, partial(self._read_placed, crop), around, steps):
+            side, left, top = (value / CANVAS for value in best)
+            yield Reading.of(probabilities, Placement(side, left, top))
 
     @torch.no_grad()
     def read(self, image: Image.Image) -> np.ndarray:
         """The probability of each code bit being 1, for the image as it is."""
         return torch.sigmoid(self.decoder(to_working_size(self._tensor(image))))[0].cpu().numpy()
 
-    @torch.no_grad()
     def _read_placed(self, crop: torch.Tensor, placements: list[tuple[int, int, int]]) -> np.ndarray:
         """Bit probabilities of ``crop`` laid on a grey canvas at each (side, left, top) placement."""
         resized = {
@@ -232,20 +269,36 @@ class Watermarker:
             F.pad(resized[side], (left, CANVAS - side - left, top, CANVAS - side - top), value=0.5)
             for side, left, top in placements
         ]
-        return (
-            torch.cat(
-                [
-                    torch.sigmoid(self.decoder(to_working_size(torch.cat(canvases[i : i + 64]))))
-                    for i in range(0, len(canvases), 64)
-                ]
-            )
-            .cpu()
-            .numpy()
-        )
+        return self._decode(to_working_size(torch.cat(canvases)))
+
+    @torch.no_grad()
+    def _decode(self, images: torch.Tensor) -> np.ndarray:
+        """Bit probabilities of images at the working size, in batches."""
+        batches = [self.decoder(images[i : i + DECODER_BATCH]) for i in range(0, len(images), DECODER_BATCH)]
+        return torch.sigmoid(torch.cat(batches)).cpu().numpy()
 
 
 def _confidence(probabilities: np.ndarray) -> np.ndarray:
     return np.abs(probabilities - 0.5).mean(axis=1)
+
+
+def _most_confident(
+    coarse: Sequence[Candidate],
+    read: Callable[[list[Candidate]], np.ndarray],
+    around: Callable[[Candidate, Step], list[Candidate]],
+    steps: Iterable[Step],
+) -> Iterator[tuple[Candidate, np.ndarray]]:
+    """The SEARCH_TRIES candidates the decoder is most confident about, each refined among its neighbours
+    at each step in turn, with their bit probabilities."""
+    confidence = _confidence(read(list(coarse)))
+    for index in np.argsort(-confidence)[:SEARCH_TRIES]:
+        best, best_probabilities = coarse[index], np.empty(0)
+        for step in steps:
+            neighbours = around(best, step)
+            probabilities = read(neighbours)
+            pick = int(np.argmax(_confidence(probabilities)))
+            best, best_probabilities = neighbours[pick], probabilities[pick]
+        yield best, best_probabilities
 
 
 def _placements(sides: Iterable[int], step: int) -> Iterable[tuple[int, int, int]]:

@@ -3,6 +3,7 @@
 import io
 import json
 import random
+import re
 
 import numpy as np
 import pytest
@@ -91,9 +92,30 @@ def test_a_crop_of_a_watermarked_photo_is_found_where_it_sat(
     assert np.mean(accuracies) >= 0.95
 
 
+@pytest.mark.parametrize(
+    ("rotation", "flipped", "expand", "quality"),
+    [(10, False, False, None), (-10, False, True, None), (0, True, False, None), (-8, True, False, 60)],
+)
+def test_a_turned_or_mirrored_copy_is_read_and_the_turn_named(
+    watermarker: Watermarker, photos: list[Image.Image], rotation: float, flipped: bool, expand: bool,
+    quality: int | None,
+) -> None:  # fmt: skip
+    rng = np.random.default_rng(rotation + 20)
+    for photo in photos[::4]:
+        payload = rng.integers(0, 256, 8, dtype=np.uint8).tobytes()
+        copy = watermarker.embed_payload(photo, payload)
+        if flipped:
+            copy = copy.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+        copy = copy.rotate(rotation, resample=Image.Resampling.BILINEAR, expand=expand)
+        reading = watermarker.read_payload(jpeg(copy, quality) if quality else copy)
+        assert reading.payload == payload and reading.geometry is not None
+        assert abs(reading.geometry.rotation - rotation) <= 0.5 and reading.geometry.flipped is flipped
+        assert reading.to_json()["rotation"] == reading.geometry.rotation
+
+
 def test_unwatermarked_crops_are_not_detected(watermarker: Watermarker, photos: list[Image.Image]) -> None:
     """The CI-sized share of the benchmark's false-positive check (FPR target 1e-6): 1000 crops read as they
-    are, and 20 of them through the crop search as well (about a second each)."""
+    are, and 20 of them through the turn and crop searches as well (about a second each)."""
     rng = random.Random(3)
     crops = []
     for _ in range(1000):
@@ -119,6 +141,11 @@ def test_cli_embeds_and_decodes_a_payload(tmp_path, capsys) -> None:  # type: ig
     assert modstream(["watermark", "decode", str(tmp_path / "cropped.png"), "--json"]) == 0
     found = json.loads(capsys.readouterr().out)
     assert found["payload"] == "00112233aabbccdd" and abs(found["crop"]["area"] - 0.7) < 0.05
+    with Image.open(marked) as image:  # mirrored, then turned by 8 degrees
+        image.transpose(Image.Transpose.FLIP_LEFT_RIGHT).rotate(8, Image.Resampling.BILINEAR).save(tmp_path / "t.png")
+    assert modstream(["watermark", "decode", str(tmp_path / "t.png")]) == 0
+    said = capsys.readouterr().out  # the turn is found to a quarter of a degree
+    assert "payload 00112233aabbccdd" in said and re.search(r"mirrored, turned by (7\.75|8|8\.25) degrees", said)
     assert modstream(["watermark", "decode", photo, "--json"]) == 3
     assert json.loads(capsys.readouterr().out)["detected"] is False
     assert modstream(["watermark", "embed", photo, str(marked), "--payload", "abc"]) == 2

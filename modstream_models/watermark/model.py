@@ -214,18 +214,22 @@ class Watermarker:
 
     def read_payload(self, image: Image.Image) -> Reading:
         """The payload of ``image`` as it is or, failing that, as a turned, mirrored or cropped copy of a
-        watermarked original."""
-        reading = Reading.of(self.read(image))
-        if reading.detected:
-            return reading
-        copy = self._tensor(image)
-        tried = [reading]
-        for search in (self._search_geometry, self._search_crops):
-            for found in search(copy):
-                if found.detected:
-                    return found
-                tried.append(found)
+        watermarked original; where none is found, the most confident reading."""
+        tried = []
+        for reading in self.readings(image):
+            if reading.detected:
+                return reading
+            tried.append(reading)
         return max(tried, key=lambda candidate: candidate.bit_confidence)
+
+    def readings(self, image: Image.Image, crops: bool = True) -> Iterator[Reading]:
+        """Every reading the reader BCH-decodes, in turn, each search only run when asked for the next one: the
+        image as it is, then turned back and unmirrored, then (``crops``) placed as a crop of an original."""
+        yield Reading.of(self.read(image))
+        copy = self._tensor(image)
+        yield from self._search_geometry(copy)
+        if crops:
+            yield from self._search_crops(copy)
 
     def _search_geometry(self, copy: torch.Tensor) -> Iterator[Reading]:
         """Readings of the copy turned back and unmirrored as the most confident geometries say."""

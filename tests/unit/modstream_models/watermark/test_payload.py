@@ -1,6 +1,6 @@
 import numpy as np
 
-from modstream_models.watermark.payload import CODE_BITS, decode_bits, encode_payload
+from modstream_models.watermark.payload import CODE_BITS, Decoded, decode_bits, encode_payload
 
 
 def test_round_trip_corrects_up_to_six_wrong_bits() -> None:
@@ -27,3 +27,19 @@ def test_more_than_six_wrong_bits_is_no_detection() -> None:
     code = encode_payload(bytes(8))
     code[:7] ^= 1
     assert decode_bits(code).payload is None
+
+
+def test_seven_or_eight_wrong_bits_are_counted_but_not_detected() -> None:
+    rng = np.random.default_rng(3)
+    for errors in (7, 8):
+        code = encode_payload(rng.integers(0, 256, 8, dtype=np.uint8).tobytes())
+        code[rng.choice(CODE_BITS, errors, replace=False)] ^= 1
+        assert decode_bits(code) == Decoded(None, errors)
+
+
+def test_words_bchlib_would_correct_into_no_codeword_are_not_near_one() -> None:
+    """bchlib "corrects" about 2 % of random 120-bit words by 8 bits into words that are no codeword; a true
+    codeword lies within 8 bits of a random word with probability about 2e-5 (2^64 * V(120, 8) / 2^120)."""
+    rng = np.random.default_rng(4)
+    near = sum(decode_bits(rng.integers(0, 2, CODE_BITS)).corrected_bits > 0 for _ in range(20000))
+    assert near <= 3

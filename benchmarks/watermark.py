@@ -100,6 +100,10 @@ def _rotate(degrees: float) -> Callable[[Array], Array]:
     return attack
 
 
+def _flip(image: Array) -> Array:
+    return np.ascontiguousarray(image[:, ::-1])
+
+
 def _scaled(image: Array, scale: float = 1.0, size: tuple[int, int] | None = None) -> Array:
     h, w = image.shape[:2]
     return np.asarray(_pil(image).resize(size or (round(w * scale), round(h * scale)), Image.Resampling.BICUBIC))
@@ -135,8 +139,8 @@ ATTACKS: dict[str, Callable[[Array], Array]] = {
     "rotate_5": _rotate(5),
     "rotate_10": _rotate(10),
     "rotate_-10": _rotate(-10),
-    "flip": lambda image: np.ascontiguousarray(image[:, ::-1]),
-    "flip+rotate_5+jpeg60": lambda image: _jpeg(60)(_rotate(5)(np.ascontiguousarray(image[:, ::-1]))),
+    "flip": _flip,
+    "flip+rotate_5+jpeg60": lambda image: _jpeg(60)(_rotate(5)(_flip(image))),
     "rotate_10+resize_75%+jpeg60": lambda image: _jpeg(60)(_scaled(_rotate(10)(image), 0.75)),
     "crop_w100%_h50%": lambda image: _crop(image, 1.0, 0.5, 0.5, 0.5),
     "crop_w60%_h90%": lambda image: _crop(image, 0.6, 0.9, 0.3, 0.6),

@@ -80,8 +80,8 @@ def describe_watermark(mark: dict[str, Any]) -> str:
     """One line for a Reading.to_json()."""
     found = f"payload {mark['payload']}" if mark["detected"] else "none found"
     crop = "" if mark["crop"] is None else f", as a crop of {mark['crop']['area']:.0%} of the original's area"
-    mirrored = ", mirrored" if mark.get("flipped") else ""
-    turned = "" if not mark.get("rotation") else f", turned by {mark['rotation']:g} degrees"
+    mirrored = ", mirrored" if mark["flipped"] else ""
+    turned = "" if not mark["rotation"] else f", turned by {mark['rotation']:g} degrees"
     return f"{found} (bit confidence {mark['bit_confidence']:.2f}){crop}{mirrored}{turned}"
 
 

@@ -46,7 +46,7 @@ SEARCH_SIDES = range(98, CANVAS, 4)  # sides tried, in canvas pixels: crops keep
 SEARCH_STEP = 4  # canvas pixels between positions tried; within the misplacement training's crop jitter teaches
 # Candidates each search (turns and mirrors, then crops) refines and tries for a payload. Only these are
 # BCH-decoded, so the false-positive rate grows from one reading's (about 5e-8, payload.py) to
-# 1 + 2 * SEARCH_TRIES of them: 3.5e-7, under the 1e-6 target.
+# 1 + 2 * SEARCH_TRIES of them: 3.7e-7, under the 1e-6 target.
 SEARCH_TRIES = 3
 DECODER_BATCH = 64
 

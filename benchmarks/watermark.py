@@ -51,7 +51,6 @@ from modstream_models.watermark.train import CHECKPOINT
 from streams.stack import REPO_ROOT
 
 RESULTS = REPO_ROOT / "benchmarks" / "results" / "watermark.json"
-WORST_DIFFERENCE = RESULTS.with_name("watermark-worst-difference.png")  # the least invisible image's change, x 20
 GENERATED = REPO_ROOT / "var" / "benchmarks" / "generated"  # the tiny generator's images, made once
 FPR = 1e-6
 Array = np.ndarray
@@ -224,7 +223,9 @@ def crops(photos: list[torch.Tensor], count: int, rng: random.Random, min_side: 
     return out
 
 
-def evaluate(method: Method, images: list[Array], rng: np.random.Generator) -> dict[str, Any]:
+def evaluate(method: Method, images: list[Array], rng: np.random.Generator, out: Path) -> dict[str, Any]:
+    """The method's quality and per-attack results; for modstream, the least invisible image's change is
+    written beside ``out``."""
     needed = matches_needed(method.bits)
     quality: dict[str, list[float]] = {"psnr": [], "ssim": [], "embed_ms": [], "decode_ms": [], "decode_crop_ms": []}
     per_attack: dict[str, dict[str, list[float]]] = {name: {"bit_accuracy": [], "detected": []} for name in ATTACKS}
@@ -254,7 +255,8 @@ def evaluate(method: Method, images: list[Array], rng: np.random.Generator) -> d
                 per_attack[name]["detected"].append(float((read == message).sum() >= needed))
     worst = int(np.argmin(quality["psnr"]))
     if method.name == "modstream":
-        write_difference(images[worst], method.embed(images[worst], encode_payload(bytes(8))))
+        difference = out.with_name(f"{out.stem}-worst-difference.png")
+        write_difference(images[worst], method.embed(images[worst], encode_payload(bytes(8))), difference)
     return {
         "bits": method.bits,
         "detection": "BCH payload recovered" if method.name == "modstream" else f">= {needed}/{method.bits} bits",
@@ -269,10 +271,10 @@ def evaluate(method: Method, images: list[Array], rng: np.random.Generator) -> d
     }
 
 
-def write_difference(image: Array, marked: Array, gain: float = 20) -> None:
+def write_difference(image: Array, marked: Array, path: Path, gain: float = 20) -> None:
     """The watermark's change to ``image``, amplified around mid-grey, for a person to look for a cast."""
     difference = (marked.astype(np.float32) - image.astype(np.float32)) * gain + 128
-    _pil(np.concatenate([image, difference.clip(0, 255).astype(np.uint8)], axis=1)).save(WORST_DIFFERENCE)
+    _pil(np.concatenate([image, difference.clip(0, 255).astype(np.uint8)], axis=1)).save(path)
 
 
 def unwatermarked_images(count: int, rng: random.Random) -> list[Image.Image]:
@@ -387,14 +389,14 @@ def main(argv: list[str] | None = None) -> int:
         "images": f"{args.images} crops (256-512 px) of 3 held-out photos",
         "methods": {},
     }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
     for name in args.methods.split(","):
         log(f"{name}: embedding and attacking {len(images)} images")
-        results["methods"][name] = evaluate(available[name](), images, np.random.default_rng(11))
+        results["methods"][name] = evaluate(available[name](), images, np.random.default_rng(11), args.out)
     log(f"false positives on {args.fpr_crops} crops and {args.fpr_search_images} images through the searches")
     results["false_positives"] = false_positives(
         watermarker, args.fpr_crops, args.fpr_search_images, args.fpr_crop_search_images, random.Random(13)
     )
-    args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2) + "\n")
     print(markdown(results))
     log(f"wrote {args.out}")

@@ -1,9 +1,10 @@
 """The PII development set: the images the detector and its normalisation rules are tuned on.
 
-Form-like cards of "Label: value" rows in DejaVu, Liberation and FreeFont faces, on plain paper or on a
-panel over scikit-image's coffee, brick and grass photos, under the same kinds of conditions the
-evaluation set (``benchmarks.pii_evaluation``) checks: small grey text, dark mode, low contrast,
-rotation up to 10 degrees, perspective, JPEG. Every fifth image is a negative of look-alike rows.
+DejaVu, Liberation and FreeFont faces; rows that are "Label: value" forms or short sentences of this
+set's own wording; plain paper, a panel over scikit-image's coffee, brick and grass photos, outlined
+text straight on those photos, and a coloured sign seen at an angle in them; under the same kinds of
+conditions the evaluation set (``benchmarks.pii_evaluation``) checks: small grey text, dark mode, low
+contrast, rotation up to 10 degrees, perspective, JPEG. Every fifth image is a negative of look-alike rows.
 """
 
 from __future__ import annotations
@@ -11,10 +12,13 @@ from __future__ import annotations
 import random
 
 import numpy as np
+import phonenumbers
 from PIL import Image, ImageDraw
 
 from benchmarks.datasets import jpeg, photo
 from benchmarks.text_images import (
+    Colour,
+    Segment,
     TextImage,
     Truth,
     card_number,
@@ -23,6 +27,8 @@ from benchmarks.text_images import (
     homography,
     iban,
     ipv4,
+    ipv6,
+    line_width,
     rotated,
     ssn,
     warped,
@@ -38,36 +44,69 @@ FONTS = (
     "truetype/freefont/FreeSans.ttf",
     "truetype/freefont/FreeSerif.ttf",
 )
-LOOKS = {  # style: text heights, ink, paper
+PHOTOS = ("coffee", "brick", "grass")
+LOOKS = {  # style: text heights, ink, paper (for photo-bare: the outline)
     "document": ((16, 24, 32), (20, 20, 20), (250, 250, 245)),
     "ui-small": ((12,), (128, 128, 128), (255, 255, 255)),
     "dark-mode": ((14, 16), (220, 220, 220), (32, 32, 36)),
     "low-contrast": ((18, 24), (110, 110, 110), (170, 170, 170)),
     "photo-panel": ((16, 24), (10, 60, 140), (210, 230, 250)),
+    "photo-bare": ((20, 26, 32, 40), (255, 240, 120), (10, 10, 10)),
+    "sign": ((20, 26, 32), (255, 255, 255), (150, 30, 30)),
 }
 ANGLES = (0.0, 0.0, -3.0, 3.0, -6.0, 8.0, -10.0)
 NAMES = ("Jane Doe", "Omar Khan", "Li Wei", "Maria Garcia", "Sam Lee", "Priya Patel", "Tom Berg")
-DOMAINS = ("example.com", "mail.org", "corp.net")
+DOMAINS = ("example.com", "mail.org", "corp.net", "post.example.de")
 PLACES = ("Paris", "Boston", "Madrid", "Seattle", "Berlin", "Dublin", "Austin")
-ROWS = {  # entity type: label, value
-    "EMAIL_ADDRESS": lambda rng: (
-        "Contact",
-        f"{rng.choice(NAMES).split()[0].lower()}.{rng.randrange(100)}@{rng.choice(DOMAINS)}",
-    ),
-    "PHONE_NUMBER": lambda rng: (
-        "Phone",
-        rng.choice(["+1 {}-{}-{:04d}", "({}) {}-{:04d}", "{}.{}.{:04d}"]).format(
+PHONE_REGIONS = ("US", "US", "AU", "ES", "IT", "NL", "CH")
+
+
+def _phone(rng: random.Random) -> str:
+    region = rng.choice(PHONE_REGIONS)
+    if region == "US":
+        return rng.choice(["+1 {}-{}-{:04d}", "({}) {}-{:04d}", "{}.{}.{:04d}"]).format(
             rng.randrange(201, 990), rng.randrange(200, 999), rng.randrange(10000)
-        ),
-    ),
-    "CREDIT_CARD": lambda rng: ("Card", card_number(rng, "4", 16, (4, 4, 4, 4), " ")),
-    "IBAN_CODE": lambda rng: ("IBAN", iban(rng, rng.choice(["DE", "GB", "FR"]), grouped=True)),
-    "US_SSN": lambda rng: ("SSN", ssn(rng, "-")),
-    "IP_ADDRESS": lambda rng: ("IP", ipv4(rng)),
-    "PERSON": lambda rng: ("Name", rng.choice(NAMES)),
-    "LOCATION": lambda rng: ("City", rng.choice(PLACES)),
+        )
+    while True:
+        example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
+        assert example is not None, region
+        national = str(example.national_number)
+        number = phonenumbers.parse(f"+{example.country_code}{national[:2]}{rng.randrange(10 ** (len(national) - 2))}")
+        if phonenumbers.is_valid_number(number):
+            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def _card(rng: random.Random) -> str:
+    if rng.random() < 0.2:
+        return card_number(rng, "37", 15, (4, 6, 5), rng.choice([" ", "-"]))
+    return card_number(rng, rng.choice(["4", "4", "51", "55"]), 16, (4, 4, 4, 4), rng.choice([" ", " ", "-", ""]))
+
+
+VALUES = {
+    "EMAIL_ADDRESS": lambda rng: f"{rng.choice(NAMES).split()[0].lower()}.{rng.randrange(100)}@{rng.choice(DOMAINS)}",
+    "PHONE_NUMBER": _phone,
+    "CREDIT_CARD": _card,
+    "IBAN_CODE": lambda rng: iban(rng, rng.choice(["DE", "GB", "FR"]), grouped=rng.random() < 0.8),
+    "US_SSN": lambda rng: ssn(rng, rng.choice(["-", "-", " "])),
+    "IP_ADDRESS": lambda rng: ipv4(rng) if rng.random() < 0.85 else ipv6(rng),
+    "PERSON": lambda rng: rng.choice(NAMES),
+    "LOCATION": lambda rng: rng.choice(PLACES),
 }
-ENTITIES = tuple(ROWS)
+LABELS = {
+    "EMAIL_ADDRESS": "Contact", "PHONE_NUMBER": "Phone", "CREDIT_CARD": "Card", "IBAN_CODE": "IBAN",
+    "US_SSN": "SSN", "IP_ADDRESS": "IP", "PERSON": "Name", "LOCATION": "City",
+}  # fmt: skip
+SENTENCES = {  # this set's own wording; the value goes where the braces are
+    "EMAIL_ADDRESS": ("mail me at {} please", "or email {}"),
+    "PHONE_NUMBER": ("ring {} after six", "my number is {}"),
+    "CREDIT_CARD": ("the card {} is on file", "use {} for this"),
+    "IBAN_CODE": ("wire it to {} today", "our account is {}"),
+    "US_SSN": ("his SSN is {}", "ssn on record {}"),
+    "IP_ADDRESS": ("host {} went down", "traffic came from {}"),
+    "PERSON": ("Best wishes, {}", "ask {} about it"),
+    "LOCATION": ("We meet in {} next week", "moving to {} soon"),
+}
+ENTITIES = tuple(VALUES)
 LOOK_ALIKES = (
     lambda rng: f"Invoice: INV-{rng.randrange(10**5, 10**6)}",
     lambda rng: f"Ticket: {rng.randrange(10**7, 10**8)}",
@@ -76,37 +115,82 @@ LOOK_ALIKES = (
     lambda rng: f"Apartment: {rng.randrange(1, 30)}-{rng.randrange(100, 999)}",
     lambda rng: f"ISBN: 0-{rng.randrange(100, 999)}-{rng.randrange(10000, 99999)}-X",
     lambda rng: f"Train: ICE {rng.randrange(100, 999)} at {rng.randrange(24)}:{rng.randrange(60):02d}",
+    lambda rng: f"tracking no {rng.randrange(10**11, 10**12)} shipped",
+    lambda rng: f"part {rng.choice('PQRT')}{rng.randrange(100, 999)}-{rng.randrange(1000, 9999)} in stock",
+    lambda rng: f"Due {rng.randrange(1, 28):02d}/{rng.randrange(1, 13):02d}/20{rng.randrange(24, 30)} at noon",
+    lambda rng: f"Score {rng.randrange(10)}-{rng.randrange(10)} after extra time",
+    lambda rng: f"Platform {rng.randrange(1, 12)}, coach {rng.randrange(1, 15)}",
 )
 
 
-def _card(rng: random.Random, rows: list[tuple[str, str | None]], style: str, index: int) -> TextImage:
+def _row(rng: random.Random, label: str) -> list[Segment]:
+    value = VALUES[label](rng)
+    if rng.random() < 0.5:
+        return [(f"{LABELS[label]}: ", None), (value, label)]
+    before, after = rng.choice(SENTENCES[label]).split("{}")
+    return [(text, tag) for text, tag in ((before, None), (value, label), (after, None)) if text]
+
+
+def _background(rng: random.Random, style: str, size: tuple[int, int], paper: Colour) -> Image.Image:
+    if style in ("photo-panel", "photo-bare"):
+        image = photo(rng.choice(PHOTOS)).resize(size)
+        if style == "photo-panel":
+            ImageDraw.Draw(image).rectangle((10, 10, size[0] - 10, size[1] - 10), fill=paper)
+        return image
+    return Image.new("RGB", size, paper)
+
+
+def _card_image(rng: random.Random, rows: list[list[Segment]], style: str, index: int) -> TextImage:
     heights, ink, paper = LOOKS[style]
     height = heights[index % len(heights)]
     face = font(rng.choice(FONTS), height)
     row = height * 2
-    image = Image.new("RGB", (40 + height * 26, 40 + row * len(rows)), paper)
-    if style == "photo-panel":
-        image = photo(rng.choice(["coffee", "brick", "grass"])).resize(image.size)
-        ImageDraw.Draw(image).rectangle((10, 10, image.width - 10, image.height - 10), fill=paper)
+    width = max(40 + height * 26, int(max(line_width(line, face) for line in rows)) + 40)
+    image = _background(rng, style, (width, 40 + row * len(rows)), paper)
     draw = ImageDraw.Draw(image)
+    outline = paper if style == "photo-bare" else None
     truth: list[Truth] = []
-    for number, (text, label) in enumerate(rows):
-        caption, _, value = text.partition(": ")
-        segments = [(f"{caption}: ", None), (value, label)] if value else [(text, None)]
-        truth += draw_line(draw, (20, 20 + number * row), segments, face, ink)
+    for number, segments in enumerate(rows):
+        truth += draw_line(draw, (20, 20 + number * row), segments, face, ink, outline)
     angle = ANGLES[index % len(ANGLES)]
-    if index % 11 == 10:  # seen from the side
+    if style == "sign":
+        image, truth = _sign_in_photo(rng, image, truth)
+        angle_name = "warp"
+    elif index % 11 == 10:  # seen from the side
         w, h = image.size
         corners = np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=float)
         squeeze = np.array([[0, 0], [0, h * 0.12], [0, -h * 0.12], [0, 0]])
         image, truth = warped(image, truth, homography(corners, corners + squeeze), image.size, paper)
         angle_name = "warp"
     else:
-        image, truth = rotated(image, truth, angle, paper) if angle else (image, truth)
+        on_photo = style.startswith("photo")
+        fill = tuple(int(v) for v in np.asarray(image).reshape(-1, 3).mean(axis=0)) if on_photo else paper
+        image, truth = rotated(image, truth, angle, fill) if angle else (image, truth)  # type: ignore[arg-type]
         angle_name = f"{abs(angle):g}"
-    background = "photo" if style == "photo-panel" else "plain"
+    background = "photo" if style in ("photo-panel", "photo-bare", "sign") else "plain"
     conditions = {"size": f"{height}px", "angle": angle_name, "background": background, "style": style}
     return TextImage(jpeg(image, rng.choice([60, 75, 90])), truth, conditions)
+
+
+def _sign_in_photo(rng: random.Random, plate: Image.Image, truth: list[Truth]) -> tuple[Image.Image, list[Truth]]:
+    """The plate in a photo, its left or right side pushed back (a sign seen from the side) and tilted a little."""
+    scene = photo(rng.choice(PHOTOS)).resize((int(plate.width * 1.3), int(plate.height * 2.0)))
+    w, h = plate.size
+    source = np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=float)
+    far = rng.uniform(0.08, 0.18) * h
+    shrink = (
+        np.array([[0, 0], [0, far], [0, -far], [0, 0]])
+        if rng.random() < 0.5
+        else np.array([[0, far], [0, 0], [0, 0], [0, -far]])
+    )
+    tilt = rng.uniform(-0.06, 0.06) * w
+    centred = [[(scene.width - w) / 2, (scene.height - h) / 2 + tilt * (x / w - 0.5)] for x, _ in source]
+    target = source + shrink + centred
+    matrix = homography(source, target)
+    sign, moved = warped(plate, truth, matrix, scene.size, (0, 0, 0))
+    mask = warped(Image.new("L", plate.size, 255), [], matrix, scene.size, (0,))[0]  # type: ignore[arg-type]
+    scene.paste(sign, (0, 0), mask)
+    return scene, moved
 
 
 def development_set(count: int, seed: int = 0) -> list[TextImage]:
@@ -116,10 +200,10 @@ def development_set(count: int, seed: int = 0) -> list[TextImage]:
     styles = list(LOOKS)
     for index in range(count):
         if index % 5 == 4:
-            rows: list[tuple[str, str | None]] = [(rng.choice(LOOK_ALIKES)(rng), None) for _ in range(4)]
+            rows: list[list[Segment]] = [[(rng.choice(LOOK_ALIKES)(rng), None)] for _ in range(4)]
         else:
             labels = [ENTITIES[(index + k * 3) % len(ENTITIES)] for k in range(3)]
-            rows = [(": ".join(ROWS[label](rng)), label) for label in labels]
-            rows.insert(rng.randrange(4), (rng.choice(["Thank you for your order", "Meeting notes, page 2"]), None))
-        images.append(_card(rng, rows, rng.choice(styles), index))
+            rows = [_row(rng, label) for label in labels]
+            rows.insert(rng.randrange(4), [(rng.choice(["Thank you for your order", "Meeting notes, page 2"]), None)])
+        images.append(_card_image(rng, rows, rng.choice(styles), index))
     return images

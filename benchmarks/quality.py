@@ -223,27 +223,30 @@ def style_quality(settings: Settings, tmp: Any) -> dict[str, Any]:
 
 
 def markdown(results: dict[str, Any]) -> str:
-    faces, protected, style = results["faces"], results["protected"], results["style"]
+    """The README's tables of the parts ``results`` holds (a run with ``--parts`` to a new ``--output`` has some)."""
     rows = ["| Detector | Set | Result |", "|---|---|---|"]
-    rows.append(
-        f"| Faces (MTCNN) | {faces['images']} crops/rescales/photos | "
-        f"recall {faces['recall']}, precision {faces['precision']} |"
-    )
-    at = protected["at_fpr_0.01"]
-    rows.append(
-        f"| Protected match (PDQ) | {protected['positives']} copies / {protected['negatives']} unrelated | "
-        f"TPR {at['tpr']} at FPR {at['fpr']} (distance <= {at['threshold']}); "
-        f"default <= {protected['default_max_distance']}: "
-        f"TPR {protected['tpr_at_default']}, FPR {protected['fpr_at_default']} |"
-    )
-    at = style["at_fpr_0.01"]
-    rows.append(
-        f"| Style (Gram, calibrated) | {style['positives']} styled / {style['negatives']} other | "
-        f"TPR {at['tpr']} at FPR {at['fpr']} (z >= {at['threshold']:.2f}); default z >= {style['default_min_z']}: "
-        f"TPR {style['tpr_at_default']}, FPR {style['fpr_at_default']} |"
-    )
-    pii = results["pii"]
-    return "\n".join(rows) + "\n\n" + pii_markdown(pii["evaluation"], pii["entities"])
+    if faces := results.get("faces"):
+        rows.append(
+            f"| Faces (MTCNN) | {faces['images']} crops/rescales/photos | "
+            f"recall {faces['recall']}, precision {faces['precision']} |"
+        )
+    if protected := results.get("protected"):
+        at = protected["at_fpr_0.01"]
+        rows.append(
+            f"| Protected match (PDQ) | {protected['positives']} copies / {protected['negatives']} unrelated | "
+            f"TPR {at['tpr']} at FPR {at['fpr']} (distance <= {at['threshold']}); "
+            f"default <= {protected['default_max_distance']}: "
+            f"TPR {protected['tpr_at_default']}, FPR {protected['fpr_at_default']} |"
+        )
+    if style := results.get("style"):
+        at = style["at_fpr_0.01"]
+        rows.append(
+            f"| Style (Gram, calibrated) | {style['positives']} styled / {style['negatives']} other | "
+            f"TPR {at['tpr']} at FPR {at['fpr']} (z >= {at['threshold']:.2f}); default z >= {style['default_min_z']}: "
+            f"TPR {style['tpr_at_default']}, FPR {style['fpr_at_default']} |"
+        )
+    pii = results.get("pii")
+    return "\n".join(rows) + ("\n\n" + pii_markdown(pii["evaluation"], pii["entities"]) if pii else "")
 
 
 def main(argv: list[str] | None = None) -> int:

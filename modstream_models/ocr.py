@@ -8,10 +8,10 @@ maps entity offsets back to boxes with:
   under about 20 px).
 - ``rapidocr``: PP-OCRv4 text detection, angle classification and recognition on onnxruntime, the
   models shipped inside the ``rapidocr-onnxruntime`` wheel (nothing is downloaded). It reads text lines
-  with a box per character; a word's box is the box around its characters. Its recogniser sometimes
-  drops the space between two Latin words ("Contactjane.doe@example.comtoday"), and its character boxes
-  do not show where (they are spaced evenly by the decoder): restoring those is work left for
-  issue 16's normalisation rules.
+  with a box per character; a word's box is the box around its characters. Its recogniser often drops
+  the space between two Latin words ("wireittoDE7145...today"), and its character boxes do not show where
+  (they are spaced evenly by the decoder): ``modstream_models.spacing`` puts those spaces back from the
+  text itself, and a word's box is then the box around its own characters.
 
 Both re-join what they split inside an address at ``@`` or ``.`` (``join_split_addresses``), and their words
 are normalised before the analyzer reads them (``normalise_word``).
@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -33,12 +34,16 @@ from PIL import Image
 from presidio_image_redactor import OCR, ImagePreprocessor, TesseractOCR
 
 from modstream_models.deskew import SMALLEST_CORRECTED, boxes_back, levelled, skew_angle
+from modstream_models.spacing import dropped_spaces
 
 # Tesseract's OpenMP threads contend with each other on images this small: one thread per call reads a
 # 640x400 image about a quarter faster on 2 cores (518 against 673 ms p50), and Triton runs calls side by side.
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 WORD_FIELDS = ("text", "left", "top", "width", "height", "conf", "block_num", "par_num", "line_num")
 JOINERS = ("@", ".")
+# An IPv6 address split after one of its colons ("fecf:" | "76f8:cf84"): re-joined like an address at "@"
+_IPV6_HEAD = re.compile(r"[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){2,}:$")
+_HEX_START = re.compile(r"[0-9A-Fa-f]{1,4}(?::|$)")
 
 
 class UpscaleForOcr(ImagePreprocessor):
@@ -60,8 +65,8 @@ class UpscaleForOcr(ImagePreprocessor):
 
 def join_split_addresses(words: dict[str, list[Any]]) -> dict[str, list[Any]]:
     """The word table without empty words, and with neighbouring words of one line joined where the first ends
-    or the second starts with '@' or '.' ("jane @mail.org", "jane.doe@ example.com"): those splits break email
-    and URL recognition."""
+    or the second starts with '@' or '.' ("jane @mail.org", "jane.doe@ example.com"), or an IPv6 address was
+    split after a colon ("fe80:1:2a:" | "76f8"): those splits break email, URL and IP recognition."""
     merged: list[int] = []
     for index in (i for i, text in enumerate(words["text"]) if str(text).strip()):
         if merged and _continues(words, merged[-1], index):
@@ -74,7 +79,8 @@ def join_split_addresses(words: dict[str, list[Any]]) -> dict[str, list[Any]]:
 def _continues(words: dict[str, list[Any]], previous: int, current: int) -> bool:
     same_line = all(words[key][previous] == words[key][current] for key in ("block_num", "par_num", "line_num"))
     left, right = words["text"][previous], words["text"][current]
-    return same_line and (left.endswith(JOINERS) or right.startswith(JOINERS))
+    split_ipv6 = _IPV6_HEAD.search(left) is not None and _HEX_START.match(right) is not None
+    return same_line and (left.endswith(JOINERS) or right.startswith(JOINERS) or split_ipv6)
 
 
 def _absorb(words: dict[str, list[Any]], target: int, source: int) -> None:
@@ -88,9 +94,11 @@ def _absorb(words: dict[str, list[Any]], target: int, source: int) -> None:
     words["conf"][target] = min(float(words["conf"][target]), float(words["conf"][source]))
 
 
-# A label run into its value ("Phone:+1 642", "Card:4087", "Name:Omar"): a space after the colon, not inside
-# times ("12:30") or addresses ("http://", "fe80::1").
-_LABEL_COLON = re.compile(r"(?<=[A-Za-z]{2}):(?=[+(\dA-Z])")
+# A label run into its value ("Phone:+1 642", "Card:4087", "Name:Omar", "IP:aa18:34a:..."): a space after the
+# colon, not inside times ("12:30") or addresses ("http://", "fe80::1", "dead:beef:cafe:...": hex letters only).
+_LABEL_COLON = re.compile(
+    r"(?<=[A-Za-z]{2}):(?=[+(\dA-Z])|(?<=[G-Zg-z][A-Za-z]|[A-Za-z][G-Zg-z]):(?=[0-9a-f]{1,4}:[0-9a-f]{1,4}:)"
+)
 # Two capitalised words run together ("OmarKhan"): the space OCR dropped between them, restored outside addresses.
 _RUN_TOGETHER_NAMES = re.compile(r"\b([A-Z][a-z]+)(?=[A-Z][a-z]+\b)")
 # "+1" run into a ten-digit North American number ("+1642-396-5873"): phonenumbers' matcher takes it only
@@ -168,8 +176,8 @@ class Character:
 
 
 def words_of_line(characters: Sequence[Character]) -> list[tuple[str, tuple[float, float, float, float], float]]:
-    """A recognised line's words, split at the spaces it read; each word with the box around its characters
-    and its lowest character score."""
+    """A recognised line's words, split at the spaces it read and at those it dropped (``dropped_spaces``); each
+    word with the box around its characters and its lowest character score."""
     groups: list[list[Character]] = [[]]
     for character in characters:
         if character.text.strip():
@@ -178,18 +186,28 @@ def words_of_line(characters: Sequence[Character]) -> list[tuple[str, tuple[floa
             groups.append([])
     return [
         (
-            "".join(c.text for c in group),
+            "".join(c.text for c in word),
             (
-                min(c.box[0] for c in group),
-                min(c.box[1] for c in group),
-                max(c.box[2] for c in group),
-                max(c.box[3] for c in group),
+                min(c.box[0] for c in word),
+                min(c.box[1] for c in word),
+                max(c.box[2] for c in word),
+                max(c.box[3] for c in word),
             ),
-            min(c.score for c in group),
+            min(c.score for c in word),
         )  # fmt: skip
         for group in groups
         if group
+        for word in _split_where_spaces_dropped(group)
     ]
+
+
+def _split_where_spaces_dropped(group: list[Character]) -> list[list[Character]]:
+    starts, position = {}, 0  # text position -> index of the character starting there
+    for index, character in enumerate(group):
+        starts[position] = index
+        position += len(character.text)
+    cuts = [starts[cut] for cut in dropped_spaces("".join(c.text for c in group)) if cut in starts]
+    return [group[start:end] for start, end in zip([0, *cuts], [*cuts, len(group)], strict=True)]
 
 
 def _bounds(quad: Sequence[Sequence[float]]) -> tuple[float, float, float, float]:
@@ -209,14 +227,56 @@ class RapidOcr(LineAwareText, OCR):
     def perform_ocr(self, image: object, **kwargs: object) -> dict:
         array = np.asarray(image.convert("RGB") if isinstance(image, Image.Image) else image)
         lines, _ = self.engine(array, return_word_box=True)
-        words: dict[str, list[Any]] = {field: [] for field in WORD_FIELDS}
-        for number, (_, _, _, boxes, texts, scores) in enumerate(lines or []):
-            characters = [Character(t, _bounds(b), float(s)) for b, t, s in zip(boxes, texts, scores, strict=True)]
+        lines = lines or []
+        numbers = text_line_numbers([np.asarray(quad, dtype=float) for quad, *_ in lines])
+        rows = []
+        for number, (_, _, _, boxes, texts, scores) in zip(numbers, lines, strict=True):
+            characters = [
+                Character(unicodedata.normalize("NFKC", t), _bounds(b), float(s))  # full-width "（" read as "("
+                for b, t, s in zip(boxes, texts, scores, strict=True)
+            ]
             for text, (left, top, right, bottom), score in words_of_line(characters):
-                row = (text, left, top, right - left, bottom - top, score * 100, 1, 1, number + 1)
-                for field, value in zip(WORD_FIELDS, row, strict=True):
-                    words[field].append(value)
+                rows.append((text, left, top, right - left, bottom - top, score * 100, 1, 1, number + 1))
+        rows.sort(key=lambda row: (row[-1], row[1]))  # line by line, each from left to right
+        words: dict[str, list[Any]] = {field: [row[i] for row in rows] for i, field in enumerate(WORD_FIELDS)}
         return normalised(words)
+
+
+def text_line_numbers(quads: Sequence[np.ndarray]) -> list[int]:
+    """A line number for each detected text box (corners: top left, top right, bottom right, bottom left).
+
+    The detector splits one line of text at wide gaps ("IBAN: D" | "DE1347063812" | "0665"), and an entity
+    split over two of its boxes is found by no recognizer. A box continues a line when its left end lies on
+    the line's last box's centre line, extended (within half that box's height), at most 2.5 heights on from
+    its right end: turned and perspective lines keep their direction, the next line down does not touch it.
+    """
+    order = sorted(range(len(quads)), key=lambda i: float((quads[i][0][0] + quads[i][3][0]) / 2))
+    numbers = [0] * len(quads)
+    last_of_line: list[int] = []
+    for index in order:
+        start = (quads[index][0] + quads[index][3]) / 2
+        continued = (n for n, previous in enumerate(last_of_line) if _continues_line(quads[previous], start))
+        number = next(continued, len(last_of_line))
+        if number == len(last_of_line):
+            last_of_line.append(index)
+        last_of_line[number], numbers[index] = index, number
+    tops = [min(float(quads[i][:, 1].min()) for i in range(len(quads)) if numbers[i] == n) for n in
+            range(len(last_of_line))]  # fmt: skip
+    renumbered = {old: new for new, old in enumerate(sorted(range(len(tops)), key=tops.__getitem__))}
+    return [renumbered[n] for n in numbers]
+
+
+def _continues_line(quad: np.ndarray, start: np.ndarray) -> bool:
+    left, right = (quad[0] + quad[3]) / 2, (quad[1] + quad[2]) / 2
+    height = float(np.linalg.norm(quad[3] - quad[0]))
+    length = float(np.linalg.norm(right - left))
+    if height <= 0 or length <= 0:
+        return False
+    direction = (right - left) / length
+    offset = start - right
+    along = float(offset @ direction)
+    across = abs(float(offset[0] * direction[1] - offset[1] * direction[0]))
+    return -0.5 * height <= along <= 2.5 * height and across <= 0.5 * height
 
 
 def _tesseract_version() -> str:

@@ -1,7 +1,9 @@
-"""The OCR engines' word tables: words cut from RapidOCR's character boxes, split addresses re-joined."""
+"""The OCR engines' word tables: words cut from RapidOCR's character boxes, split addresses re-joined, the
+detector's boxes joined into text lines."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from modstream_models.ocr import (
@@ -11,6 +13,7 @@ from modstream_models.ocr import (
     normalise_word,
     ocr_engine,
     text_by_lines,
+    text_line_numbers,
     words_of_line,
 )
 from tests.images import render_text
@@ -21,15 +24,47 @@ def characters(text: str, width: float = 10.0, gaps: dict[int, float] | None = N
     found, left = [], 0.0
     for index, letter in enumerate(text):
         left += (gaps or {}).get(index, 0.0)
-        found.append(Character(letter, (left, 5.0, left + width, 25.0), 0.9 if letter != "x" else 0.5))
+        found.append(Character(letter, (left, 5.0, left + width, 25.0), 0.9 if letter != "O" else 0.5))
         left += width
     return found
 
 
 def test_words_are_split_at_the_spaces_read_and_boxed_around_their_characters() -> None:
-    words = words_of_line(characters("4111  1x11", gaps={2: 3.0}))
-    assert [(text, score) for text, _, score in words] == [("4111", 0.9), ("1x11", 0.5)]
+    words = words_of_line(characters("4111  1O11", gaps={2: 3.0}))
+    assert [(text, score) for text, _, score in words] == [("4111", 0.9), ("1O11", 0.5)]
     assert words[1][1] == (63.0, 5.0, 103.0, 25.0)
+
+
+def test_a_word_read_without_its_spaces_is_cut_and_each_part_boxed_around_its_own_characters() -> None:
+    words = words_of_line(characters("use4111forthis"))
+    assert [text for text, _, _ in words] == ["use", "4111", "for", "this"]
+    assert [box[0] for _, box, _ in words] == [0.0, 30.0, 70.0, 100.0]
+    assert words[1][1] == (30.0, 5.0, 70.0, 25.0)
+
+
+def quad(left: float, top: float, width: float, height: float, degrees: float = 0.0) -> np.ndarray:
+    """A detected box's corners (top left, top right, bottom right, bottom left), turned about its top left."""
+    theta = np.deg2rad(degrees)
+    along, down = np.array([np.cos(theta), np.sin(theta)]), np.array([-np.sin(theta), np.cos(theta)])
+    origin = np.array([left, top])
+    return np.array([origin, origin + width * along, origin + width * along + height * down, origin + height * down])
+
+
+def test_boxes_the_detector_split_one_line_into_are_one_text_line_again() -> None:
+    # "IBAN: D" | "DE1347063812" | "0665" on one line, the next line below, a far column apart; lines are
+    # numbered from the top
+    boxes = [quad(10, 10, 70, 20), quad(120, 11, 140, 20), quad(270, 10, 50, 20), quad(10, 45, 200, 20),
+             quad(600, 10, 60, 20)]  # fmt: skip
+    assert text_line_numbers(boxes) == [0, 0, 0, 2, 1]
+
+
+def test_a_turned_line_split_in_two_stays_one_line_and_does_not_take_the_next() -> None:
+    first = quad(10, 10, 200, 20, degrees=10)
+    end = first[1]  # the next box starts a word's gap further along the turned line
+    second = quad(end[0] + 20 * np.cos(np.deg2rad(10)), end[1] + 20 * np.sin(np.deg2rad(10)), 100, 20, degrees=10)
+    below = quad(10 - 30 * np.sin(np.deg2rad(10)), 10 + 30 * np.cos(np.deg2rad(10)), 300, 20, degrees=10)
+    assert text_line_numbers([first, second, below]) == [0, 0, 1]
+    assert text_line_numbers([]) == []
 
 
 def test_a_line_of_spaces_has_no_words() -> None:
@@ -55,6 +90,11 @@ def test_an_address_split_at_the_at_sign_is_joined_on_its_line_only() -> None:
     joined = join_split_addresses(table(("mail", 1), ("jane", 1), ("@example.com", 1), ("", 1), (".org", 2)))
     assert joined["text"] == ["mail", "jane@example.com", ".org"]
     assert joined["left"][1] == 20 and joined["width"][1] == 30
+
+
+def test_an_ipv6_address_split_after_a_colon_is_joined() -> None:
+    joined = join_split_addresses(table(("IP:", 1), ("9a31:4ffc:d931:", 1), ("76f8:cf84", 1), ("at:", 1), ("noon", 1)))
+    assert joined["text"] == ["IP:", "9a31:4ffc:d931:76f8:cf84", "at:", "noon"]
 
 
 def test_an_unknown_engine_is_refused_with_the_choices() -> None:
@@ -89,6 +129,8 @@ def test_rapidocr_reads_rendered_lines_with_their_boxes() -> None:
         ("McDonald", "Mc Donald"),
         ("Jane.Doe@Example.com", "Jane.Doe@Example.com"),  # never inside an address
         ("fe80::1", "fe80::1"),
+        ("IP:aa18:34a:a58a:4a6c", "IP: aa18:34a:a58a:4a6c"),  # a label run into an IPv6 address
+        ("dead:beef:cafe:f00d", "dead:beef:cafe:f00d"),  # hex letters are no label
     ],
 )
 def test_words_are_normalised_for_the_analyzer(read: str, normalised: str) -> None:

@@ -1,0 +1,143 @@
+"""Spaces an OCR engine dropped between words, put back before the analyzer reads the text.
+
+RapidOCR's PP-OCR recogniser (trained mostly on Chinese, which has no spaces) often reads a Latin line
+without some or all of its spaces: "wireittoDE71456208709163457923today", "use5175-9221-1669-7288forthis",
+"Wemeetin Bostonnextweek". Presidio's recognizers need word boundaries (``\\b`` in every pattern, spaCy
+tokens for names and places), so each such run is split again where a space belongs:
+
+- between lower-case letters and digits (either way), before "+" or "(" after a lower-case letter, and
+  after a comma between letters: upper-case codes (IBANs, flight numbers, postcodes) mix letters and
+  digits on purpose and are left alone;
+- where a lower-case word runs into a capitalised or upper-case one ("askOmar", "isFR50"), and where an
+  upper-case run runs into a lower-case word ("SSNis"), at whichever of the two places leaves a common word;
+- inside a run of letters, where a word-frequency segmentation (``wordninja``: English Wikipedia's
+  126,000 commonest words) splits it into common words only ("Bostonnextweek" -> Boston next week). A run
+  it would cut into a rare piece is kept whole: that is how most names read ("Haddad" is not "Had dad").
+
+Addresses (anything with "@", "://" or "www.") are split only after an email's domain where it runs into the
+next word ("sam@corp.netplease": at the longest known public suffix, from tldextract's snapshot); IPv6-like
+runs of hex digits and colons are never split.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from functools import cache
+
+import tldextract
+import wordninja
+
+COMMON_RANK = 20000  # a piece of a split must be among this many commonest words
+VERY_COMMON_RANK = 2000  # ... and among these where the split may be a name ("We meet in", not "Had dad")
+_MODEL = wordninja.DEFAULT_LANGUAGE_MODEL
+_SUFFIXES = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)  # the snapshot it ships: no download
+_ADDRESS = re.compile(r"@|://|www\.", re.IGNORECASE)
+_IPV6_LIKE = re.compile(r"[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{0,4}){3,}")
+_EMAIL_DOMAIN = re.compile(r"(?<=@)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+_ORDINAL = re.compile(r"(?<=\d)(?:st|nd|rd|th)(?![a-z])")
+_LETTERS = re.compile(r"[A-Za-z]+")
+# A lower-case letter next to a digit (either way round) or before "+" or "("; a letter after a comma.
+_BOUNDARY = re.compile(r"(?<=[a-z])(?=[\d+(])|(?<=\d)(?=[a-z])|(?<=[A-Za-z],)(?=[A-Za-z])")
+
+
+def _rank(word: str) -> float:
+    """The word's place among the commonest English words (0: the commonest; inf: unknown)."""
+    cost = _MODEL._wordcost.get(word.lower())
+    return math.inf if cost is None else math.exp(cost) / math.log(len(_MODEL._wordcost)) - 1
+
+
+def _common(word: str) -> bool:
+    return (len(word) >= 2 or word.lower() in ("a", "i")) and _rank(word) <= COMMON_RANK
+
+
+def dropped_spaces(text: str) -> list[int]:
+    """Positions in ``text``, one OCR word read without spaces, before which a space was dropped."""
+    if _IPV6_LIKE.search(text):
+        return []
+    if _ADDRESS.search(text):
+        end = _email_end(text)
+        return [end] if end is not None else []
+    cuts = {m.start() for m in _BOUNDARY.finditer(text)}
+    cuts -= {m.start() for m in _ORDINAL.finditer(text)}
+    for run in _LETTERS.finditer(text):
+        cuts |= {run.start() + cut for cut in _letter_run_cuts(run.group())}
+    return sorted(cut for cut in cuts if 0 < cut < len(text))
+
+
+def _email_end(text: str) -> int | None:
+    """Where an email address whose domain ends in a known suffix runs into the next word
+    ("sam@corp.netplease": after ".net"), or None."""
+    match = _EMAIL_DOMAIN.search(text)
+    if match is None or _has_suffix(match.group()):
+        return None
+    last = match.group().rsplit(".", 1)[1]
+    for length in range(len(last) - 1, 1, -1):
+        if _has_suffix(f"{match.group().rsplit('.', 1)[0]}.{last[:length]}"):
+            return match.end() - len(last) + length
+    return None
+
+
+@cache
+def _has_suffix(domain: str) -> bool:
+    return _SUFFIXES(domain).suffix != ""
+
+
+def _letter_run_cuts(run: str) -> set[int]:
+    cuts: set[int] = set()
+    start = 0
+    for piece in _case_pieces(run):
+        cuts |= {start} if start else set()
+        cuts |= {start + cut for cut in _segmented(run[start : start + piece])}
+        start += piece
+    return cuts
+
+
+def _case_pieces(run: str) -> list[int]:
+    """The lengths of the pieces a letter run falls into at its changes of case ("askOmar" -> ask, Omar;
+    "hisSSNis" -> his, SSN, is). Where an upper-case run meets lower case, the last capital goes with the
+    lower-case letters unless that leaves the less common word ("SSNis": "SSN is", not "SS Nis")."""
+    pieces: list[int] = []
+    for match in re.finditer(r"[A-Z]*[a-z]*", run):
+        word = match.group()
+        if not word:
+            continue
+        capitals = len(word) - len(word.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+        if capitals >= 2 and capitals < len(word) - 1:  # not a plural ("IDs")
+            # "SSNis": cut before the last capital ("SS" + "Nis") or after it ("SSN" + "is")
+            before, after = word[capitals - 1 :], word[capitals:]
+            keep_capital = _rank(after) < _rank(before)
+            split_at = capitals if keep_capital else capitals - 1
+            pieces += [split_at, len(word) - split_at]
+        else:
+            pieces.append(len(word))
+    if len(pieces) > 1 and pieces[0] == 1 and run[0].islower():  # "iPhone", "eBay": one word
+        pieces[:2] = [pieces[0] + pieces[1]]
+    return pieces
+
+
+@cache
+def _segmented(word: str) -> tuple[int, ...]:
+    """Cuts inside one word of one case pattern where it is common words run together."""
+    if len(word) < 5 or _rank(word) <= COMMON_RANK:
+        return ()
+    pieces = wordninja.split(word)
+    if len(pieces) < 2 or "".join(pieces) != word or not all(_common(piece) for piece in pieces):
+        return ()
+    if word[0].isupper() and len(pieces[0]) < 4 and len(word) <= 10 and max(map(_rank, pieces)) > VERY_COMMON_RANK:
+        return ()  # a short capitalised word cut into a short piece and a rarer one is more likely a name
+    cuts, position = [], 0
+    for piece in pieces[:-1]:
+        position += len(piece)
+        cuts.append(position)
+    return tuple(cuts)
+
+
+def with_spaces(text: str) -> str:
+    """``text`` with a space at each of its ``dropped_spaces``."""
+    parts, previous = [], 0
+    for cut in dropped_spaces(text):
+        parts.append(text[previous:cut])
+        previous = cut
+    parts.append(text[previous:])
+    return " ".join(parts)

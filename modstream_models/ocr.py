@@ -305,4 +305,4 @@ def ocr_engine(name: str) -> OcrEngine:
     raise ValueError(f"unknown OCR engine {name!r}: choose one of {', '.join(OCR_ENGINES)}")
 
 
-OCR_ENGINES = ("tesseract", "rapidocr")
+OCR_ENGINES = ("rapidocr", "tesseract")  # the default first

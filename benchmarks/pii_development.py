@@ -29,6 +29,7 @@ from benchmarks.text_images import (
     ipv4,
     ipv6,
     line_width,
+    pasted_in,
     rotated,
     ssn,
     warped,
@@ -45,6 +46,7 @@ FONTS = (
     "truetype/freefont/FreeSerif.ttf",
 )
 PHOTOS = ("coffee", "brick", "grass")
+ON_PHOTO = ("photo-panel", "photo-bare")  # styles whose whole background is a photo (a sign stands in one)
 LOOKS = {  # style: text heights, ink, paper (for photo-bare: the outline)
     "document": ((16, 24, 32), (20, 20, 20), (250, 250, 245)),
     "ui-small": ((12,), (128, 128, 128), (255, 255, 255)),
@@ -132,7 +134,7 @@ def _row(rng: random.Random, label: str) -> list[Segment]:
 
 
 def _background(rng: random.Random, style: str, size: tuple[int, int], paper: Colour) -> Image.Image:
-    if style in ("photo-panel", "photo-bare"):
+    if style in ON_PHOTO:
         image = photo(rng.choice(PHOTOS)).resize(size)
         if style == "photo-panel":
             ImageDraw.Draw(image).rectangle((10, 10, size[0] - 10, size[1] - 10), fill=paper)
@@ -163,11 +165,10 @@ def _card_image(rng: random.Random, rows: list[list[Segment]], style: str, index
         image, truth = warped(image, truth, homography(corners, corners + squeeze), image.size, paper)
         angle_name = "warp"
     else:
-        on_photo = style.startswith("photo")
-        fill = tuple(int(v) for v in np.asarray(image).reshape(-1, 3).mean(axis=0)) if on_photo else paper
+        fill = tuple(int(v) for v in np.asarray(image).reshape(-1, 3).mean(axis=0)) if style in ON_PHOTO else paper
         image, truth = rotated(image, truth, angle, fill) if angle else (image, truth)  # type: ignore[arg-type]
         angle_name = f"{abs(angle):g}"
-    background = "photo" if style in ("photo-panel", "photo-bare", "sign") else "plain"
+    background = "photo" if style in ON_PHOTO or style == "sign" else "plain"
     conditions = {"size": f"{height}px", "angle": angle_name, "background": background, "style": style}
     return TextImage(jpeg(image, rng.choice([60, 75, 90])), truth, conditions)
 
@@ -186,11 +187,7 @@ def _sign_in_photo(rng: random.Random, plate: Image.Image, truth: list[Truth]) -
     tilt = rng.uniform(-0.06, 0.06) * w
     centred = [[(scene.width - w) / 2, (scene.height - h) / 2 + tilt * (x / w - 0.5)] for x, _ in source]
     target = source + shrink + centred
-    matrix = homography(source, target)
-    sign, moved = warped(plate, truth, matrix, scene.size, (0, 0, 0))
-    mask = warped(Image.new("L", plate.size, 255), [], matrix, scene.size, (0,))[0]  # type: ignore[arg-type]
-    scene.paste(sign, (0, 0), mask)
-    return scene, moved
+    return pasted_in(scene, plate, truth, homography(source, target))
 
 
 def development_set(count: int, seed: int = 0) -> list[TextImage]:

@@ -32,9 +32,9 @@ from benchmarks.text_images import (
     ipv4,
     ipv6,
     line_width,
+    pasted_in,
     rotated,
     ssn,
-    warped,
 )
 
 EVALUATION_SEED = 20261202
@@ -209,11 +209,7 @@ def _on_sign(rng: random.Random, plate: Image.Image, truth: list[Truth]) -> tupl
     offset = np.array([(scene.width - w) / 2, (scene.height - h) / 2])
     inwards = np.array([[1, 1], [-1, 1], [-1, -1], [1, -1]]) * [[w, h]]
     target = source + offset + inwards * np.array([[rng.uniform(0, 0.2), rng.uniform(0, 0.2)] for _ in range(4)])
-    matrix = homography(source, target)
-    sign, moved = warped(plate, truth, matrix, scene.size, (0, 0, 0))
-    mask = warped(Image.new("L", plate.size, 255), [], matrix, scene.size, (0,))[0]  # type: ignore[arg-type]
-    scene.paste(sign, (0, 0), mask)
-    return scene, moved
+    return pasted_in(scene, plate, truth, homography(source, target))
 
 
 def evaluation_set(count: int = EVALUATION_IMAGES, seed: int = EVALUATION_SEED) -> list[TextImage]:

@@ -222,29 +222,39 @@ def style_quality(settings: Settings, tmp: Any) -> dict[str, Any]:
     }
 
 
+def _faces_row(faces: dict[str, Any]) -> str:
+    return (
+        f"| Faces (MTCNN) | {faces['images']} crops/rescales/photos | "
+        f"recall {faces['recall']}, precision {faces['precision']} |"
+    )
+
+
+def _protected_row(protected: dict[str, Any]) -> str:
+    at = protected["at_fpr_0.01"]
+    return (
+        f"| Protected match (PDQ) | {protected['positives']} copies / {protected['negatives']} unrelated | "
+        f"TPR {at['tpr']} at FPR {at['fpr']} (distance <= {at['threshold']}); "
+        f"default <= {protected['default_max_distance']}: "
+        f"TPR {protected['tpr_at_default']}, FPR {protected['fpr_at_default']} |"
+    )
+
+
+def _style_row(style: dict[str, Any]) -> str:
+    at = style["at_fpr_0.01"]
+    return (
+        f"| Style (Gram, calibrated) | {style['positives']} styled / {style['negatives']} other | "
+        f"TPR {at['tpr']} at FPR {at['fpr']} (z >= {at['threshold']:.2f}); default z >= {style['default_min_z']}: "
+        f"TPR {style['tpr_at_default']}, FPR {style['fpr_at_default']} |"
+    )
+
+
+TABLE_ROWS = {"faces": _faces_row, "protected": _protected_row, "style": _style_row}
+
+
 def markdown(results: dict[str, Any]) -> str:
     """The README's tables of the parts ``results`` holds (a run with ``--parts`` to a new ``--output`` has some)."""
     rows = ["| Detector | Set | Result |", "|---|---|---|"]
-    if faces := results.get("faces"):
-        rows.append(
-            f"| Faces (MTCNN) | {faces['images']} crops/rescales/photos | "
-            f"recall {faces['recall']}, precision {faces['precision']} |"
-        )
-    if protected := results.get("protected"):
-        at = protected["at_fpr_0.01"]
-        rows.append(
-            f"| Protected match (PDQ) | {protected['positives']} copies / {protected['negatives']} unrelated | "
-            f"TPR {at['tpr']} at FPR {at['fpr']} (distance <= {at['threshold']}); "
-            f"default <= {protected['default_max_distance']}: "
-            f"TPR {protected['tpr_at_default']}, FPR {protected['fpr_at_default']} |"
-        )
-    if style := results.get("style"):
-        at = style["at_fpr_0.01"]
-        rows.append(
-            f"| Style (Gram, calibrated) | {style['positives']} styled / {style['negatives']} other | "
-            f"TPR {at['tpr']} at FPR {at['fpr']} (z >= {at['threshold']:.2f}); default z >= {style['default_min_z']}: "
-            f"TPR {style['tpr_at_default']}, FPR {style['fpr_at_default']} |"
-        )
+    rows += [row(results[part]) for part, row in TABLE_ROWS.items() if part in results]
     pii = results.get("pii")
     return "\n".join(rows) + ("\n\n" + pii_markdown(pii["evaluation"], pii["entities"]) if pii else "")
 

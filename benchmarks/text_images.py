@@ -105,6 +105,17 @@ def warped(image: Image.Image, truth: list[Truth], matrix: np.ndarray, size: tup
     return out, moved
 
 
+def pasted_in(scene: Image.Image, plate: Image.Image, truth: list[Truth], matrix: np.ndarray) -> tuple[
+    Image.Image, list[Truth]
+]:  # fmt: skip
+    """The plate put into ``scene`` (changed in place) under the projective map ``matrix``, as a sign in a photo,
+    and its entity boxes where they landed."""
+    sign, moved = warped(plate, truth, matrix, scene.size, (0, 0, 0))
+    mask = warped(Image.new("L", plate.size, 255), [], matrix, scene.size, (0,))[0]  # type: ignore[arg-type]
+    scene.paste(sign, (0, 0), mask)
+    return scene, moved
+
+
 def rotated(image: Image.Image, truth: list[Truth], degrees: float, fill: Colour) -> tuple[Image.Image, list[Truth]]:
     """The image turned ``degrees`` anticlockwise on a canvas that holds all of it."""
     theta = np.deg2rad(-degrees)  # image y points down: anticlockwise on screen is clockwise in these axes

@@ -253,15 +253,16 @@ def text_line_numbers(quads: Sequence[np.ndarray]) -> list[int]:
     order = sorted(range(len(quads)), key=lambda i: float((quads[i][0][0] + quads[i][3][0]) / 2))
     numbers = [0] * len(quads)
     last_of_line: list[int] = []
+    tops: list[float] = []  # each line's highest point, by which the lines are numbered in the end
     for index in order:
         start = (quads[index][0] + quads[index][3]) / 2
         continued = (n for n, previous in enumerate(last_of_line) if _continues_line(quads[previous], start))
         number = next(continued, len(last_of_line))
+        top = float(quads[index][:, 1].min())
         if number == len(last_of_line):
             last_of_line.append(index)
-        last_of_line[number], numbers[index] = index, number
-    tops = [min(float(quads[i][:, 1].min()) for i in range(len(quads)) if numbers[i] == n) for n in
-            range(len(last_of_line))]  # fmt: skip
+            tops.append(top)
+        last_of_line[number], numbers[index], tops[number] = index, number, min(tops[number], top)
     renumbered = {old: new for new, old in enumerate(sorted(range(len(tops)), key=tops.__getitem__))}
     return [renumbered[n] for n in numbers]
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 import re
 from functools import cache
+from itertools import accumulate
 
 import tldextract
 import wordninja
@@ -71,9 +72,9 @@ def _email_end(text: str) -> int | None:
     match = _EMAIL_DOMAIN.search(text)
     if match is None or _has_suffix(match.group()):
         return None
-    last = match.group().rsplit(".", 1)[1]
+    head, last = match.group().rsplit(".", 1)
     for length in range(len(last) - 1, 1, -1):
-        if _has_suffix(f"{match.group().rsplit('.', 1)[0]}.{last[:length]}"):
+        if _has_suffix(f"{head}.{last[:length]}"):
             return match.end() - len(last) + length
     return None
 
@@ -87,7 +88,8 @@ def _letter_run_cuts(run: str) -> set[int]:
     cuts: set[int] = set()
     start = 0
     for piece in _case_pieces(run):
-        cuts |= {start} if start else set()
+        if start:
+            cuts.add(start)
         cuts |= {start + cut for cut in _segmented(run[start : start + piece])}
         start += piece
     return cuts
@@ -126,18 +128,10 @@ def _segmented(word: str) -> tuple[int, ...]:
         return ()
     if word[0].isupper() and len(pieces[0]) < 4 and len(word) <= 10 and max(map(_rank, pieces)) > VERY_COMMON_RANK:
         return ()  # a short capitalised word cut into a short piece and a rarer one is more likely a name
-    cuts, position = [], 0
-    for piece in pieces[:-1]:
-        position += len(piece)
-        cuts.append(position)
-    return tuple(cuts)
+    return tuple(accumulate(len(piece) for piece in pieces[:-1]))
 
 
 def with_spaces(text: str) -> str:
     """``text`` with a space at each of its ``dropped_spaces``."""
-    parts, previous = [], 0
-    for cut in dropped_spaces(text):
-        parts.append(text[previous:cut])
-        previous = cut
-    parts.append(text[previous:])
-    return " ".join(parts)
+    cuts = dropped_spaces(text)
+    return " ".join(text[start:end] for start, end in zip([0, *cuts], [*cuts, len(text)], strict=True))

@@ -66,9 +66,10 @@ PHONE_REGIONS = ("US", "US", "AU", "ES", "IT", "NL", "CH")
 def _phone(rng: random.Random) -> str:
     region = rng.choice(PHONE_REGIONS)
     if region == "US":
-        return rng.choice(["+1 {}-{}-{:04d}", "({}) {}-{:04d}", "{}.{}.{:04d}"]).format(
-            rng.randrange(201, 990), rng.randrange(200, 999), rng.randrange(10000)
-        )
+        while True:  # an assigned area code and exchange: a number that could be dialled
+            area, exchange, line = rng.randrange(201, 990), rng.randrange(200, 999), rng.randrange(10000)
+            if phonenumbers.is_valid_number(phonenumbers.parse(f"+1{area}{exchange}{line:04d}")):
+                return rng.choice(["+1 {}-{}-{:04d}", "({}) {}-{:04d}", "{}.{}.{:04d}"]).format(area, exchange, line)
     while True:
         example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
         assert example is not None, region

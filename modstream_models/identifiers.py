@@ -2,7 +2,8 @@
 
 An IBAN printed in groups of four comes back from OCR in pieces of any size ("DE480565 61624615 588471",
 "DE17-5827 8802 9682208195", "GB10DZVN·7663 1262 825366"), and with letters and digits mistaken for one
-another where they look alike ("GB25WTG0..." for the bank code WTGO, "GB60JRW8..." for JRWB). Presidio's
+another where they look alike ("GB25WTG0..." for the bank code WTGO, "GB60JRW8..." for JRWB, "E543..." for
+ES43...), with the country code apart from the rest ("Es 0724 0871..."). Presidio's
 recognizer wants groups of three to five and a valid checksum, so it finds neither.
 
 Each country's IBAN has a fixed length and a fixed letter/digit layout (ISO 13616; Presidio's
@@ -36,7 +37,8 @@ DIGIT_FOR_LETTER = {
     "B": "8",
 }
 SEPARATORS = " -·.‧•"
-_START = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}[0-9ODQILZSGB]{2}")
+# A country code, maybe misread ("E5", "Es"), then two check digits or the end of the word ("Es" | "0724...").
+_START = re.compile(r"(?<![A-Za-z0-9])[A-Z][A-Za-z0-9](?:[0-9ODQILZSGB]{2}|$)")
 # One part of Presidio's per-country pattern: the country code, the check digits, or a run of one kind of
 # character ("[A-Z][ ]?", "([0-9][ ]?){4}", "([a-zA-Z0-9][ ]?){3}").
 _PART = re.compile(
@@ -110,13 +112,18 @@ def joined_ibans(texts: Sequence[str]) -> list[tuple[int, int, str]] | None:
     return found or None
 
 
+def _country(read: str) -> str:
+    return "".join(LETTER_FOR_DIGIT.get(character, character) for character in read.upper())
+
+
 def _iban_from(texts: Sequence[str], first: int, start: int) -> tuple[int, str] | None:
-    kinds = layout(texts[first][start : start + 2])
+    country = _country(texts[first][start : start + 2])
+    kinds = layout(country)
     if kinds is None:
         return None
-    taken = ""
+    taken = country
     for last in range(first, len(texts)):
-        word = texts[last][start:] if last == first else texts[last]
+        word = texts[last][start + 2 :] if last == first else texts[last]
         compact = "".join(c for c in word if c not in SEPARATORS)
         if last > first and not (compact.isalnum() and (compact.isupper() or compact.isdigit())):
             return None  # the next word is not part of it ("today")

@@ -14,12 +14,14 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from functools import cache
+from pathlib import Path
 from typing import Any, TypeVar
 
 from presidio_analyzer import AnalysisExplanation, AnalyzerEngine, LocalRecognizer, RecognizerResult
 from presidio_analyzer.predefined_recognizers import PhoneRecognizer
 
-from modstream_models.spacing import is_very_common_word
+from modstream_models.identifiers import repaired
+from modstream_models.spacing import is_common_word, is_very_common_word
 
 # Results of these types are validated (checksums, fixed structure), so where one overlaps a result of
 # another type the validated one wins: a card number is not also a phone number.
@@ -85,26 +87,102 @@ class GazetteerLocationRecognizer(LocalRecognizer):
             for first, last in _spans_longest_first(len(words)):
                 start, end = run.start() + words[first].start(), run.start() + words[last].end()
                 if text[start:end] in self.names:
-                    results.append(self._result(start, end))
+                    results.append(_result(self, "LOCATION", start, end, self.SCORE, "gazetteer"))
                     break
         return results
-
-    def _result(self, start: int, end: int) -> RecognizerResult:
-        return RecognizerResult(
-            "LOCATION",
-            start,
-            end,
-            self.SCORE,
-            analysis_explanation=AnalysisExplanation(type(self).__name__, self.SCORE, textual_explanation="gazetteer"),
-            recognition_metadata={
-                RecognizerResult.RECOGNIZER_NAME_KEY: type(self).__name__,
-                RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-            },
-        )
 
 
 def _spans_longest_first(count: int) -> list[tuple[int, int]]:
     return sorted(((i, j) for i in range(count) for j in range(i, count)), key=lambda span: span[0] - span[1])
+
+
+def _result(recognizer: LocalRecognizer, entity: str, start: int, end: int, score: float, how: str) -> RecognizerResult:
+    return RecognizerResult(
+        entity,
+        start,
+        end,
+        score,
+        analysis_explanation=AnalysisExplanation(type(recognizer).__name__, score, textual_explanation=how),
+        recognition_metadata={
+            RecognizerResult.RECOGNIZER_NAME_KEY: type(recognizer).__name__,
+            RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: recognizer.id,
+        },
+    )
+
+
+class WholeIbanRecognizer(LocalRecognizer):
+    """IBANs written as one word, checked by their country's layout and checksum (``identifiers``). Presidio's
+    own recognizer misses some in running text ("wire it to ES43908301661318609139 09 today" as one word); the
+    OCR engines join the groups of a printed IBAN into one word first (``ocr.join_ibans``)."""
+
+    def __init__(self) -> None:
+        super().__init__(supported_entities=["IBAN_CODE"], supported_language="en")
+
+    def load(self) -> None:
+        pass
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[RecognizerResult]:
+        return [
+            _result(self, "IBAN_CODE", word.start(), word.end(), 1.0, "layout and checksum")
+            for word in re.finditer(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}[A-Z0-9]{10,30}(?![A-Za-z0-9])", text)
+            if repaired(word.group()) == word.group()
+        ]
+
+
+@cache
+def name_lists() -> tuple[frozenset[str], frozenset[str]]:
+    """First names and last names of the US census (1990), from the ``names`` package, in capitalised form."""
+    import names
+
+    def read(*keys: str) -> frozenset[str]:
+        return frozenset(
+            line.split()[0].capitalize() for key in keys for line in Path(names.FILES[key]).read_text().splitlines()
+        )
+
+    return read("first:male", "first:female"), read("last")
+
+
+class NameListRecognizer(LocalRecognizer):
+    """People's names the small spaCy model misses ("Dear Jane Doe,", "Name: Sofia Rossi"): two capitalised
+    words that are a census first name and a census last name, or a word that is no common English word before
+    a census last name that is no very common one ("Ngozi Okafor"; not "Main Street", "Dear Jane"); or one to
+    three capitalised words after a label that introduces a person ("Name:", "Dear", "signed", "Prepared by")."""
+
+    SCORE = 0.6
+    LABELS = (
+        r"(?:[Nn]ame:|Dear|[Ss]igned(?: by)?:?|[Pp]repared by|[Ww]ritten by|[Rr]egards,|[Ww]ishes,|Attn:?"
+        r"|[Cc]ontact person:?)"
+    )
+
+    def __init__(self) -> None:
+        super().__init__(supported_entities=["PERSON"], supported_language="en")
+
+    def load(self) -> None:
+        self.first_names, self.last_names = name_lists()
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[RecognizerResult]:
+        results = []
+        for pair in re.finditer(r"\b(?=([A-Z][a-z'’-]+) ([A-Z][a-z'’-]+)\b)", text):  # overlapping pairs
+            first, last = pair.groups()
+            if self._is_name(first, last):
+                end = pair.start() + len(first) + 1 + len(last)
+                results.append(_result(self, "PERSON", pair.start(), end, self.SCORE, "name lists"))
+        for labelled in re.finditer(self.LABELS + r"[ \t]+([A-Z][a-z'’-]+(?: [A-Z][a-z'’-]+){0,2})", text):
+            words = labelled.group(1).split()
+            while words and is_common_word(words[-1]) and not self._known(words[-1]):
+                words.pop()  # "Dear Customer", "Name: Please"
+            if words:
+                start = labelled.start(1)
+                results.append(_result(self, "PERSON", start, start + len(" ".join(words)), self.SCORE, "label"))
+        return list({(result.start, result.end): result for result in results}.values())
+
+    def _known(self, word: str) -> bool:
+        return word in self.first_names or word in self.last_names
+
+    def _is_name(self, first: str, last: str) -> bool:
+        if last not in self.last_names or is_very_common_word(last):
+            return False
+        return first in self.first_names or not is_common_word(first)
 
 
 Result = TypeVar("Result", bound=RecognizerResult)
@@ -125,7 +203,8 @@ def without_overlapped(results: Sequence[Result]) -> list[Result]:
 
 
 def plausible_names(text: str, results: Sequence[Result]) -> list[Result]:
-    """The results less names that read as something else: a name starts with a capital ("tracking gno"); a
+    """The results less names that read as something else: a name starts with a capital and has no digit
+    ("tracking gno", "Gate B12"); a
     one-word name is not a large place the gazetteer reports as a LOCATION ("City: Austin"), nor a very common
     English word that opens its line before a lower-case word ("Meeting notes", but "Tom" in "Tom will call")."""
 
@@ -133,8 +212,8 @@ def plausible_names(text: str, results: Sequence[Result]) -> list[Result]:
         if result.entity_type != "PERSON":
             return True
         span = text[result.start : result.end]
-        if not span[:1].isupper():
-            return False
+        if not span[:1].isupper() or any(character.isdigit() for character in span):
+            return False  # "tracking gno", "Gate B12"
         if " " in span.strip():
             return True
         line_start = text.rfind("\n", 0, result.start) + 1
@@ -164,6 +243,8 @@ class ImageTextAnalyzer(AnalyzerEngine):
         self.registry.remove_recognizer("PhoneRecognizer")
         self.registry.add_recognizer(ImagePhoneRecognizer())
         self.registry.add_recognizer(GazetteerLocationRecognizer())
+        self.registry.add_recognizer(WholeIbanRecognizer())
+        self.registry.add_recognizer(NameListRecognizer())
 
     def analyze(self, text: str, *args: Any, **kwargs: Any) -> list[RecognizerResult]:
         return plausible_names(text, without_overlapped(within_lines(text, super().analyze(text, *args, **kwargs))))

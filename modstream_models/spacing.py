@@ -58,6 +58,11 @@ def _common(word: str) -> bool:
     return (len(word) >= 2 or word.lower() in ("a", "i")) and _rank(word) <= COMMON_RANK
 
 
+def is_common_word(word: str) -> bool:
+    """Among the ``COMMON_RANK`` commonest English words."""
+    return _rank(word) <= COMMON_RANK
+
+
 def is_very_common_word(word: str) -> bool:
     """Among the ``VERY_COMMON_RANK`` commonest English words."""
     return _rank(word) <= VERY_COMMON_RANK

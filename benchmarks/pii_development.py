@@ -94,8 +94,11 @@ def _card(rng: random.Random) -> str:
 
 def _email(rng: random.Random) -> str:
     first, last = rng.choice(NAMES).lower().split()
-    local = rng.choice([f"{first}.{rng.randrange(100)}", f"{first}.{last}", f"{first[0]}.{last}", f"{first}{last}{rng.randrange(10, 99)}",
-                        f"{first}_{last}", f"{first}-{last}", f"{last}{first[0]}"])  # fmt: skip
+    dotted, appended = rng.randrange(100), rng.randrange(10, 99)
+    local = rng.choice(
+        [f"{first}.{dotted}", f"{first}.{last}", f"{first[0]}.{last}", f"{first}{last}{appended}", f"{first}_{last}",
+         f"{first}-{last}", f"{last}{first[0]}"]
+    )  # fmt: skip
     return f"{local}@{rng.choice(DOMAINS)}"
 
 

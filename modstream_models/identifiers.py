@@ -1,4 +1,5 @@
-"""IBANs that OCR split or misread, made whole again before the analyzer reads them.
+"""IBANs (and US social security numbers) that OCR split or misread, made whole again before the analyzer reads
+them.
 
 An IBAN printed in groups of four comes back from OCR in pieces of any size ("DE480565 61624615 588471",
 "DE17-5827 8802 9682208195", "GB10DZVN·7663 1262 825366"), and with letters and digits mistaken for one
@@ -135,3 +136,33 @@ def _iban_from(texts: Sequence[str], first: int, start: int) -> tuple[int, str] 
         if len(taken) >= len(kinds):
             return None
     return None
+
+
+SSN_CONTEXT = ("ssn", "social", "security")
+
+
+def joined_ssns(texts: Sequence[str]) -> list[tuple[int, int, str]] | None:
+    """Where a US social security number printed in groups ("654 87 2841") came back from OCR in groups of other
+    sizes ("654 872841", "13073 4561"), on a line that names it: (first word, last word, the number as
+    ddd-dd-dddd). Without the context word nine digits are anything; with it they are what the line says."""
+    if not any(word in text.lower() for text in texts for word in SSN_CONTEXT):
+        return None
+    found: list[tuple[int, int, str]] = []
+    index = 0
+    while index < len(texts):
+        digits, last = "", index
+        while last < len(texts) and texts[last].isdigit() and len(digits) < 9:
+            digits += texts[last]
+            last += 1
+        after_number = index > 0 and any(c.isdigit() for c in texts[index - 1])  # "+31 6 16271442": a phone
+        if (
+            len(digits) == 9
+            and last - index >= 2
+            and not after_number
+            and (last == len(texts) or not texts[last][:1].isdigit())
+        ):
+            found.append((index, last - 1, f"{digits[:3]}-{digits[3:5]}-{digits[5:]}"))
+            index = last
+        else:
+            index += 1
+    return found or None

@@ -34,7 +34,7 @@ from PIL import Image
 from presidio_image_redactor import OCR, ImagePreprocessor, TesseractOCR
 
 from modstream_models.deskew import SMALLEST_CORRECTED, boxes_back, levelled, skew_angle
-from modstream_models.identifiers import joined_ibans
+from modstream_models.identifiers import joined_ibans, joined_ssns
 from modstream_models.spacing import IPV6_LIKE, dropped_spaces
 
 # Tesseract's OpenMP threads contend with each other on images this small: one thread per call reads a
@@ -133,21 +133,23 @@ def normalise_word(text: str) -> str:
 
 
 def normalised(words: dict[str, list[Any]]) -> dict[str, list[Any]]:
-    """The word table with addresses re-joined (``join_split_addresses``), every word normalised, and IBANs
-    split over several words or misread made whole (``join_ibans``)."""
+    """The word table with addresses re-joined (``join_split_addresses``), every word normalised, and IBANs and
+    SSNs split over several words or misread made whole (``join_ibans``)."""
     joined = join_split_addresses(words)
     joined["text"] = [normalise_word(str(text)) for text in joined["text"]]
     return join_ibans(joined)
 
 
 def join_ibans(words: dict[str, list[Any]]) -> dict[str, list[Any]]:
-    """The word table with each IBAN that ``identifiers.joined_ibans`` finds on a line in one word."""
+    """The word table with each IBAN that ``identifiers.joined_ibans`` finds on a line in one word, and each
+    social security number that ``identifiers.joined_ssns`` finds."""
     lines: dict[tuple[Any, ...], list[int]] = {}
     for index, key in enumerate(zip(words["block_num"], words["par_num"], words["line_num"], strict=True)):
         lines.setdefault(key, []).append(index)
     dropped: set[int] = set()
     for indexes in lines.values():
-        for first, last, text in joined_ibans([str(words["text"][i]) for i in indexes]) or ():
+        texts = [str(words["text"][i]) for i in indexes]
+        for first, last, text in [*(joined_ibans(texts) or ()), *(joined_ssns(texts) or ())]:
             for source in indexes[first + 1 : last + 1]:
                 _absorb(words, indexes[first], source)
                 dropped.add(source)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from modstream_models.identifiers import checksum_holds, joined_ibans, layout, repaired
+from modstream_models.identifiers import checksum_holds, joined_ibans, joined_ssns, layout, repaired
 
 
 def test_a_countrys_layout_is_read_from_presidios_pattern() -> None:
@@ -47,3 +47,20 @@ def test_nothing_changes_where_there_is_no_iban_or_it_is_whole() -> None:
     assert joined_ibans(["DE89370400440532013000"]) is None
     assert joined_ibans(["Order", "DE12", "3456"]) is None  # too short
     assert joined_ibans(["DE89", "3704", "0044", "0532", "0130", "0", "today"]) is None  # one short, then a word
+
+
+@pytest.mark.parametrize(
+    ("line", "joined"),
+    [
+        (["SSN:", "654", "872841"], [(1, 2, "654-87-2841")]),  # one of two spaces dropped
+        (["Social", "Security", "No.", "13073", "4561"], [(3, 4, "130-73-4561")]),
+        (["SSN", "654", "87", "2841"], [(1, 3, "654-87-2841")]),
+        (["SSN:", "654-87-2841"], None),  # already whole
+        (["order", "654", "872841"], None),  # nine digits, but nothing on the line says they are an SSN
+        (["my", "SSN", "and", "+31", "6", "16271442"], None),  # a phone number: ten digits after the "+"
+    ],
+)
+def test_an_ssn_in_groups_of_other_sizes_is_joined_on_a_line_that_names_it(
+    line: list[str], joined: list[tuple[int, int, str]] | None
+) -> None:
+    assert joined_ssns(line) == joined

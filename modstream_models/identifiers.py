@@ -129,12 +129,10 @@ def _iban_from(texts: Sequence[str], first: int, start: int) -> tuple[int, str] 
         if last > first and not (compact.isalnum() and (compact.isupper() or compact.isdigit())):
             return None  # the next word is not part of it ("today")
         taken += compact
-        tail = taken[len(kinds) :]
-        if len(taken) >= len(kinds) and tail.strip(".,;:)") == "":
-            iban = repaired(taken[: len(kinds)])
-            return (last, texts[first][:start] + iban + tail) if iban else None
         if len(taken) >= len(kinds):
-            return None
+            tail = taken[len(kinds) :]
+            iban = repaired(taken[: len(kinds)]) if tail.strip(".,;:)") == "" else None
+            return (last, texts[first][:start] + iban + tail) if iban else None
     return None
 
 

@@ -134,13 +134,13 @@ def normalise_word(text: str) -> str:
 
 def normalised(words: dict[str, list[Any]]) -> dict[str, list[Any]]:
     """The word table with addresses re-joined (``join_split_addresses``), every word normalised, and IBANs and
-    SSNs split over several words or misread made whole (``join_ibans``)."""
+    SSNs split over several words or misread made whole (``join_identifiers``)."""
     joined = join_split_addresses(words)
     joined["text"] = [normalise_word(str(text)) for text in joined["text"]]
-    return join_ibans(joined)
+    return join_identifiers(joined)
 
 
-def join_ibans(words: dict[str, list[Any]]) -> dict[str, list[Any]]:
+def join_identifiers(words: dict[str, list[Any]]) -> dict[str, list[Any]]:
     """The word table with each IBAN that ``identifiers.joined_ibans`` finds on a line in one word, and each
     social security number that ``identifiers.joined_ssns`` finds."""
     lines: dict[tuple[Any, ...], list[int]] = {}

@@ -34,8 +34,10 @@ class ImagePhoneRecognizer(PhoneRecognizer):
 
     BARE_SCORE = 0.3
     LONGEST_NATIONAL = 11  # digits, without a country code; a longer run of bare digits is an identifier
-    CONTEXT = [*PhoneRecognizer.CONTEXT, "tel", "fax", "text", "contact", "reach", "whatsapp", "sms", "hotline"]
-    CONTEXT += ["ring", "dial"]
+    CONTEXT = [
+        *PhoneRecognizer.CONTEXT,
+        *("tel", "fax", "text", "contact", "reach", "whatsapp", "sms", "hotline", "ring", "dial"),
+    ]
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[RecognizerResult]:
         results = super().analyze(text, entities, nlp_artifacts)
@@ -47,6 +49,20 @@ class ImagePhoneRecognizer(PhoneRecognizer):
             if (digits < 10 or bare_and_long) and not number.startswith("+"):
                 result.score = self.BARE_SCORE
         return results
+
+
+def _result(recognizer: LocalRecognizer, entity: str, start: int, end: int, score: float, how: str) -> RecognizerResult:
+    return RecognizerResult(
+        entity,
+        start,
+        end,
+        score,
+        analysis_explanation=AnalysisExplanation(type(recognizer).__name__, score, textual_explanation=how),
+        recognition_metadata={
+            RecognizerResult.RECOGNIZER_NAME_KEY: type(recognizer).__name__,
+            RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: recognizer.id,
+        },
+    )
 
 
 MIN_CITY_POPULATION = 500_000  # smaller places are often words too ("Mobile", "Reading", "Nice")
@@ -96,24 +112,10 @@ def _spans_longest_first(count: int) -> list[tuple[int, int]]:
     return sorted(((i, j) for i in range(count) for j in range(i, count)), key=lambda span: span[0] - span[1])
 
 
-def _result(recognizer: LocalRecognizer, entity: str, start: int, end: int, score: float, how: str) -> RecognizerResult:
-    return RecognizerResult(
-        entity,
-        start,
-        end,
-        score,
-        analysis_explanation=AnalysisExplanation(type(recognizer).__name__, score, textual_explanation=how),
-        recognition_metadata={
-            RecognizerResult.RECOGNIZER_NAME_KEY: type(recognizer).__name__,
-            RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: recognizer.id,
-        },
-    )
-
-
 class WholeIbanRecognizer(LocalRecognizer):
     """IBANs written as one word, checked by their country's layout and checksum (``identifiers``). Presidio's
     own recognizer misses some in running text ("wire it to ES43908301661318609139 09 today" as one word); the
-    OCR engines join the groups of a printed IBAN into one word first (``ocr.join_ibans``)."""
+    OCR engines join the groups of a printed IBAN into one word first (``ocr.join_identifiers``)."""
 
     def __init__(self) -> None:
         super().__init__(supported_entities=["IBAN_CODE"], supported_language="en")
@@ -204,9 +206,9 @@ def without_overlapped(results: Sequence[Result]) -> list[Result]:
 
 def plausible_names(text: str, results: Sequence[Result]) -> list[Result]:
     """The results less names that read as something else: a name starts with a capital and has no digit
-    ("tracking gno", "Gate B12"); a
-    one-word name is not a large place the gazetteer reports as a LOCATION ("City: Austin"), nor a very common
-    English word that opens its line before a lower-case word ("Meeting notes", but "Tom" in "Tom will call")."""
+    ("tracking gno", "Gate B12"); a one-word name is not a large place the gazetteer reports as a LOCATION
+    ("City: Austin"), nor a very common English word that opens its line before a lower-case word ("Meeting
+    notes", but "Tom" in "Tom will call")."""
 
     def plausible(result: Result) -> bool:
         if result.entity_type != "PERSON":

@@ -55,7 +55,7 @@ def _rank(word: str) -> float:
 
 
 def _common(word: str) -> bool:
-    return (len(word) >= 2 or word.lower() in ("a", "i")) and _rank(word) <= COMMON_RANK
+    return (len(word) >= 2 or word.lower() in ("a", "i")) and is_common_word(word)
 
 
 def is_common_word(word: str) -> bool:
@@ -167,7 +167,7 @@ def _common_tail(pieces: list[str]) -> tuple[int, ...]:
     """Cuts that take very common words off the end of a word that is not all common words, keeping its head
     whole ("Patelaboutit" -> Patel about it; "Doeaboutit" -> Doe about it): at least two of them, five letters."""
     tail = 0
-    while tail < len(pieces) - 1 and _rank(pieces[-1 - tail]) <= VERY_COMMON_RANK:
+    while tail < len(pieces) - 1 and is_very_common_word(pieces[-1 - tail]):
         tail += 1
     if tail < 2 or sum(map(len, pieces[-tail:])) < 5:
         return ()

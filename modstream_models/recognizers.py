@@ -191,17 +191,31 @@ Result = TypeVar("Result", bound=RecognizerResult)
 
 
 def without_overlapped(results: Sequence[Result]) -> list[Result]:
-    """The results less those a validated result of another type overlaps (``VALIDATED_TYPES``)."""
+    """The results less those a validated result of another type overlaps (``VALIDATED_TYPES``: a card number
+    is not also a phone number), less a validated result inside a longer validated one of another type (a
+    card-like run inside an IBAN), and less a name, place or other unvalidated result inside a longer name or place
+    of another type (the place "Sofia" inside the name "Sofia Rossi"). A name inside what the language model calls
+    an organisation ("Dear Lucas Silva") stays, and so does an identifier inside a name or place."""
     validated = [r for r in results if r.entity_type in VALIDATED_TYPES]
-    return [
-        result
-        for result in results
-        if not any(
-            other.entity_type != result.entity_type and other.start < result.end and result.start < other.end
-            for other in validated
+    people_and_places = [r for r in results if r.entity_type in {"PERSON", "LOCATION"}]
+
+    def overlaps(result: Result, other: Result) -> bool:
+        return other.entity_type != result.entity_type and other.start < result.end and result.start < other.end
+
+    def inside(result: Result, other: Result) -> bool:
+        return (
+            other.entity_type != result.entity_type and other.start <= result.start and result.end <= other.end
+            and other.end - other.start > result.end - result.start
+        )  # fmt: skip
+
+    def dropped(result: Result) -> bool:
+        if result.entity_type in VALIDATED_TYPES:
+            return any(inside(result, other) for other in validated)
+        return any(overlaps(result, other) for other in validated) or any(
+            inside(result, other) for other in people_and_places
         )
-        or result.entity_type in VALIDATED_TYPES
-    ]
+
+    return [result for result in results if not dropped(result)]
 
 
 def plausible_names(text: str, results: Sequence[Result]) -> list[Result]:

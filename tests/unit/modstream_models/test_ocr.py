@@ -155,6 +155,12 @@ def test_rapidocr_reads_rendered_lines_with_their_boxes() -> None:
         ("IP:aa18:34a:a58a:4a6c", "IP: aa18:34a:a58a:4a6c"),  # a label run into an IPv6 address
         ("dead:beef:cafe:f00d", "dead:beef:cafe:f00d"),  # hex letters are no label
         ("3445:eb83:c8af:57ae:621f:f341:2fac:460a", "3445:eb83:c8af:57ae:621f:f341:2fac:460a"),  # "af:5" is no label
+        ("f.zahra(@mail.co.uk", "f.zahra@mail.co.uk"),  # the "@" of an address read as another glyph
+        ("jane©corp.net", "jane@corp.net"),
+        ("raj(a)mail.in", "raj@mail.in"),
+        ("price(a)", "price(a)"),  # no domain after it
+        ("C©2024", "C©2024"),
+        ("joe@mail.com(a)b.org", "joe@mail.com(a)b.org"),  # an address has one "@"
     ],
 )
 def test_words_are_normalised_for_the_analyzer(read: str, normalised: str) -> None:

@@ -1,7 +1,8 @@
 import pytest
+from presidio_analyzer import RecognizerResult
 
 from modstream_models.detections import Detection
-from modstream_models.pii import PiiDetector, TextPiiDetector
+from modstream_models.pii import OverlapSafeImageAnalyzerEngine, PiiDetector, TextPiiDetector
 from tests.images import PII_LINES, render_text, sample
 
 
@@ -41,3 +42,15 @@ def test_prompt_pii_has_spans(spacy_model: str | None) -> None:
     assert spans["PHONE_NUMBER"] == "+1 212-555-0143"
     assert detector.detect(["a lighthouse on a cliff"]) == [[]]
     assert ("pattern recognizers only" in detector.version) == (spacy_model is None)
+
+
+def test_overlapping_results_each_get_the_boxes_of_the_words_they_cover() -> None:
+    """Presidio's own mapping gave the PERSON inside an earlier ORGANIZATION no box."""
+    words = {"text": ["Dear", "Lucas", "Silva,", "", "thanks"], "left": [0, 50, 110, 0, 180],
+             "top": [0, 0, 0, 0, 0], "width": [40, 50, 60, 0, 60], "height": [20, 20, 20, 0, 20]}  # fmt: skip
+    text = "Dear Lucas Silva,  thanks"  # one character between words, one for the empty word
+    results = [RecognizerResult("ORGANIZATION", 0, 16, 0.85), RecognizerResult("PERSON", 5, 16, 0.6),
+               RecognizerResult("DATE_TIME", 19, 25, 0.5)]  # fmt: skip
+    boxes = OverlapSafeImageAnalyzerEngine.map_analyzer_results_to_bounding_boxes(results, words, text, ["thanks"])
+    found = [(box.entity_type, box.left) for box in boxes]
+    assert found == [("ORGANIZATION", 0), ("ORGANIZATION", 50), ("ORGANIZATION", 110), ("PERSON", 50), ("PERSON", 110)]

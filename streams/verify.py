@@ -23,9 +23,9 @@ from streams.store import AuditStore, open_database
 
 
 def verify_image(settings: Settings, data: bytes) -> dict[str, Any]:
-    from modstream_models.watermark.model import Watermarker
+    from modstream_models.watermark.model import Reader
 
-    mark = Watermarker.load().read_payload(Image.open(io.BytesIO(data))).to_json()
+    mark = Reader.load().read_payload(Image.open(io.BytesIO(data))).to_json()
     payload = mark["payload"]
     anchors = load_credentials(
         settings.c2pa_cert, settings.c2pa_key, settings.c2pa_trust_anchors, settings.data_dir
@@ -82,7 +82,8 @@ def describe_watermark(mark: dict[str, Any]) -> str:
     crop = "" if mark["crop"] is None else f", as a crop of {mark['crop']['area']:.0%} of the original's area"
     mirrored = ", mirrored" if mark["flipped"] else ""
     turned = "" if not mark["rotation"] else f", turned by {mark['rotation']:g} degrees"
-    return f"{found} (bit confidence {mark['bit_confidence']:.2f}){crop}{mirrored}{turned}"
+    version = f", watermark version {mark['version']}" if mark["version"] else ""
+    return f"{found} (bit confidence {mark['bit_confidence']:.2f}){crop}{mirrored}{turned}{version}"
 
 
 def format_verification(result: dict[str, Any]) -> str:

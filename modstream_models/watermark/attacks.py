@@ -91,16 +91,20 @@ def resize(images: torch.Tensor, scale: float) -> torch.Tensor:
     return F.interpolate(small, size=(h, w), mode="bilinear", align_corners=False)
 
 
-def crop(images: torch.Tensor, area: float, rng: random.Random, jitter: float = 0.02) -> torch.Tensor:
+def crop(
+    images: torch.Tensor, area: float, rng: random.Random, jitter: float = 0.02, aspect: float = 1.0
+) -> torch.Tensor:
     """A random crop keeping ``area`` of the image, put back on a grey canvas where it was.
 
-    That is what the reader sees after its geometry search has found where a cropped image sat in
-    the original (Watermarker.read_payload); the crop is placed slightly off, scaled and shifted by
-    up to ``jitter`` of the side, as the search's finite grid places it.
+    ``aspect`` is the kept width's fraction over the kept height's (1: the image's own aspect ratio),
+    as a re-posted copy cut to a banner or a portrait has. That is what the reader sees after its
+    crop search has found where a cropped image sat in the original (Watermarker.read_payload); the
+    crop is placed slightly off, scaled and shifted by up to ``jitter`` of the side, as the search's
+    finite grid places it.
     """
     h, w = images.shape[-2:]
-    side = math.sqrt(area)
-    ch, cw = max(8, round(h * side)), max(8, round(w * side))
+    width, height = min(1.0, math.sqrt(area * aspect)), min(1.0, math.sqrt(area / aspect))
+    ch, cw = max(8, round(h * height)), max(8, round(w * width))
     top, left = rng.randint(0, h - ch), rng.randint(0, w - cw)
     scale = 1 + rng.uniform(-jitter, jitter)
     sh, sw = min(h, round(ch * scale)), min(w, round(cw * scale))
@@ -110,6 +114,16 @@ def crop(images: torch.Tensor, area: float, rng: random.Random, jitter: float = 
     top = min(max(0, top + rng.randint(-shift, shift)), h - sh)
     left = min(max(0, left + rng.randint(-shift, shift)), w - sw)
     return F.pad(region, (left, w - sw - left, top, h - sh - top), value=0.5)
+
+
+def random_crop_shape(rng: random.Random) -> tuple[float, float]:
+    """An area (45-95 %) and an aspect change for the crop attack: half of them keep the aspect ratio,
+    the others keep anything from the whole width to the whole height."""
+    area = rng.uniform(0.45, 0.95)
+    if rng.random() < 0.5:
+        return area, 1.0
+    width = rng.uniform(area, 1.0)  # the height is then area / width, also between area and 1
+    return area, width / (area / width)
 
 
 def brightness_contrast(images: torch.Tensor, brightness: float, contrast: float) -> torch.Tensor:
@@ -123,7 +137,7 @@ def random_attack(rng: random.Random) -> tuple[str, Attack]:
     sigma = rng.uniform(0.005, 0.04)
     blur_sigma = rng.uniform(0.5, 1.5)
     scale = rng.uniform(0.4, 0.9)
-    area = rng.uniform(0.6, 0.95)
+    area, aspect = random_crop_shape(rng)
     b, c = rng.uniform(-0.15, 0.15), rng.uniform(0.7, 1.3)
     attacks: list[tuple[str, Attack]] = [
         ("identity", lambda x: x),
@@ -131,7 +145,7 @@ def random_attack(rng: random.Random) -> tuple[str, Attack]:
         ("noise", lambda x: gaussian_noise(x, sigma)),
         ("blur", lambda x: blur(x, blur_sigma)),
         ("resize", lambda x: resize(x, scale)),
-        ("crop", lambda x: crop(x, area, rng)),
+        ("crop", lambda x: crop(x, area, rng, aspect=aspect)),
         ("brightness_contrast", lambda x: brightness_contrast(x, b, c)),
     ]
     name, attack = rng.choice(attacks)

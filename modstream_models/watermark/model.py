@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import io
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
@@ -37,7 +37,18 @@ WORKING_SIZE = 64
 # Smaller images cannot carry the watermark robustly (any resize takes most of it), so they are refused;
 # the refinement below could sometimes still make a 12 px image read back, which proves nothing.
 MIN_SIDE = WORKING_SIZE
-WEIGHTS = Path(__file__).resolve().parent / "weights.pt"  # shipped; `train --export` writes it
+# Every version of the networks that ever watermarked an image ships, newest first: embedding uses the newest,
+# reading tries each in turn, so images marked by an older version stay verifiable. A reading is one more chance of
+# a false detection (payload.py), so each version adds 1 + 2 * SEARCH_TRIES of them: two versions keep the
+# bound under 1e-6, a third would need DETECTION_MAX_ERRORS lowered to 5. Version 2 (luminance only, a PSNR floor,
+# trained with crops that change the aspect ratio) is the training recipe's format; its weights do not ship yet.
+WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
+VERSIONS = {1: WEIGHTS_DIR / "v1.pt"}
+CURRENT_VERSION = next(iter(VERSIONS))
+WEIGHTS = VERSIONS[CURRENT_VERSION]  # `train --export` writes it
+# From version 2 on, every watermarked image keeps at least this PSNR: the residual is scaled down where it would
+# change more (42 dB asked; the margin covers rounding to 8 bits). Version 1 was trained without it.
+MIN_PSNR = 42.3
 REFINE_MARGIN = 6.0  # bit logits the refined residual reaches: headroom for JPEG and other attacks
 REFINE_STEP = 0.05  # largest change of the residual per refinement step, in its [-1, 1] units
 # The crop search works on canvases of twice the working size, so positions are exact to half a working pixel
@@ -63,17 +74,21 @@ def _block(channels_in: int, channels_out: int, stride: int = 1) -> nn.Sequentia
 
 
 class Encoder(nn.Module):
-    def __init__(self, bits: int = CODE_BITS, channels: int = 32) -> None:
+    """``residual_channels`` 1: one residual added to red, green and blue alike, so it changes luminance only
+    and can cast no colour (version 2); 3: a residual per channel (version 1, faint casts on saturated areas)."""
+
+    def __init__(self, bits: int = CODE_BITS, channels: int = 32, residual_channels: int = 1) -> None:
         super().__init__()
         self.message = nn.Linear(bits, 4 * 16 * 16)
         self.image = nn.Sequential(_block(3, channels), _block(channels, channels))
         self.mix = nn.Sequential(
             _block(channels + 4 + 3, channels), _block(channels, channels), _block(channels, channels)
         )
-        self.residual = nn.Conv2d(channels, 3, 1)
+        self.residual = nn.Conv2d(channels, residual_channels, 1)
 
     def forward(self, images: torch.Tensor, bits: torch.Tensor) -> torch.Tensor:
-        """A residual in [-1, 1] for images in [0, 1] at the working size and bits in {0, 1}."""
+        """A residual in [-1, 1] for images in [0, 1] at the working size and bits in {0, 1}; with one channel,
+        add_residual adds it to each of the image's three."""
         message = self.message(bits * 2 - 1).view(-1, 4, 16, 16)
         message = F.interpolate(message, size=images.shape[-2:], mode="nearest")
         features = self.image(images)
@@ -118,6 +133,7 @@ class Reading:
     bits: np.ndarray = field(repr=False, compare=False)  # the 120 code bits as read (0/1)
     placement: Placement | None = None  # where the payload was found as a crop; None: as it is, or not found
     geometry: Geometry | None = None  # the turn or mirror undone to find the payload; None: none, or not found
+    version: int | None = None  # the watermark version whose decoder found the payload; None: not found
 
     @property
     def detected(self) -> bool:
@@ -135,6 +151,7 @@ class Reading:
             # the turn (degrees counter-clockwise) and mirror undone to find the payload
             "rotation": None if self.geometry is None else self.geometry.rotation,
             "flipped": self.geometry is not None and self.geometry.flipped,
+            "version": self.version,
         }
 
     @classmethod
@@ -159,6 +176,8 @@ class Watermarker:
     decoder: Decoder
     strength: float = 0.03  # residual scale in [0, 1] intensity units, fixed at training time
     version: str = "modstream watermark (untrained)"
+    version_number: int = CURRENT_VERSION
+    min_psnr: float | None = MIN_PSNR  # None: no floor (version 1, whose decoder needs its full residual)
     refine_steps: int = 20
     device: str = "cpu"
 
@@ -179,7 +198,7 @@ class Watermarker:
             raise ValueError(f"{size} is too small to hold a watermark: {MIN_SIDE} px a side at least")
         full = self._tensor(image)
         target = torch.from_numpy(bits.astype(np.float32))[None].to(self.device)
-        residual = self.encoder(to_working_size(full), target)
+        residual = self._within_budget(full, self.encoder(to_working_size(full), target))
         sign = target * 2 - 1
         for _ in range(self.refine_steps):
             with torch.enable_grad():
@@ -190,8 +209,24 @@ class Watermarker:
                     break
                 (gradient,) = torch.autograd.grad(shortfall, residual)
             step = REFINE_STEP * gradient / gradient.abs().amax().clamp_min(1e-12)
-            residual = (residual.detach() - step).clamp(-1, 1)
+            residual = self._within_budget(full, (residual.detach() - step).clamp(-1, 1))
         return _to_image(self._marked(full, residual.detach()).cpu())
+
+    def _within_budget(self, full: torch.Tensor, residual: torch.Tensor) -> torch.Tensor:
+        """``residual`` scaled down as far as the image's PSNR needs to stay at ``min_psnr`` or above.
+
+        Clipping at black and white takes part of the change back, so the scale is found again on the
+        result until it holds (at most a few rounds; the change only shrinks).
+        """
+        if self.min_psnr is None:
+            return residual
+        budget = 10 ** (-self.min_psnr / 10)
+        for _ in range(4):
+            mse = (self._marked(full, residual) - full).pow(2).mean().item()
+            if mse <= budget:
+                break
+            residual = residual * (budget / mse) ** 0.5 * 0.999
+        return residual
 
     def _marked(self, full: torch.Tensor, residual: torch.Tensor) -> torch.Tensor:
         return add_residual(full, residual, self.strength)
@@ -203,11 +238,11 @@ class Watermarker:
     def load(cls, path: Path = WEIGHTS, placement: devices.Placement = devices.CPU) -> Watermarker:
         data = path.read_bytes()
         state = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
-        encoder, decoder = Encoder(), Decoder()
-        encoder.load_state_dict(state["encoder"])
-        decoder.load_state_dict(state["decoder"])
-        version = f"modstream watermark {hashlib.sha256(data).hexdigest()[:12]} (step {state['step']})"
-        return cls(encoder, decoder, float(state["strength"]), version, device=placement.device)
+        encoder, decoder = networks(state)
+        number = int(state.get("version", 1))  # version 1 predates these keys
+        version = f"modstream watermark {number} ({hashlib.sha256(data).hexdigest()[:12]}, step {state['step']})"
+        floor = state.get("min_psnr")
+        return cls(encoder, decoder, float(state["strength"]), version, number, floor, device=placement.device)
 
     def embed_payload(self, image: Image.Image, payload: bytes) -> Image.Image:
         return self.embed(image, encode_payload(payload))
@@ -218,9 +253,9 @@ class Watermarker:
         tried = []
         for reading in self.readings(image):
             if reading.detected:
-                return reading
+                return replace(reading, version=self.version_number)
             tried.append(reading)
-        return max(tried, key=lambda candidate: candidate.bit_confidence)
+        return _most_confident_reading(tried)
 
     def readings(self, image: Image.Image, crops: bool = True) -> Iterator[Reading]:
         """Every reading the reader BCH-decodes, in turn, each search only run when asked for the next one: the
@@ -282,6 +317,31 @@ class Watermarker:
         return torch.sigmoid(torch.cat(batches)).cpu().numpy()
 
 
+@dataclass
+class Reader:
+    """The decoders of the watermark versions it was given (by default every one that shipped), newest first."""
+
+    watermarkers: list[Watermarker]
+
+    @classmethod
+    def load(cls, placement: devices.Placement = devices.CPU) -> Reader:
+        return cls([Watermarker.load(path, placement) for path in VERSIONS.values()])
+
+    def read_payload(self, image: Image.Image) -> Reading:
+        """The payload as the first version that finds one reads it; where none does, the most confident reading."""
+        tried = []
+        for watermarker in self.watermarkers:
+            reading = watermarker.read_payload(image)
+            if reading.detected:
+                return reading
+            tried.append(reading)
+        return _most_confident_reading(tried)
+
+
+def _most_confident_reading(readings: list[Reading]) -> Reading:
+    return max(readings, key=lambda reading: reading.bit_confidence)
+
+
 def _confidence(probabilities: np.ndarray) -> np.ndarray:
     return np.abs(probabilities - 0.5).mean(axis=1)
 
@@ -323,6 +383,15 @@ def _neighbourhood(placement: tuple[int, int, int], step: int) -> Iterable[tuple
             for new_left in (left - step, left, left + step):
                 if 0 <= new_top <= CANVAS - new_side and 0 <= new_left <= CANVAS - new_side:
                     yield new_side, new_left, new_top
+
+
+def networks(state: dict[str, Any]) -> tuple[Encoder, Decoder]:
+    """The encoder and decoder of saved weights (exported or a checkpoint), of whichever version they are."""
+    encoder = Encoder(residual_channels=state["encoder"]["residual.weight"].shape[0])
+    decoder = Decoder()
+    encoder.load_state_dict(state["encoder"])
+    decoder.load_state_dict(state["decoder"])
+    return encoder, decoder
 
 
 def add_residual(images: torch.Tensor, residual: torch.Tensor, strength: float) -> torch.Tensor:

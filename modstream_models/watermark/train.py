@@ -25,7 +25,10 @@ import torch.nn.functional as F
 from modstream_models.watermark.attacks import random_attack
 from modstream_models.watermark.data import generated_images, random_crops, training_photos
 from modstream_models.watermark.model import (
-    WEIGHTS,
+    CURRENT_VERSION,
+    MIN_PSNR,
+    VERSIONS,
+    WEIGHTS_DIR,
     WORKING_SIZE,
     Decoder,
     Encoder,
@@ -95,7 +98,11 @@ class Trainer:
     def _start_from(self, weights: Path) -> None:
         """Networks from exported weights, a fresh optimiser: fine-tuning, counted on from their step."""
         state = torch.load(weights, map_location=self.device, weights_only=True)
-        self.encoder.load_state_dict(state["encoder"])
+        encoder = dict(state["encoder"])
+        if encoder["residual.weight"].shape[0] == 3:  # version 1's residual per colour: start from their mean
+            encoder["residual.weight"] = encoder["residual.weight"].mean(0, keepdim=True)
+            encoder["residual.bias"] = encoder["residual.bias"].mean(0, keepdim=True)
+        self.encoder.load_state_dict(encoder)
         self.decoder.load_state_dict(state["decoder"])
         self.step, self.strength = state["step"], state["strength"]
 
@@ -126,23 +133,32 @@ class Trainer:
         attacked = self.rng.random() < _ramp(self.step, *ATTACK_RAMP)
         logits = self.decoder(to_working_size(random_attack(self.rng)[1](marked) if attacked else marked))
         bit_loss = F.binary_cross_entropy_with_logits(logits, bits)
-        mse = F.mse_loss(marked, images)
-        # a hinge at the target PSNR: below it the image term dominates, above it only nudges
-        image_loss = F.relu(mse / self.target_mse - 1) + 0.001 * mse / self.target_mse
+        mse = (marked - images).pow(2).mean(dim=(1, 2, 3))
+        # a hinge at the target PSNR for each image (not the batch's mean, which lets a few images fall below
+        # it): below it the image term dominates, above it only nudges
+        image_loss = (F.relu(mse / self.target_mse - 1) + 0.001 * mse / self.target_mse).mean()
         loss = bit_loss + _ramp(self.step, *IMAGE_RAMP) * image_loss
         self.optimiser.zero_grad()
         loss.backward()
         self.optimiser.step()
         self.step += 1
         accuracy = ((logits > 0).float() == bits).float().mean().item()
-        return {"loss": loss.item(), "bit_accuracy": accuracy, "psnr": 10 * math.log10(1 / max(mse.item(), 1e-12))}
+        psnr = 10 * math.log10(1 / max(mse.mean().item(), 1e-12))
+        return {"loss": loss.item(), "bit_accuracy": accuracy, "psnr": psnr}
 
 
-def export(out: Path, weights: Path) -> None:
-    """The networks of the last checkpoint, without the optimiser: the weights that ship."""
+def export(out: Path, weights: Path, version: int) -> None:
+    """The networks of the last checkpoint, without the optimiser: the weights that ship, as watermark ``version``.
+
+    A shipped version's file is never overwritten: images it marked must stay verifiable."""
+    if weights.resolve() in {path.resolve() for path in VERSIONS.values()}:
+        raise SystemExit(
+            f"{weights} holds shipped watermark version {weights.stem}: images it marked must stay verifiable; "
+            "export as a new version (--version) and add it first in model.VERSIONS"
+        )
     state = torch.load(out / CHECKPOINT, map_location="cpu", weights_only=False)
     torch.save({"encoder": state["encoder"], "decoder": state["decoder"], "strength": state["strength"],
-                "step": state["step"]}, weights)  # fmt: skip
+                "step": state["step"], "version": version, "min_psnr": MIN_PSNR}, weights)  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -163,18 +179,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--target-psnr", type=float, default=42.0)
     parser.add_argument(
         "--init", type=Path, metavar="WEIGHTS", help="fine-tune: a new run starts from these exported networks "
-        "(e.g. the shipped weights.pt) and counts steps on from theirs; --steps is then the total",
+        "(e.g. the shipped weights/v1.pt) and counts steps on from theirs; --steps is then the total",
     )  # fmt: skip
     parser.add_argument("--checkpoint-every", type=int, default=200)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
-        "--export", type=Path, nargs="?", const=WEIGHTS, metavar="WEIGHTS",
-        help=f"write the last checkpoint's networks to WEIGHTS (default {WEIGHTS.name}, the shipped file) and stop",
+        "--export", type=Path, nargs="?", const=True, metavar="WEIGHTS",
+        help="write the last checkpoint's networks to WEIGHTS (default weights/v<VERSION>.pt in the package) and "
+        "stop; a shipped version's file is refused",
+    )  # fmt: skip
+    parser.add_argument(
+        "--version", type=int, default=CURRENT_VERSION + 1, help="with --export: the watermark version the weights "
+        f"are (default {CURRENT_VERSION + 1}, the next); add it first in model.VERSIONS to ship it",
     )  # fmt: skip
     args = parser.parse_args(argv)
     if args.export:
-        export(args.out, args.export)
-        print(f"wrote {args.export}")
+        weights = WEIGHTS_DIR / f"v{args.version}.pt" if args.export is True else args.export
+        export(args.out, weights, args.version)
+        print(f"wrote {weights}")
         return 0
     trainer = Trainer(
         args.out, args.batch, args.lr, args.strength, args.target_psnr, args.seed, args.steps, args.decay_from,

@@ -13,10 +13,13 @@ from streams.cli.output import emit, json_option, open_image
 from streams.config import get_settings
 
 if TYPE_CHECKING:
-    from modstream_models.watermark.model import Watermarker
+    from modstream_models.watermark.model import Reader, Watermarker
 
 IMAGE_FILE = click.Path(dir_okay=False, path_type=Path)
-WEIGHTS = click.option("--weights", type=IMAGE_FILE, help="a weights file (default: the shipped one)")
+WEIGHTS = click.option(
+    "--weights", type=IMAGE_FILE,
+    help="a weights file (default: the newest shipped version to embed; every shipped version, newest first, to read)",
+)  # fmt: skip
 IN = click.argument("image", metavar="IN", type=IMAGE_FILE)
 
 
@@ -30,6 +33,12 @@ def _watermarker(weights: Path | None) -> Watermarker:
     from modstream_models.watermark.model import Watermarker
 
     return Watermarker.load(weights) if weights else Watermarker.load()
+
+
+def _reader(weights: Path | None) -> Reader:
+    from modstream_models.watermark.model import Reader, Watermarker
+
+    return Reader([Watermarker.load(weights)]) if weights else Reader.load()
 
 
 @click.group(
@@ -66,7 +75,7 @@ def decode(image: Path, weights: Path | None) -> None:
     from streams.verify import describe_watermark
 
     source = open_image(image)
-    mark = _watermarker(weights).read_payload(source).to_json()
+    mark = _reader(weights).read_payload(source).to_json()
     emit(mark, describe_watermark(mark))
     if not mark["detected"]:
         raise NothingFound

@@ -6,7 +6,15 @@ import pytest
 import torch
 from PIL import Image
 
-from modstream_models.watermark.attacks import blur, brightness_contrast, crop, jpeg, random_attack, resize
+from modstream_models.watermark.attacks import (
+    blur,
+    brightness_contrast,
+    crop,
+    jpeg,
+    random_attack,
+    random_crop_shape,
+    resize,
+)
 from modstream_models.watermark.data import random_crops, training_photos
 
 
@@ -50,3 +58,19 @@ def test_crop_puts_the_kept_part_back_in_place_on_grey(images: torch.Tensor) -> 
     kept = (cropped != 0.5).any(dim=1)  # pixels that are not the grey canvas
     assert 0.6 < kept.float().mean() < 0.75
     assert torch.allclose(cropped[:, :, kept[0]], images[:, :, kept[0]], atol=1e-6)
+
+
+@pytest.mark.parametrize(("aspect", "rows", "columns"), [(2.0, 64, 128), (0.5, 128, 64), (1.0, 91, 91)])
+def test_crop_can_change_the_aspect_ratio(images: torch.Tensor, aspect: float, rows: int, columns: int) -> None:
+    """Half the area: the whole width and half the height, the other way round, or the image's own shape."""
+    kept = (crop(images, 0.5, random.Random(2), jitter=0, aspect=aspect) != 0.5).any(dim=1)[0]
+    assert (int(kept.any(dim=1).sum()), int(kept.any(dim=0).sum())) == (rows, columns)
+
+
+def test_crop_shapes_keep_45_to_95_percent_and_half_of_them_change_the_aspect_ratio() -> None:
+    rng = random.Random(4)
+    shapes = [random_crop_shape(rng) for _ in range(400)]
+    assert all(0.45 <= area <= 0.95 for area, _ in shapes)
+    for area, aspect in shapes:  # each kept side between the area (the other side whole) and the whole side
+        assert all(area - 1e-9 <= side <= 1 + 1e-9 for side in ((area * aspect) ** 0.5, (area / aspect) ** 0.5))
+    assert 150 < sum(aspect != 1.0 for _, aspect in shapes) < 250

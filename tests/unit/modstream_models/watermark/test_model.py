@@ -7,11 +7,21 @@ import re
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 from skimage.metrics import peak_signal_noise_ratio
 
 from modstream_models.watermark.data import held_out_photos
-from modstream_models.watermark.model import MIN_SIDE, WEIGHTS, Reading, Watermarker
+from modstream_models.watermark.model import (
+    CURRENT_VERSION,
+    MIN_SIDE,
+    VERSIONS,
+    Decoder,
+    Encoder,
+    Reader,
+    Reading,
+    Watermarker,
+)
 from modstream_models.watermark.payload import encode_payload
 from streams.cli import main as modstream
 from tests.images import SAMPLES
@@ -43,8 +53,22 @@ def jpeg(image: Image.Image, quality: int) -> Image.Image:
 
 
 def test_shipped_weights_name_their_version(watermarker: Watermarker) -> None:
-    assert watermarker.version.startswith("modstream watermark ") and "(step " in watermarker.version
-    assert WEIGHTS.stat().st_size < 5_000_000
+    assert watermarker.version.startswith(f"modstream watermark {CURRENT_VERSION} (") and "step " in watermarker.version
+    assert watermarker.version_number == CURRENT_VERSION
+    assert [Watermarker.load(path).version_number for path in VERSIONS.values()] == list(VERSIONS)
+    assert all(path.stat().st_size < 5_000_000 for path in VERSIONS.values())
+
+
+def test_images_watermarked_by_an_older_version_stay_verifiable(photos: list[Image.Image]) -> None:
+    """A reader of a newer version (here untrained networks standing in for it) and the shipped one: an image
+    the shipped version marked is still read, and the reading names that version."""
+    torch.manual_seed(0)
+    newer = Watermarker(Encoder(), Decoder(), strength=0.1, version="modstream watermark 9", version_number=9)
+    reader, payload = Reader([newer, *Reader.load().watermarkers]), bytes.fromhex("0123456789abcdef")
+    old = Watermarker.load(VERSIONS[1]).embed_payload(photos[0], payload)
+    reading = reader.read_payload(jpeg(old, 70))
+    assert (reading.payload, reading.version, reading.to_json()["version"]) == (payload, 1, 1)
+    assert reader.read_payload(photos[0]).version is None
 
 
 @pytest.mark.parametrize("size", [(12, 12), (MIN_SIDE - 1, 300), (300, MIN_SIDE - 1)])

@@ -1,10 +1,11 @@
 from pathlib import Path
 
 import numpy as np
+import pytest
 import torch
 from PIL import Image
 
-from modstream_models.watermark.model import Decoder, Encoder, Watermarker
+from modstream_models.watermark.model import VERSIONS, Decoder, Encoder, Watermarker
 from modstream_models.watermark.payload import CODE_BITS, encode_payload
 from modstream_models.watermark.train import CHECKPOINT, Trainer, main
 
@@ -59,3 +60,48 @@ def test_fine_tuning_starts_from_exported_weights_and_counts_on_from_their_step(
     assert not all(
         torch.equal(a, b) for a, b in zip(exported["decoder"].values(), tuned["decoder"].values(), strict=True)
     )
+
+
+def test_fine_tuning_from_version_1_starts_the_luminance_residual_from_its_colour_residuals(tmp_path: Path) -> None:
+    version_1 = torch.load(VERSIONS[1], weights_only=True)
+    trainer = Trainer(tmp_path, batch=2, lr=1e-3, strength=0.1, target_psnr=42, seed=0, generated_share=0,
+                      init=VERSIONS[1])  # fmt: skip
+    head = trainer.encoder.residual.weight.detach()
+    assert head.shape[0] == 1 and torch.allclose(head[0], version_1["encoder"]["residual.weight"].mean(0))
+    assert trainer.step == version_1["step"]
+
+
+def test_exported_weights_carry_their_version(tmp_path: Path) -> None:
+    options = ["--batch", "2", "--checkpoint-every", "1", "--generated-share", "0"]
+    assert main(["--out", str(tmp_path), "--steps", "1", *options]) == 0
+    assert main(["--out", str(tmp_path), "--export", str(tmp_path / "v9.pt"), "--version", "9"]) == 0
+    watermarker = Watermarker.load(tmp_path / "v9.pt")
+    assert watermarker.version_number == 9 and watermarker.version.startswith("modstream watermark 9 (")
+
+
+def test_the_residual_changes_luminance_only_and_keeps_the_psnr_floor() -> None:
+    """Version 2's format: one residual added to each colour alike (no cast on saturated areas), scaled down
+    where the image would fall below min_psnr; without a floor, the same networks change the image more."""
+    torch.manual_seed(0)
+    encoder, decoder = Encoder(), Decoder()
+    rng = np.random.default_rng(1)
+    green = np.clip(np.array([40, 190, 70]) + rng.normal(0, 6, (200, 260, 3)), 0, 255).astype(np.uint8)
+    original = np.asarray(green, dtype=np.int16)
+    changes = {}
+    for floor in (42.3, None):
+        watermarker = Watermarker(encoder, decoder, strength=0.1, min_psnr=floor)
+        marked = np.asarray(watermarker.embed(Image.fromarray(green), encode_payload(bytes(8))), dtype=np.int16)
+        change = marked - original
+        changes[floor] = float((change.astype(np.float64) ** 2).mean())
+        assert (change.max(axis=2) - change.min(axis=2)).max() <= 1  # the same in each channel, up to rounding
+    assert 10 * np.log10(255**2 / changes[42.3]) >= 42.2
+    assert changes[None] > changes[42.3]
+
+
+def test_a_shipped_versions_weights_are_never_overwritten(tmp_path: Path) -> None:
+    options = ["--batch", "2", "--checkpoint-every", "1", "--generated-share", "0"]
+    assert main(["--out", str(tmp_path), "--steps", "1", *options]) == 0
+    before = VERSIONS[1].read_bytes()
+    with pytest.raises(SystemExit, match="must stay verifiable"):
+        main(["--out", str(tmp_path), "--export", str(VERSIONS[1]), "--version", "1"])
+    assert VERSIONS[1].read_bytes() == before

@@ -255,7 +255,8 @@ def evaluate(method: Method, images: list[Array], rng: np.random.Generator, out:
                 per_attack[name]["detected"].append(float((read == message).sum() >= needed))
     worst = int(np.argmin(quality["psnr"]))
     if method.name.startswith("modstream"):
-        difference = out.with_name(f"{out.stem}-{method.name}-worst-difference.png")
+        version = "" if method.name == "modstream" else f"-{method.name}"  # an older version's beside the current's
+        difference = out.with_name(f"{out.stem}{version}-worst-difference.png")
         write_difference(images[worst], method.embed(images[worst], encode_payload(bytes(8))), difference)
     return {
         "bits": method.bits,

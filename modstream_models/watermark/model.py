@@ -250,12 +250,8 @@ class Watermarker:
     def read_payload(self, image: Image.Image) -> Reading:
         """The payload of ``image`` as it is or, failing that, as a turned, mirrored or cropped copy of a
         watermarked original; where none is found, the most confident reading."""
-        tried = []
-        for reading in self.readings(image):
-            if reading.detected:
-                return replace(reading, version=self.version_number)
-            tried.append(reading)
-        return _most_confident_reading(tried)
+        reading = _first_detected(self.readings(image))
+        return replace(reading, version=self.version_number) if reading.detected else reading
 
     def readings(self, image: Image.Image, crops: bool = True) -> Iterator[Reading]:
         """Every reading the reader BCH-decodes, in turn, each search only run when asked for the next one: the
@@ -329,17 +325,22 @@ class Reader:
 
     def read_payload(self, image: Image.Image) -> Reading:
         """The payload as the first version that finds one reads it; where none does, the most confident reading."""
-        tried = []
-        for watermarker in self.watermarkers:
-            reading = watermarker.read_payload(image)
-            if reading.detected:
-                return reading
-            tried.append(reading)
-        return _most_confident_reading(tried)
+        return _first_detected(watermarker.read_payload(image) for watermarker in self.watermarkers)
+
+    def model_version(self, reading: Reading) -> str:
+        """The version string of the networks that found ``reading``'s payload; the newest's where none did."""
+        found = [watermarker for watermarker in self.watermarkers if watermarker.version_number == reading.version]
+        return (found or self.watermarkers)[0].version
 
 
-def _most_confident_reading(readings: list[Reading]) -> Reading:
-    return max(readings, key=lambda reading: reading.bit_confidence)
+def _first_detected(readings: Iterable[Reading]) -> Reading:
+    """The first reading with a payload, the later ones not made; where none has one, the most confident."""
+    tried = []
+    for reading in readings:
+        if reading.detected:
+            return reading
+        tried.append(reading)
+    return max(tried, key=lambda reading: reading.bit_confidence)
 
 
 def _confidence(probabilities: np.ndarray) -> np.ndarray:

@@ -13,8 +13,6 @@ class TritonPythonModel:
     def initialize(self, args):
         self.output_dtypes = output_dtypes(pb_utils, args)
         self.reader = Reader.load(placement=ModelSettings().placement())
-        self.versions = {watermarker.version_number: watermarker.version for watermarker in self.reader.watermarkers}
-        self.newest = self.reader.watermarkers[0].version
 
     def read(self, image):
         reading = self.reader.read_payload(decode_image(image))
@@ -23,7 +21,7 @@ class TritonPythonModel:
             "DETECTED": reading.detected,
             "BIT_CONFIDENCE": reading.bit_confidence,
             "CORRECTED_BITS": reading.corrected_bits,
-            "MODEL_VERSION": self.versions.get(reading.version, self.newest).encode(),
+            "MODEL_VERSION": self.reader.model_version(reading).encode(),
         }
 
     def execute(self, requests):

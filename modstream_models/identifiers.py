@@ -12,6 +12,8 @@ Each country's IBAN has a fixed length and a fixed letter/digit layout (ISO 1361
 line are taken until they hold exactly that many characters; a letter where the layout wants a digit (or the
 other way round) is read as its look-alike; and the result is kept only when the ISO 7064 mod-97 checksum
 holds. A wrong repair passes that check about once in 97 tries, and only one repair is tried per candidate.
+What OCR ran into the IBAN's end is kept apart from it unless it is a digit ("...7096,ref", "...274Priya";
+"...2740" is a longer number, not an IBAN).
 """
 
 from __future__ import annotations
@@ -46,6 +48,9 @@ _PART = re.compile(
     r"\((?P<country>[A-Z]{2})\)|\[0-9\]\{2\}\[ \]\?|\(?(?P<kind>\[[^\]]+\])\[ \]\?\)?(?:\{(?P<count>\d+)\})?"
 )
 _KINDS = {"[A-Z]": "a", "[0-9]": "n", "[a-zA-Z0-9]": "c"}
+# A word after the first that may hold more of an IBAN: capitals and digits, maybe followed by what the line goes on
+# with after the IBAN, run into it ("54:ref", "912(EUR").
+_CONTINUES = re.compile(r"[A-Z0-9]+(?:[^A-Za-z0-9].*)?")
 
 
 @cache
@@ -126,13 +131,15 @@ def _iban_from(texts: Sequence[str], first: int, start: int) -> tuple[int, str] 
     for last in range(first, len(texts)):
         word = texts[last][start + 2 :] if last == first else texts[last]
         compact = "".join(c for c in word if c not in SEPARATORS)
-        if last > first and not (compact.isalnum() and (compact.isupper() or compact.isdigit())):
+        if last > first and not _CONTINUES.fullmatch(compact):
             return None  # the next word is not part of it ("today")
         taken += compact
         if len(taken) >= len(kinds):
             tail = taken[len(kinds) :]
-            iban = repaired(taken[: len(kinds)]) if tail.strip(".,;:)") == "" else None
-            return (last, texts[first][:start] + iban + tail) if iban else None
+            iban = repaired(taken[: len(kinds)]) if not tail[:1].isdigit() else None
+            if iban is None:
+                return None
+            return last, texts[first][:start] + iban + (" " if tail[:1].isalpha() else "") + tail
     return None
 
 

@@ -218,6 +218,21 @@ def without_overlapped(results: Sequence[Result]) -> list[Result]:
     return [result for result in results if not dropped(result)]
 
 
+def names_cut_before_numbers(text: str, results: Sequence[Result]) -> list[Result]:
+    """The results with a name or place that runs on into a number cut before it, where two or more capitalised
+    words are left ("Fatima Zahra +61419554042" to the language model is one name; it would hide the phone number
+    inside it, and then be dropped for its digits). Shorter names keep their number and are dropped later
+    (``plausible_names``: "Gate B12")."""
+    for result in results:
+        if result.entity_type not in {"PERSON", "LOCATION"}:
+            continue
+        words = list(re.finditer(r"\S+", text[result.start : result.end]))
+        first_number = next((i for i, word in enumerate(words) if any(c.isdigit() for c in word.group())), 0)
+        if first_number >= 2 and all(word.group()[:1].isupper() for word in words[:first_number]):
+            result.end = result.start + words[first_number - 1].end()
+    return list(results)
+
+
 def plausible_names(text: str, results: Sequence[Result]) -> list[Result]:
     """The results less names that read as something else: a name starts with a capital and has no digit
     ("tracking gno", "Gate B12"); a one-word name is not a large place the gazetteer reports as a LOCATION
@@ -263,4 +278,5 @@ class ImageTextAnalyzer(AnalyzerEngine):
         self.registry.add_recognizer(NameListRecognizer())
 
     def analyze(self, text: str, *args: Any, **kwargs: Any) -> list[RecognizerResult]:
-        return plausible_names(text, without_overlapped(within_lines(text, super().analyze(text, *args, **kwargs))))
+        results = names_cut_before_numbers(text, within_lines(text, super().analyze(text, *args, **kwargs)))
+        return plausible_names(text, without_overlapped(results))

@@ -7,7 +7,7 @@ tokens for names and places), so each such run is split again where a space belo
 
 - between lower-case letters and digits (either way), before "+" or "(" after a lower-case letter, and
   after a comma between letters: upper-case codes (IBANs, flight numbers, postcodes) mix letters and
-  digits on purpose and are left alone;
+  digits on purpose and are left alone, except after a few labels that open a word ("SSN553-05-8007");
 - where a lower-case word runs into a capitalised or upper-case one ("askOmar", "isFR50"), and where an
   upper-case run runs into a lower-case word ("SSNis"), at whichever of the two places leaves a common word;
 - inside a run of letters, where a word-frequency segmentation (``wordninja``: English Wikipedia's
@@ -39,8 +39,16 @@ _EMAIL_DOMAIN = re.compile(r"(?<=@)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 _ORDINAL = re.compile(r"(?<=\d)(?:st|nd|rd|th)(?![a-z])")
 _LETTERS = re.compile(r"[A-Za-z]+")
 # A lower-case letter next to a digit (either way round) or before "+" or "("; a letter after a comma; a
-# capitalised word after a full stop ("wishes.Jane").
-_BOUNDARY = re.compile(r"(?<=[a-z])(?=[\d+(])|(?<=\d)(?=[a-z])|(?<=[A-Za-z],)(?=[A-Za-z])|(?<=[a-z]\.)(?=[A-Z][a-z])")
+# capitalised word after a full stop ("wishes.Jane"); a bracketed word after a number ("0250(social").
+_BOUNDARY = re.compile(
+    r"(?<=[a-z])(?=[\d+(])|(?<=\d)(?=[a-z])|(?<=[A-Za-z],)(?=[A-Za-z])|(?<=[a-z]\.)(?=[A-Z][a-z])|(?<=\d)(?=\([A-Za-z])"
+)
+# A label that opens the word, run into the number it introduces ("SSN553-05-8007", "ID774", "Tel.301.719.7408") or
+# an IBAN into its country code ("IBANGB90..."). Only these labels: upper-case letters before digits are otherwise a
+# code (an IBAN's "DE89", a flight's "LH400"), and "NO" (Norway) opens IBANs, so "No." needs its full stop.
+_LABEL_RUN_IN = re.compile(
+    r"^(?:SSN#?|ssn|TIN|ID|Tel\.?|tel\.?|Fax|fax|Ph\.?|No\.|Nr\.|Acct)(?=[+(]?\d)|^IBAN(?=[A-Z]{2}\d{2})"
+)
 
 
 # A label's colon run into its value ("Name:Jane", "SSN:892-16-2114", "Contact:li@corp.net"), the label with a
@@ -73,7 +81,7 @@ def dropped_spaces(text: str) -> list[int]:
     address = IPV6_LIKE.search(text)
     if address:
         return _cuts_around(text, address.start(), address.end())
-    labels = {m.start() for m in _LABEL_END.finditer(text)}
+    labels = {m.start() for m in _LABEL_END.finditer(text)} | {m.end() for m in _LABEL_RUN_IN.finditer(text)}
     if _ADDRESS.search(text):
         end = _email_end(text)
         return sorted(labels | ({end} if end is not None else set()))

@@ -43,6 +43,15 @@ def test_pieces_on_a_line_are_joined_until_they_hold_the_countrys_length() -> No
     ]
 
 
+def test_what_ran_into_an_ibans_end_is_kept_apart_from_it() -> None:
+    assert joined_ibans(["to", "GB21UD0N54163624677096,ref", "8812"]) == [(1, 1, "GB21UDON54163624677096,ref")]
+    assert joined_ibans(["DE33", "57417109", "7825", "3522", "54:ref", "8812"]) == [
+        (0, 4, "DE33574171097825352254:ref")
+    ]
+    assert joined_ibans(["GB45XKYX81086201913274Priya", "Patel"]) == [(0, 0, "GB45XKYX81086201913274 Priya")]
+    assert joined_ibans(["GB45XKYX810862019132745"]) is None  # a digit more: a longer number
+
+
 def test_nothing_changes_where_there_is_no_iban_or_it_is_whole() -> None:
     assert joined_ibans(["DE89370400440532013000"]) is None
     assert joined_ibans(["Order", "DE12", "3456"]) is None  # too short

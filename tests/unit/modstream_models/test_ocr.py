@@ -9,12 +9,15 @@ import pytest
 from modstream_models.ocr import (
     Character,
     RapidOcr,
+    digit_group_cuts,
     join_identifiers,
     join_split_addresses,
     normalise_word,
     ocr_engine,
     text_by_lines,
     text_line_numbers,
+    widened_quad,
+    with_spaces_at,
     words_of_line,
 )
 from tests.images import render_text
@@ -114,6 +117,45 @@ def test_a_zero_between_lower_case_letters_is_read_as_o() -> None:
     assert [text for text, _, _ in words_of_line(characters("Ph0ne:+1525-777-5135"))] == ["Phone:", "+1525-777-5135"]
     assert [text for text, _, _ in words_of_line(characters("is0nfile"))] == ["is", "on", "file"]
     assert [text for text, _, _ in words_of_line(characters("n0"))] == ["n", "0"]  # not between two letters
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "spaced"),
+    [
+        ("Enter535015466toconfirm", "Enter 535 01 5466 to confirm", "Enter535 01 5466toconfirm"),  # digits only
+        ("SSN 700495019.", "SSN 700 49 5019.", "SSN 700 49 5019."),
+        ("Ref 535015466", "Ref 535 01 5465", "Ref 535015466"),  # the readings disagree on a digit
+        ("Call +61419554042", "Call +61 419 554 042", "Call +61419554042"),  # after "+": left alone
+        ("Order 4455223188", "Order 4455 2 231 88", "Order 4455223188"),  # a one-digit group
+        ("Card 4111 11111111 1111", "Card 4111 1111 1111 1111", "Card 4111 1111 1111 1111"),
+    ],
+)
+def test_a_second_reading_gives_the_first_its_spaces_between_digit_groups(first: str, second: str, spaced: str) -> None:
+    read = characters(first)
+    assert "".join(c.text for c in with_spaces_at(read, digit_group_cuts(read, second))) == spaced
+
+
+def test_a_space_put_back_has_the_box_of_the_character_after_it() -> None:
+    read = characters("12345")
+    spaced = with_spaces_at(read, {2})
+    assert [c.text for c in spaced] == ["1", "2", " ", "3", "4", "5"]
+    assert spaced[2].box == read[2].box
+
+
+def test_a_box_is_widened_along_its_own_axes_by_a_share_of_its_height() -> None:
+    box = np.array([[10, 20], [110, 20], [110, 40], [10, 40]], dtype=np.float32)
+    assert widened_quad(box, 0.5).tolist() == [[0, 10], [120, 10], [120, 50], [0, 50]]
+    turned = np.array([[0, 0], [100, 100], [90, 110], [-10, 10]], dtype=np.float32)  # 45 degrees
+    widened = widened_quad(turned, 0.5)
+    assert np.allclose(np.linalg.norm(widened[3] - widened[0]), 2 * np.linalg.norm(turned[3] - turned[0]))
+
+
+def test_rapidocr_keeps_the_spaces_between_printed_digit_groups() -> None:
+    # at 24 px RapidOCR's first reading of these lines is "535015466", "206424832" and "SSN700495019"
+    image = render_text(["Enter 535 01 5466 to confirm", "Account 206 42 4832", "SSN 700 49 5019"], height=24)
+    words = RapidOcr().perform_ocr(image)["text"]
+    assert words[1:4] == ["535", "01", "5466"] and words[7:10] == ["206", "42", "4832"]
+    assert "700-49-5019" in words  # the groups named by "SSN", joined as one number
 
 
 def test_rapidocr_runs_without_the_angle_classifier_at_the_images_own_size() -> None:

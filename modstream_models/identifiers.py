@@ -40,8 +40,9 @@ DIGIT_FOR_LETTER = {
     "B": "8",
 }
 SEPARATORS = " -·.‧•"
-# A country code, maybe misread ("E5", "Es"), then two check digits or the end of the word ("Es" | "0724...").
-_START = re.compile(r"(?<![A-Za-z0-9])[A-Z][A-Za-z0-9](?:[0-9ODQILZSGB]{2}|$)")
+# A country code, maybe misread ("E5", "Es", "1T"; not two digits: a long number is no IBAN), then two check digits
+# or the end of the word ("Es" | "0724...").
+_START = re.compile(r"(?<![A-Za-z0-9])(?:[A-Z][A-Za-z0-9]|[012568][A-Z])(?:[0-9ODQILZSGB]{2}|$)")
 # One part of Presidio's per-country pattern: the country code, the check digits, or a run of one kind of
 # character ("[A-Z][ ]?", "([0-9][ ]?){4}", "([a-zA-Z0-9][ ]?){3}").
 _PART = re.compile(
@@ -155,9 +156,12 @@ def joined_ssns(texts: Sequence[str]) -> list[tuple[int, int, str]] | None:
     found: list[tuple[int, int, str]] = []
     index = 0
     while index < len(texts):
-        digits, last = "", index
-        while last < len(texts) and texts[last].isdigit() and len(digits) < 9:
-            digits += texts[last]
+        digits, last, punctuation = "", index, ""
+        while last < len(texts) and not punctuation and len(digits) < 9:
+            number = texts[last].rstrip(".,;:)")  # a sentence may end after it ("SSN 20933 7196.")
+            if not number.isdigit():
+                break
+            digits, punctuation = digits + number, texts[last][len(number) :]
             last += 1
         after_number = index > 0 and any(c.isdigit() for c in texts[index - 1])  # "+31 6 16271442": a phone
         if (
@@ -166,7 +170,7 @@ def joined_ssns(texts: Sequence[str]) -> list[tuple[int, int, str]] | None:
             and not after_number
             and (last == len(texts) or not texts[last][:1].isdigit())
         ):
-            found.append((index, last - 1, f"{digits[:3]}-{digits[3:5]}-{digits[5:]}"))
+            found.append((index, last - 1, f"{digits[:3]}-{digits[3:5]}-{digits[5:]}{punctuation}"))
             index = last
         else:
             index += 1

@@ -44,8 +44,9 @@ class ImagePhoneRecognizer(PhoneRecognizer):
         for result in results:
             number = text[result.start : result.end]
             digits = sum(character.isdigit() for character in number)
-            # a tracking number "917767729486" parses as an Indian mobile without its "+"
-            bare_and_long = number.isdigit() and digits > self.LONGEST_NATIONAL
+            # a tracking number "917767729486" parses as an Indian mobile without its "+", "0 793368269284" (its
+            # "no" read as "n0") as a British one
+            bare_and_long = number.replace(" ", "").isdigit() and digits > self.LONGEST_NATIONAL
             if (digits < 10 or bare_and_long) and not number.startswith("+"):
                 result.score = self.BARE_SCORE
         return results
@@ -233,16 +234,22 @@ def names_cut_before_numbers(text: str, results: Sequence[Result]) -> list[Resul
     return list(results)
 
 
+IDENTIFIER_LABELS = frozenset({"IBAN", "BIC", "SWIFT", "SSN", "TIN", "VAT", "PIN", "IP", "ID"})
+
+
 def plausible_names(text: str, results: Sequence[Result]) -> list[Result]:
     """The results less names that read as something else: a name starts with a capital and has no digit
-    ("tracking gno", "Gate B12"); a one-word name is not a large place the gazetteer reports as a LOCATION
-    ("City: Austin"), nor a very common English word that opens its line before a lower-case word ("Meeting
-    notes", but "Tom" in "Tom will call")."""
+    ("tracking gno", "Gate B12"); no name or place has a word that names a kind of identifier in it ("Beneficiary
+    IBAN", "SSN City"); a one-word name is not a large place the gazetteer reports as a LOCATION ("City: Austin"),
+    nor a common English word that is no census name ("Email", "Account"), nor a very common English word that opens
+    its line before a lower-case word ("Meeting notes", but "Tom" in "Tom will call")."""
 
     def plausible(result: Result) -> bool:
+        span = text[result.start : result.end]
+        if result.entity_type in {"PERSON", "LOCATION"} and IDENTIFIER_LABELS.intersection(span.split()):
+            return False  # "Beneficiary IBAN", a table's headings "SSN City"
         if result.entity_type != "PERSON":
             return True
-        span = text[result.start : result.end]
         if not span[:1].isupper() or any(character.isdigit() for character in span):
             return False  # "tracking gno", "Gate B12"
         if " " in span.strip():
@@ -251,7 +258,11 @@ def plausible_names(text: str, results: Sequence[Result]) -> list[Result]:
         opens_sentence = (
             text[line_start : result.start].strip() == "" and text[result.end : result.end + 2].strip()[:1].islower()
         )
-        return span not in place_names() and not (opens_sentence and is_very_common_word(span))
+        first_names, last_names = name_lists()
+        unknown_common_word = is_common_word(span) and span not in first_names and span not in last_names
+        return (
+            span not in place_names() and not unknown_common_word and not (opens_sentence and is_very_common_word(span))
+        )
 
     return [result for result in results if plausible(result)]
 

@@ -39,15 +39,18 @@ _EMAIL_DOMAIN = re.compile(r"(?<=@)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 _ORDINAL = re.compile(r"(?<=\d)(?:st|nd|rd|th)(?![a-z])")
 _LETTERS = re.compile(r"[A-Za-z]+")
 # A lower-case letter next to a digit (either way round) or before "+" or "("; a letter after a comma; a
-# capitalised word after a full stop ("wishes.Jane"); a bracketed word after a number ("0250(social").
+# capitalised word after a full stop ("wishes.Jane"); a bracketed word after a number ("0250(social"); a number
+# after a label's "#" ("Sec.#570274345").
 _BOUNDARY = re.compile(
-    r"(?<=[a-z])(?=[\d+(])|(?<=\d)(?=[a-z])|(?<=[A-Za-z],)(?=[A-Za-z])|(?<=[a-z]\.)(?=[A-Z][a-z])|(?<=\d)(?=\([A-Za-z])"
+    r"(?<=[a-z])(?=[\d+(])|(?<=\d)(?=[a-z])|(?<=[A-Za-z],)(?=[A-Za-z])|(?<=[a-z]\.)(?=[A-Z][a-z])|(?<=\d)(?=\([A-Za-z])|(?<=[A-Za-z.]#)(?=\d)"
 )
-# A label that opens the word, run into the number it introduces ("SSN553-05-8007", "ID774", "Tel.301.719.7408") or
-# an IBAN into its country code ("IBANGB90..."). Only these labels: upper-case letters before digits are otherwise a
-# code (an IBAN's "DE89", a flight's "LH400"), and "NO" (Norway) opens IBANs, so "No." needs its full stop.
+# A label that opens the word or follows a lower-case word, run into the number it introduces ("SSN553-05-8007",
+# "TaxpayerID774", "Tel.301.719.7408") or an IBAN into its country code ("BeneficiaryIBANGB90..."). Only these
+# labels: upper-case letters before digits are otherwise a code (an IBAN's "DE89", a flight's "LH400"), and "NO"
+# (Norway) opens IBANs, so "No." needs its full stop.
 _LABEL_RUN_IN = re.compile(
-    r"^(?:SSN#?|ssn|TIN|ID|Tel\.?|tel\.?|Fax|fax|Ph\.?|No\.|Nr\.|Acct)(?=[+(]?\d)|^IBAN(?=[A-Z]{2}\d{2})"
+    r"(?:^|(?<=[a-z]))(?:(?:SSN#?|ssn|TIN|ID|IP|Tel\.?|tel\.?|Fax|fax|Ph\.?|No\.|Nr\.|Acct)(?=[+(]?\d)"
+    r"|IBAN(?=[A-Z]{2}\d{2}))"
 )
 
 

@@ -15,12 +15,14 @@ fi
 
 SUDO=""; [[ $(id -u) -eq 0 ]] || SUDO=sudo
 # System packages: Tesseract for OCR (PII in images) and fonts for the rendered test and benchmark images (URW,
-# Lato, Open Sans and Roboto are the PII evaluation set's fonts, kept apart from the development set's).
+# Lato, Open Sans and Roboto are the PII evaluation set's fonts, kept apart from the development set's: DejaVu,
+# Liberation, FreeFont, Inter, Cantarell, Hack and Linux Libertine).
 # Chromium for the review console's browser test (Playwright drives Debian's build; it downloads none).
 # Prometheus and promtool for the metrics test and the alert rules' unit tests (the tests start their own
 # server on 127.0.0.1; a service that Debian starts under systemd is stopped and disabled below).
 DEBIAN_PACKAGES=(tesseract-ocr tesseract-ocr-eng fonts-dejavu-core fonts-liberation fonts-freefont-ttf
-  fonts-urw-base35 fonts-lato fonts-open-sans fonts-roboto-unhinted chromium
+  fonts-urw-base35 fonts-lato fonts-open-sans fonts-roboto-unhinted fonts-inter fonts-cantarell fonts-hack
+  fonts-linuxlibertine chromium
   prometheus)
 if ! command -v tesseract >/dev/null || ! dpkg -s "${DEBIAN_PACKAGES[@]}" >/dev/null 2>&1; then
   echo "install: Debian packages ${DEBIAN_PACKAGES[*]}"

@@ -52,6 +52,11 @@ def test_what_ran_into_an_ibans_end_is_kept_apart_from_it() -> None:
     assert joined_ibans(["GB45XKYX810862019132745"]) is None  # a digit more: a longer number
 
 
+def test_a_country_code_with_a_digit_for_a_letter_starts_an_iban() -> None:
+    iban = "IT60X0542811101000000123456"
+    assert joined_ibans(["into", "1" + iban[1:], "by"]) == [(1, 1, iban)]
+
+
 def test_nothing_changes_where_there_is_no_iban_or_it_is_whole() -> None:
     assert joined_ibans(["DE89370400440532013000"]) is None
     assert joined_ibans(["Order", "DE12", "3456"]) is None  # too short
@@ -64,6 +69,8 @@ def test_nothing_changes_where_there_is_no_iban_or_it_is_whole() -> None:
         (["SSN:", "654", "872841"], [(1, 2, "654-87-2841")]),  # one of two spaces dropped
         (["Social", "Security", "No.", "13073", "4561"], [(3, 4, "130-73-4561")]),
         (["SSN", "654", "87", "2841"], [(1, 3, "654-87-2841")]),
+        (["SSN", "20933", "7196."], [(1, 2, "209-33-7196.")]),  # the sentence ends after it
+        (["SSN", "209.", "337196"], None),  # a full stop ends the number
         (["SSN:", "654-87-2841"], None),  # already whole
         (["order", "654", "872841"], None),  # nine digits, but nothing on the line says they are an SSN
         (["my", "SSN", "and", "+31", "6", "16271442"], None),  # a phone number: ten digits after the "+"

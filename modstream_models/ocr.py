@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 from importlib.metadata import version
-from itertools import pairwise
+from itertools import pairwise, product
 from typing import Any
 
 import numpy as np
@@ -36,7 +36,7 @@ from presidio_image_redactor import OCR, ImagePreprocessor, TesseractOCR
 
 from modstream_models.deskew import SMALLEST_CORRECTED, boxes_back, levelled, skew_angle
 from modstream_models.identifiers import joined_ibans, joined_ssns
-from modstream_models.spacing import IPV6_LIKE, dropped_spaces
+from modstream_models.spacing import IPV6_LIKE, dropped_spaces, has_public_suffix
 
 # Tesseract's OpenMP threads contend with each other on images this small: one thread per call reads a
 # 640x400 image about a quarter faster on 2 cores (518 against 673 ms p50), and Triton runs calls side by side.
@@ -131,11 +131,41 @@ def _digits_restored(run: re.Match[str]) -> str:
     return text.translate(_DIGIT_LOOKALIKES) if digits >= 4 and digits >= 3 * letters else text
 
 
+# An email address's domain at the end of a word (what follows it: a sentence's or a bracket's end).
+_EMAIL_DOMAIN_END = re.compile(r"(?<=@)(?P<domain>[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*)(?P<after>[.,;:)>]*)$")
+# Letters OCR reads as digits in a top-level domain, where no digit belongs ("x.10", "example.0rg", "X.1O").
+_TLD_LETTERS = {"0": "o", "1": "il", "5": "s", "6": "g", "8": "b"}
+_LONGEST_TLD_JOINED = 4  # letters of a top-level domain whose dot OCR dropped ("liwei@xio"), at most
+
+
+def email_domain_repaired(text: str) -> str:
+    """A word ending in an email address with its top-level domain made whole where OCR read letters of it as
+    digits ("li.wei@x.10" -> "li.wei@x.io") or dropped the dot before it ("liwei@xio" -> "liwei@x.io"), when that
+    gives a public suffix (tldextract's snapshot); the word unchanged otherwise."""
+    match = _EMAIL_DOMAIN_END.search(text)
+    if match is None:
+        return text
+    domain = match.group("domain")
+    if "." in domain:
+        head, tld = domain.rsplit(".", 1)
+        if not any(character.isdigit() for character in tld) or not any(character.isalpha() for character in head):
+            return text  # a whole domain, or no domain at all ("price@2.50")
+        upper = tld.upper() == tld and head.upper() == head
+        choices = [_TLD_LETTERS.get(character, character) for character in tld]
+        candidates = ["".join(letters) for letters in product(*choices)]
+        repaired = [f"{head}.{c.upper() if upper else c}" for c in candidates if c.isalpha()]
+    else:  # the dot dropped: the longest ending that is a top-level domain
+        lengths = range(min(_LONGEST_TLD_JOINED, len(domain) - 1), 1, -1)
+        repaired = [f"{domain[:-length]}.{domain[-length:]}" for length in lengths]
+    found = next((candidate for candidate in repaired if has_public_suffix(candidate)), None)
+    return text if found is None else text[: match.start()] + found + match.group("after")
+
+
 def normalise_word(text: str) -> str:
     """One OCR word as the analyzer should read it: labels apart from their values (not the colons inside an
     IPv6 address, "c8af:57ae"), capitalised words apart, the "+1" of a North American number apart from it, the
-    "@" of an email address that OCR read as another glyph restored, and digit look-alikes inside digit runs read
-    as digits."""
+    "@" of an email address that OCR read as another glyph restored and its top-level domain made whole
+    (``email_domain_repaired``), and digit look-alikes inside digit runs read as digits."""
     inside_addresses = [(m.start(), m.end()) for m in IPV6_LIKE.finditer(text)]
     text = _LABEL_COLON.sub(
         lambda colon: colon.group() if any(a < colon.start() < b for a, b in inside_addresses) else ": ", text
@@ -145,7 +175,7 @@ def normalise_word(text: str) -> str:
     text = _NANP_COUNTRY_CODE.sub("+1 ", text)
     if "@" not in _AT_LOOKALIKE.sub("", text):
         text = _AT_LOOKALIKE.sub("@", text, count=1)
-    return _DIGITISH_RUN.sub(_digits_restored, text)
+    return _DIGITISH_RUN.sub(_digits_restored, email_domain_repaired(text))
 
 
 def normalised(words: dict[str, list[Any]]) -> dict[str, list[Any]]:
@@ -285,6 +315,8 @@ class RapidOcr(LineAwareText, OCR):
 
     def perform_ocr(self, image: object, **kwargs: object) -> dict:
         array = np.asarray(image.convert("RGB") if isinstance(image, Image.Image) else image)
+        margin = EDGE_MARGIN
+        array = with_border(array, margin)
         lines, _ = self.engine(array, return_word_box=True)
         lines = lines or []
         numbers = text_line_numbers([np.asarray(quad, dtype=float) for quad, *_ in lines])
@@ -297,7 +329,9 @@ class RapidOcr(LineAwareText, OCR):
             if _LONG_DIGIT_RUN.search("".join(c.text for c in characters)):
                 characters = with_spaces_at(characters, digit_group_cuts(characters, self._reread(array, quad)))
             for text, (left, top, right, bottom), score in words_of_line(characters):
-                rows.append((text, left, top, right - left, bottom - top, score * 100, 1, 1, number + 1))
+                rows.append(
+                    (text, left - margin, top - margin, right - left, bottom - top, score * 100, 1, 1, number + 1)
+                )
         rows.sort(key=lambda row: (row[-1], row[1]))  # line by line, each from left to right
         words: dict[str, list[Any]] = {field: [row[i] for row in rows] for i, field in enumerate(WORD_FIELDS)}
         return normalised(words)
@@ -308,6 +342,22 @@ class RapidOcr(LineAwareText, OCR):
         widened = np.clip(widened_quad(np.asarray(quad, dtype=np.float32), REREAD_MARGIN), 0, [width - 1, height - 1])
         (text, _), *_ = self.engine.text_rec(self.engine.get_crop_img_list(array, [widened.astype(np.float32)]))[0]
         return str(text)
+
+
+# The detector misses the last characters of a line that runs to the image's edge ("...@mail.example.co.u"): the
+# image is read inside a border this wide, and the boxes moved back.
+EDGE_MARGIN = 16
+
+
+def with_border(array: np.ndarray, width: int) -> np.ndarray:
+    """The image (h x w x 3) inside a border ``width`` pixels wide, of the median colour of its edge pixels: the
+    background where text runs to the edge, without repeating the ink of a letter that the edge cuts."""
+    edges = np.concatenate([array[0], array[-1], array[:, 0], array[:, -1]])
+    colour = np.median(edges, axis=0).astype(array.dtype)
+    bordered = np.empty((array.shape[0] + 2 * width, array.shape[1] + 2 * width, 3), dtype=array.dtype)
+    bordered[:] = colour
+    bordered[width : width + array.shape[0], width : width + array.shape[1]] = array
+    return bordered
 
 
 # The recogniser drops the spaces between printed digit groups more often the tighter the detector's box sits

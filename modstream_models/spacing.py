@@ -39,10 +39,10 @@ _EMAIL_DOMAIN = re.compile(r"(?<=@)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 _ORDINAL = re.compile(r"(?<=\d)(?:st|nd|rd|th)(?![a-z])")
 _LETTERS = re.compile(r"[A-Za-z]+")
 # A lower-case letter next to a digit (either way round) or before "+" or "("; a letter after a comma; a
-# capitalised word after a full stop ("wishes.Jane"); a bracketed word after a number ("0250(social"); a number
-# after a label's "#" ("Sec.#570274345").
+# capitalised word after a full stop ("wishes.Jane"); a bracketed word after a word or number ("0250(social",
+# "SSN(last"), and what follows it ("verified)49752"); a number after a label's "#" ("Sec.#570274345").
 _BOUNDARY = re.compile(
-    r"(?<=[a-z])(?=[\d+(])|(?<=\d)(?=[a-z])|(?<=[A-Za-z],)(?=[A-Za-z])|(?<=[a-z]\.)(?=[A-Z][a-z])|(?<=\d)(?=\([A-Za-z])|(?<=[A-Za-z.]#)(?=\d)"
+    r"(?<=[a-z])(?=[\d+(])|(?<=\d)(?=[a-z])|(?<=[A-Za-z],)(?=[A-Za-z])|(?<=[a-z]\.)(?=[A-Z][a-z])|(?<=[A-Za-z\d])(?=\([A-Za-z])|(?<=[A-Za-z]\))(?=[A-Za-z\d])|(?<=[A-Za-z.]#)(?=\d)"
 )
 # A label that opens the word or follows a lower-case word, run into the number it introduces ("SSN553-05-8007",
 # "TaxpayerID774", "Tel.301.719.7408") or an IBAN into its country code ("BeneficiaryIBANGB90..."). Only these
@@ -110,17 +110,18 @@ def _email_end(text: str) -> int | None:
     """Where an email address whose domain ends in a known suffix runs into the next word
     ("sam@corp.netplease": after ".net"), or None."""
     match = _EMAIL_DOMAIN.search(text)
-    if match is None or _has_suffix(match.group()):
+    if match is None or has_public_suffix(match.group()):
         return None
     head, last = match.group().rsplit(".", 1)
     for length in range(len(last) - 1, 1, -1):
-        if _has_suffix(f"{head}.{last[:length]}"):
+        if has_public_suffix(f"{head}.{last[:length]}"):
             return match.end() - len(last) + length
     return None
 
 
 @cache
-def _has_suffix(domain: str) -> bool:
+def has_public_suffix(domain: str) -> bool:
+    """``domain`` ends in a public suffix ("corp.net", "mail.co.uk"; not "mail.rg"), by tldextract's snapshot."""
     return _SUFFIXES(domain).suffix != ""
 
 

@@ -10,6 +10,7 @@ from modstream_models.ocr import (
     Character,
     RapidOcr,
     digit_group_cuts,
+    email_domain_repaired,
     join_identifiers,
     join_split_addresses,
     normalise_word,
@@ -182,6 +183,24 @@ def test_rapidocr_reads_rendered_lines_with_their_boxes() -> None:
     assert words["top"][email] + words["height"][email] <= words["top"][phone]
     assert words["left"][email] >= 0 and words["left"][email] + words["width"][email] <= image.width
     assert all(0 < conf <= 100 for conf in words["conf"])
+
+
+@pytest.mark.parametrize(
+    ("read", "repaired"),
+    [
+        ("LI.WEI@X.10", "LI.WEI@X.IO"),  # digits for the letters of a top-level domain, in the address's case
+        ("maria@x.1o", "maria@x.io"),
+        ("emma48110@example.0rg.", "emma48110@example.org."),
+        ("a@b.c0m)", "a@b.com)"),
+        ("liwei@xio", "liwei@x.io"),  # the dot before it dropped: the longest ending that is one
+        ("jane@examplecom", "jane@example.com"),
+        ("jane@corp.net", "jane@corp.net"),
+        ("price@2.50", "price@2.50"),  # no domain
+        ("x@mail.rg", "x@mail.rg"),  # no digit to read as a letter, no dot dropped
+    ],
+)
+def test_an_email_addresss_top_level_domain_is_made_whole(read: str, repaired: str) -> None:
+    assert email_domain_repaired(read) == repaired
 
 
 @pytest.mark.parametrize(

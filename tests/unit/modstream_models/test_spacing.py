@@ -17,6 +17,7 @@ from modstream_models.spacing import dropped_spaces, with_spaces
         ("host30.38.110.229wentdown", "host 30.38.110.229 went down"),
         ("the1st", "the 1st"),  # an ordinal keeps its suffix
         ("01797 0250(social", "01797 0250 (social"),  # a bracketed word after a number
+        ("SSN(last verified)49752", "SSN (last verified) 49752"),  # ... or a word, and what follows it
         ("(555)123-4567", "(555)123-4567"),
         # upper-case codes mix letters and digits on purpose
         ("GB29TWCV25609767017200", "GB29TWCV25609767017200"),

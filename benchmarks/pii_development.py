@@ -167,6 +167,20 @@ LOOK_ALIKES = (
     lambda rng: f"Due {rng.randrange(1, 28):02d}/{rng.randrange(1, 13):02d}/20{rng.randrange(24, 30)} at noon",
     lambda rng: f"Score {rng.randrange(10)}-{rng.randrange(10)} after extra time",
     lambda rng: f"Platform {rng.randrange(1, 12)}, coach {rng.randrange(1, 15)}",
+    lambda rng: (
+        f"Flight {rng.choice(['LH', 'BA', 'UA', 'KL'])} {rng.randrange(100, 9999)} at gate B{rng.randrange(60)}"
+    ),
+    lambda rng: f"Room {rng.randrange(100, 2000)}, floor {rng.randrange(1, 20)}",
+    lambda rng: f"Order #A-{rng.randrange(10**4, 10**5)}-{rng.randrange(10, 99)}",
+    lambda rng: f"v{rng.randrange(1, 5)}.{rng.randrange(30)}.{rng.randrange(10)} released",
+    lambda rng: f"Seat {rng.randrange(1, 40)}{rng.choice('ABCDEF')}, row {rng.randrange(1, 40)}",
+    lambda rng: f"SKU {rng.randrange(1000, 9999)}-{rng.randrange(100, 999)}-{rng.randrange(10, 99)}",
+    lambda rng: f"EAN {rng.randrange(10**12, 10**13)}",
+    lambda rng: f"Serial SN-{rng.randrange(1000, 9999)}-{rng.randrange(1000, 9999)}-{rng.randrange(1000, 9999)}",
+    lambda rng: f"Lat {rng.uniform(-80, 80):.4f}, Lon {rng.uniform(-170, 170):.4f}",
+    lambda rng: f"Opening hours {rng.randrange(6, 10):02d}:00-{rng.randrange(17, 22)}:30",
+    lambda rng: f"Doc ID {rng.randrange(2019, 2027)}-{rng.randrange(1, 13):02d}-{rng.randrange(10000):04d}",
+    lambda rng: f"Model XR-{rng.randrange(100, 9999)} ships in {rng.randrange(2, 9)} days",
 )
 
 

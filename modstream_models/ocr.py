@@ -83,8 +83,8 @@ def _continues(words: dict[str, list[Any]], previous: int, current: int) -> bool
     left, right = words["text"][previous], words["text"][current]
     split_ipv6 = _IPV6_HEAD.search(left) is not None and _HEX_START.match(right) is not None
     sentence_ends = left.endswith(".") and right[:2].istitle()  # "wishes." | "Jane": not an address
-    # "No." | "217 06 0835", "Tel." | "301.719.7408": an abbreviation before a number, not an address
-    abbreviation = left.endswith(".") and left[:-1].isalpha() and right[:1].isdigit() and "@" not in right
+    # "No." | "217 06 0835", "Tel." | "+1": an abbreviation before a number, not an address
+    abbreviation = left.endswith(".") and left[:-1].isalpha() and right[:1] in "0123456789+(" and "@" not in right
     return (
         same_line
         and not sentence_ends

@@ -17,6 +17,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
+import phonenumbers
+from phonenumbers import Leniency
 from presidio_analyzer import AnalysisExplanation, AnalyzerEngine, LocalRecognizer, RecognizerResult
 from presidio_analyzer.predefined_recognizers import PhoneRecognizer
 
@@ -30,7 +32,8 @@ VALIDATED_TYPES = frozenset({"CREDIT_CARD", "IBAN_CODE", "US_SSN", "IP_ADDRESS",
 
 class ImagePhoneRecognizer(PhoneRecognizer):
     """Phone numbers in image text: the score of Presidio's recognizer (0.4) for international numbers and
-    numbers of ten digits and more, ``BARE_SCORE`` for others, which the context words then raise."""
+    numbers of ten digits and more grouped as a region dials them, ``BARE_SCORE`` for others, which the context
+    words then raise."""
 
     BARE_SCORE = 0.3
     LONGEST_NATIONAL = 11  # digits, without a country code; a longer run of bare digits is an identifier
@@ -47,9 +50,18 @@ class ImagePhoneRecognizer(PhoneRecognizer):
             # a tracking number "917767729486" parses as an Indian mobile without its "+", "0 793368269284" (its
             # "no" read as "n0") as a British one
             bare_and_long = number.replace(" ", "").isdigit() and digits > self.LONGEST_NATIONAL
-            if (digits < 10 or bare_and_long) and not number.startswith("+"):
+            if (digits < 10 or bare_and_long or not self._grouped_as_dialled(number)) and not number.startswith("+"):
                 result.score = self.BARE_SCORE
         return results
+
+    def _grouped_as_dialled(self, number: str) -> bool:
+        """The number's digit groups are those of a national format of some region (phonenumbers' strict
+        grouping; one run of digits passes): "212 555-0143", "030 901820", but not "2023-12-8020", an ID that
+        parses as a US number."""
+        return any(
+            any(True for _ in phonenumbers.PhoneNumberMatcher(number, region, leniency=Leniency.STRICT_GROUPING))
+            for region in self.supported_regions
+        )
 
 
 def _result(recognizer: LocalRecognizer, entity: str, start: int, end: int, score: float, how: str) -> RecognizerResult:
@@ -234,13 +246,15 @@ def names_cut_before_numbers(text: str, results: Sequence[Result]) -> list[Resul
     return list(results)
 
 
+_CAPITALISED = re.compile(r"\b[A-Z][a-z]+")
 IDENTIFIER_LABELS = frozenset({"IBAN", "BIC", "SWIFT", "SSN", "TIN", "VAT", "PIN", "IP", "ID"})
 
 
 def plausible_names(text: str, results: Sequence[Result]) -> list[Result]:
     """The results less names that read as something else: a name starts with a capital and has no digit
     ("tracking gno", "Gate B12"); no name or place has a word that names a kind of identifier in it ("Beneficiary
-    IBAN", "SSN City"); a one-word name is not a large place the gazetteer reports as a LOCATION ("City: Austin"),
+    IBAN", "SSN City"); a place with a digit has a capitalised word ("221B Baker Street", not "INV-369483"); a
+    one-word name is not a large place the gazetteer reports as a LOCATION ("City: Austin"),
     nor a common English word that is no census name ("Email", "Account"), nor a very common English word that opens
     its line before a lower-case word ("Meeting notes", but "Tom" in "Tom will call")."""
 
@@ -248,6 +262,8 @@ def plausible_names(text: str, results: Sequence[Result]) -> list[Result]:
         span = text[result.start : result.end]
         if result.entity_type in {"PERSON", "LOCATION"} and IDENTIFIER_LABELS.intersection(span.split()):
             return False  # "Beneficiary IBAN", a table's headings "SSN City"
+        if result.entity_type == "LOCATION" and any(c.isdigit() for c in span) and not _CAPITALISED.search(span):
+            return False  # "INV-369483", "n-134.5653"; not "221B Baker Street"
         if result.entity_type != "PERSON":
             return True
         if not span[:1].isupper() or any(character.isdigit() for character in span):

@@ -108,9 +108,11 @@ def test_a_sentence_ending_before_a_capitalised_word_is_no_split_address() -> No
 
 
 def test_an_abbreviation_before_a_number_is_no_split_address() -> None:
-    words = table(("No.", 1), ("217", 1), ("jane.", 2), ("99@x.org", 2), ("10.0.", 3), ("1.1", 3))
+    words = table(
+        ("No.", 1), ("217", 1), ("Tel.", 2), ("+1", 2), ("jane.", 3), ("99@x.org", 3), ("10.0.", 4), ("1.1", 4)
+    )
     joined = join_split_addresses(words)
-    assert joined["text"] == ["No.", "217", "jane.99@x.org", "10.0.1.1"]
+    assert joined["text"] == ["No.", "217", "Tel.", "+1", "jane.99@x.org", "10.0.1.1"]
 
 
 def test_an_iban_in_pieces_of_any_size_is_one_word_with_its_boxes_joined() -> None:

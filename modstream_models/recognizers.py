@@ -30,6 +30,9 @@ from modstream_models.spacing import is_common_word, is_very_common_word
 VALIDATED_TYPES = frozenset({"CREDIT_CARD", "IBAN_CODE", "US_SSN", "IP_ADDRESS", "EMAIL_ADDRESS", "URL"})
 
 
+_CODE_PREFIX = re.compile(r"[A-Za-z0-9]-?\Z")  # letters or digits run into a number make it part of a code
+
+
 class ImagePhoneRecognizer(PhoneRecognizer):
     """Phone numbers in image text: the score of Presidio's recognizer (0.4) for international numbers and
     numbers of ten digits and more grouped as a region dials them, ``BARE_SCORE`` for others, which the context
@@ -50,7 +53,9 @@ class ImagePhoneRecognizer(PhoneRecognizer):
             # a tracking number "917767729486" parses as an Indian mobile without its "+", "0 793368269284" (its
             # "no" read as "n0") as a British one
             bare_and_long = number.replace(" ", "").isdigit() and digits > self.LONGEST_NATIONAL
-            if (digits < 10 or bare_and_long or not self._grouped_as_dialled(number)) and not number.startswith("+"):
+            in_a_code = _CODE_PREFIX.search(text, 0, result.start) is not None  # "SN-9199-4894-4627"
+            unusual = digits < 10 or bare_and_long or in_a_code or not self._grouped_as_dialled(number)
+            if unusual and not number.startswith("+"):
                 result.score = self.BARE_SCORE
         return results
 
@@ -306,4 +311,17 @@ class ImageTextAnalyzer(AnalyzerEngine):
 
     def analyze(self, text: str, *args: Any, **kwargs: Any) -> list[RecognizerResult]:
         results = names_cut_before_numbers(text, within_lines(text, super().analyze(text, *args, **kwargs)))
+        results = [r for r in results if r.entity_type != "CREDIT_CARD" or card_length_fits(text[r.start : r.end])]
         return plausible_names(text, without_overlapped(results))
+
+
+# Card numbers' lengths by their first digits (ISO/IEC 7812 issuer ranges as the schemes publish them): a 13-digit
+# number is a card only as a Visa, 14 digits only as Diners Club, 15 only as American Express (or the old JCB);
+# longer ones start with 2-6. A product barcode (EAN-13: "6370462432957") passes the Luhn check one time in ten.
+_CARD_PREFIXES = {13: ("4",), 14: ("30", "36", "38", "39"), 15: ("34", "37", "1800", "2131")}
+
+
+def card_length_fits(number: str) -> bool:
+    """A Luhn-valid run of digits has a length that cards starting with its digits have."""
+    digits = "".join(character for character in number if character.isdigit())
+    return digits.startswith(_CARD_PREFIXES.get(len(digits), ("2", "3", "4", "5", "6")))

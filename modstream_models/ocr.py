@@ -350,11 +350,12 @@ EDGE_MARGIN = 16
 
 
 def with_border(array: np.ndarray, width: int) -> np.ndarray:
-    """The image (h x w x 3) inside a border ``width`` pixels wide, of the median colour of its edge pixels: the
-    background where text runs to the edge, without repeating the ink of a letter that the edge cuts."""
+    """The image (h x w, with or without channels) inside a border ``width`` pixels wide, of the median colour of
+    its edge pixels: the background where text runs to the edge, without repeating the ink of a letter that the
+    edge cuts."""
     edges = np.concatenate([array[0], array[-1], array[:, 0], array[:, -1]])
     colour = np.median(edges, axis=0).astype(array.dtype)
-    bordered = np.empty((array.shape[0] + 2 * width, array.shape[1] + 2 * width, 3), dtype=array.dtype)
+    bordered = np.empty((array.shape[0] + 2 * width, array.shape[1] + 2 * width, *array.shape[2:]), dtype=array.dtype)
     bordered[:] = colour
     bordered[width : width + array.shape[0], width : width + array.shape[1]] = array
     return bordered
@@ -362,9 +363,10 @@ def with_border(array: np.ndarray, width: int) -> np.ndarray:
 
 # The recogniser drops the spaces between printed digit groups more often the tighter the detector's box sits
 # round the text ("535 01 5466" read as "535015466": no longer a social security number's layout). Read again
-# from a box with more margin, a line keeps them more often (on rendered lines at 16-36 px, 38-42 of 42 lines
-# kept their spaces where the detector's box was shrunk 10/size, against 9-27 with it as it is), but its
-# characters are not always as good; so the second reading only gives the first its spaces between digits.
+# from a box with more margin, a line keeps them more often (rendered lines of 16-36 px: 30-41 of 42 kept their
+# spaces from a box 20 % of its height wider on every side, 9-27 from the detector's box), but its characters are
+# not always as good (cards, emails and IPs were lost on the development set when every line was read that way); so
+# the second reading only gives the first its spaces between digits.
 REREAD_MARGIN = 0.3  # of the line's height, on every side
 _LONG_DIGIT_RUN = re.compile(r"\d{6,}")
 

@@ -18,6 +18,7 @@ from modstream_models.ocr import (
     text_by_lines,
     text_line_numbers,
     widened_quad,
+    with_border,
     with_spaces_at,
     words_of_line,
 )
@@ -157,6 +158,16 @@ def test_a_box_is_widened_along_its_own_axes_by_a_share_of_its_height() -> None:
     turned = np.array([[0, 0], [100, 100], [90, 110], [-10, 10]], dtype=np.float32)  # 45 degrees
     widened = widened_quad(turned, 0.5)
     assert np.allclose(np.linalg.norm(widened[3] - widened[0]), 2 * np.linalg.norm(turned[3] - turned[0]))
+
+
+def test_the_border_has_the_median_colour_of_the_edge_and_keeps_the_image_inside() -> None:
+    image = np.full((20, 30, 3), 240, dtype=np.uint8)
+    image[5:15, 25:30] = 10  # a letter cut by the right edge: not repeated into the border
+    bordered = with_border(image, 4)
+    assert bordered.shape == (28, 38, 3)
+    assert (bordered[:4] == 240).all() and (bordered[:, -4:] == 240).all()
+    assert (bordered[4:24, 4:34] == image).all()
+    assert with_border(image[..., 0], 2).shape == (24, 34)
 
 
 def test_rapidocr_keeps_the_spaces_between_printed_digit_groups() -> None:

@@ -137,10 +137,8 @@ def _iban_from(texts: Sequence[str], first: int, start: int) -> tuple[int, str] 
         taken += compact
         if len(taken) >= len(kinds):
             tail = taken[len(kinds) :]
-            iban = repaired(taken[: len(kinds)]) if not tail[:1].isdigit() else None
-            if iban is None:
-                return None
-            return last, texts[first][:start] + iban + (" " if tail[:1].isalpha() else "") + tail
+            iban = None if tail[:1].isdigit() else repaired(taken[: len(kinds)])
+            return (last, texts[first][:start] + iban + (" " if tail[:1].isalpha() else "") + tail) if iban else None
     return None
 
 

@@ -49,13 +49,14 @@ class ImagePhoneRecognizer(PhoneRecognizer):
         results = super().analyze(text, entities, nlp_artifacts)
         for result in results:
             number = text[result.start : result.end]
+            if number.startswith("+"):
+                continue
             digits = sum(character.isdigit() for character in number)
             # a tracking number "917767729486" parses as an Indian mobile without its "+", "0 793368269284" (its
             # "no" read as "n0") as a British one
             bare_and_long = number.replace(" ", "").isdigit() and digits > self.LONGEST_NATIONAL
             in_a_code = _CODE_PREFIX.search(text, 0, result.start) is not None  # "SN-9199-4894-4627"
-            unusual = digits < 10 or bare_and_long or in_a_code or not self._grouped_as_dialled(number)
-            if unusual and not number.startswith("+"):
+            if digits < 10 or bare_and_long or in_a_code or not self._grouped_as_dialled(number):
                 result.score = self.BARE_SCORE
         return results
 
@@ -293,9 +294,9 @@ def _plausible_person(text: str, start: int, end: int) -> bool:
     span = text[start:end]
     if not span[:1].isupper() or any(character.isdigit() for character in span):
         return False
-    first_names, last_names = name_lists()
     if " " in span.strip():
         return True
+    first_names, last_names = name_lists()
     line_start = text.rfind("\n", 0, start) + 1
     opens_sentence = text[line_start:start].strip() == "" and text[end : end + 2].strip()[:1].islower()
     unknown_common_word = is_common_word(span) and span not in first_names and span not in last_names

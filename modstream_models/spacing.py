@@ -42,7 +42,11 @@ _LETTERS = re.compile(r"[A-Za-z]+")
 # capitalised word after a full stop ("wishes.Jane"); a bracketed word after a word or number ("0250(social",
 # "SSN(last"), and what follows it ("verified)49752"); a number after a label's "#" ("Sec.#570274345").
 _BOUNDARY = re.compile(
-    r"(?<=[a-z])(?=[\d+(])|(?<=\d)(?=[a-z])|(?<=[A-Za-z],)(?=[A-Za-z])|(?<=[a-z]\.)(?=[A-Z][a-z])|(?<=[A-Za-z\d])(?=\([A-Za-z])|(?<=[A-Za-z]\))(?=[A-Za-z\d])|(?<=[A-Za-z.]#)(?=\d)"
+    r"(?<=[a-z])(?=[\d+(])|(?<=\d)(?=[a-z])"
+    r"|(?<=[A-Za-z],)(?=[A-Za-z])"
+    r"|(?<=[a-z]\.)(?=[A-Z][a-z])"
+    r"|(?<=[A-Za-z\d])(?=\([A-Za-z])|(?<=[A-Za-z]\))(?=[A-Za-z\d])"
+    r"|(?<=[A-Za-z.]#)(?=\d)"
 )
 # A label that opens the word or follows a lower-case word, run into the number it introduces ("SSN553-05-8007",
 # "TaxpayerID774", "Tel.301.719.7408") or an IBAN into its country code ("BeneficiaryIBANGB90..."). Only these

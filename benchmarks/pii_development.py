@@ -72,7 +72,10 @@ NAMES = (
     *("Olga Petrova", "Kwame Mensah", "Sofia Rossi", "Hiroshi Tanaka", "Ngozi Okafor", "Lucas Silva", "Anna Nowak"),
     *("Ravi Kumar", "Emma Schmidt", "Chen Jing", "Fatima Zahra", "Pablo Ortega"),
 )
-DOMAINS = ("example.com", "mail.org", "corp.net", "post.example.de", "uni-hamburg.de", "mail.co.uk", "startup.io")
+DOMAINS = (
+    *("example.com", "mail.org", "corp.net", "post.example.de", "uni-hamburg.de", "mail.co.uk", "startup.io"),
+    *("yahoo.com", "hotmail.co.uk", "icloud.com", "gmx.de", "web.de", "posteo.net"),
+)
 PLACES = (
     *("Paris", "Boston", "Madrid", "Seattle", "Berlin", "Dublin", "Austin", "Toronto", "Lagos", "Mumbai"),
     *("Vienna", "Osaka", "Cairo", "Chicago", "Lisbon", "Warsaw"),

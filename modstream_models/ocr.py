@@ -46,6 +46,10 @@ JOINERS = ("@", ".")
 # An IPv6 address split after one of its colons ("fecf:" | "76f8:cf84"): re-joined like an address at "@"
 _IPV6_HEAD = re.compile(r"[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){2,}:$")
 _HEX_START = re.compile(r"[0-9A-Fa-f]{1,4}(?::|$)")
+# An email address split inside its domain's first label ("Sofia.Rossi@po" | "st.example.de", "fatima@i" |
+# "cloud.com"): a word ending in "@" and letters, then a word that ends the domain in a dot and letters.
+_DOMAIN_HEAD = re.compile(r"[\w.%+-]@[A-Za-z0-9-]+$")
+_DOMAIN_TAIL = re.compile(r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}[.,;:)>]*")
 
 
 class UpscaleForOcr(ImagePreprocessor):
@@ -67,8 +71,9 @@ class UpscaleForOcr(ImagePreprocessor):
 
 def join_split_addresses(words: dict[str, list[Any]]) -> dict[str, list[Any]]:
     """The word table without empty words, and with neighbouring words of one line joined where the first ends
-    or the second starts with '@' or '.' ("jane @mail.org", "jane.doe@ example.com"), or an IPv6 address was
-    split after a colon ("fe80:1:2a:" | "76f8"): those splits break email, URL and IP recognition."""
+    or the second starts with '@' or '.' ("jane @mail.org", "jane.doe@ example.com"), an email address was split
+    inside its domain ("jane@exa" | "mple.com"), or an IPv6 address was split after a colon ("fe80:1:2a:" |
+    "76f8"): those splits break email, URL and IP recognition."""
     merged: list[int] = []
     for index in (i for i, text in enumerate(words["text"]) if str(text).strip()):
         if merged and _continues(words, merged[-1], index):
@@ -82,6 +87,7 @@ def _continues(words: dict[str, list[Any]], previous: int, current: int) -> bool
     same_line = all(words[key][previous] == words[key][current] for key in ("block_num", "par_num", "line_num"))
     left, right = words["text"][previous], words["text"][current]
     split_ipv6 = _IPV6_HEAD.search(left) is not None and _HEX_START.match(right) is not None
+    split_domain = _DOMAIN_HEAD.search(left) is not None and _DOMAIN_TAIL.fullmatch(right) is not None
     sentence_ends = left.endswith(".") and right[:2].istitle()  # "wishes." | "Jane": not an address
     # "No." | "217 06 0835", "Tel." | "+1": an abbreviation before a number, not an address
     abbreviation = left.endswith(".") and left[:-1].isalpha() and right[:1] in "0123456789+(" and "@" not in right
@@ -89,7 +95,7 @@ def _continues(words: dict[str, list[Any]], previous: int, current: int) -> bool
         same_line
         and not sentence_ends
         and not abbreviation
-        and (left.endswith(JOINERS) or right.startswith(JOINERS) or split_ipv6)
+        and (left.endswith(JOINERS) or right.startswith(JOINERS) or split_ipv6 or split_domain)
     )
 
 

@@ -58,6 +58,12 @@ _LABEL_RUN_IN = re.compile(
 )
 
 
+# Words that lead into an email address in running text, and those of them that can end the lead-in.
+_INTRODUCING = ("to", "at", "from", "email", "e-mail", "mail", "contact", "is", "via")
+_LEAD_WORDS = (*_INTRODUCING, "write", "send", "sent", "me", "us", "or", "and", "please", "my", "our", "your", "reach")
+_SHORTEST_LOCAL = 3
+_SENTENCE_MARK = re.compile(r"(?<=[A-Za-z])[?!](?=[A-Za-z])")
+
 # A label's colon run into its value ("Name:Jane", "SSN:892-16-2114", "Contact:li@corp.net"), the label with a
 # letter that is no hex digit so that an IPv6 address is not cut ("c8af:57ae"), nor a scheme ("http://").
 _LABEL_END = re.compile(r"(?<=[G-Zg-z][A-Za-z]:|[A-Za-z][G-Zg-z]:)(?=[+(\dA-Za-z])")
@@ -91,7 +97,7 @@ def dropped_spaces(text: str) -> list[int]:
     labels = {m.start() for m in _LABEL_END.finditer(text)} | {m.end() for m in _LABEL_RUN_IN.finditer(text)}
     if _ADDRESS.search(text):
         end = _email_end(text)
-        return sorted(labels | ({end} if end is not None else set()))
+        return sorted(labels | _lead_in_cuts(text) | ({end} if end is not None else set()))
     cuts = labels | {m.start() for m in _BOUNDARY.finditer(text)}
     cuts -= {m.start() for m in _ORDINAL.finditer(text)}
     for run in _LETTERS.finditer(text):
@@ -108,6 +114,39 @@ def _cuts_around(text: str, start: int, end: int) -> list[int]:
     if end < len(text) and text[end].isalpha():
         cuts += [end] + [end + cut for cut in dropped_spaces(text[end:])]
     return cuts
+
+
+def _lead_in_cuts(text: str) -> set[int]:
+    """Cuts between an email address's local part and the words OCR ran into it: after a question or exclamation
+    mark ("Questions?Writeto..."), and after words that lead into an address ("Writeto|lucas@...",
+    "mailmeat|Maria.Garcia@...", "Email|tom.berg@...", ``_lead_in_length``)."""
+    at = text.find("@")
+    if at < 0:
+        return set()
+    marks = [m.end() for m in _SENTENCE_MARK.finditer(text, 0, at)]
+    start = marks[-1] if marks else 0
+    lead = _lead_in_length(text[start:at])
+    return set(marks) | ({start + lead} if lead else set())
+
+
+def _lead_in_length(local: str) -> int:
+    """The length of the shortest run of ``_LEAD_WORDS`` that opens ``local`` and ends in a word that introduces an
+    address, leaving at least ``_SHORTEST_LOCAL`` characters; 0 if none. The shortest, because names start with
+    these words too ("Email|tom.berg", not "Emailto|m.berg"). One word alone counts only capitalised before a
+    lower-case local part ("Emailtom.berg"): "mailroom@" and "Contact@" are addresses of their own."""
+    lowered, ends = local.lower(), []
+    runs = [(0, 0)]  # (end, words) of each way of reading lead-in words from the start
+    while runs:
+        end, count = runs.pop()
+        for word in _LEAD_WORDS:
+            if not lowered.startswith(word, end):
+                continue
+            after = end + len(word)
+            runs.append((after, count + 1))
+            alone_fits = local[:1].isupper() and local[after : after + 1].islower()
+            if word in _INTRODUCING and len(local) - after >= _SHORTEST_LOCAL and (count or alone_fits):
+                ends.append(after)
+    return min(ends, default=0)
 
 
 def _email_end(text: str) -> int | None:

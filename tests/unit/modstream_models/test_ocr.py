@@ -98,6 +98,12 @@ def test_an_address_split_at_the_at_sign_is_joined_on_its_line_only() -> None:
     assert joined["left"][1] == 20 and joined["width"][1] == 30
 
 
+def test_an_email_address_split_inside_its_domain_is_joined() -> None:
+    words = table(("Sofia.Rossi@po", 1), ("st.example.de", 1), ("jane@corp", 2), ("today", 2), ("li@x", 3), ("5.50", 3))
+    joined = join_split_addresses(words)
+    assert joined["text"] == ["Sofia.Rossi@post.example.de", "jane@corp", "today", "li@x", "5.50"]
+
+
 def test_an_ipv6_address_split_after_a_colon_is_joined() -> None:
     joined = join_split_addresses(table(("IP:", 1), ("9a31:4ffc:d931:", 1), ("76f8:cf84", 1), ("at:", 1), ("noon", 1)))
     assert joined["text"] == ["IP:", "9a31:4ffc:d931:76f8:cf84", "at:", "noon"]

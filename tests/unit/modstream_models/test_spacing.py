@@ -52,8 +52,19 @@ from modstream_models.spacing import dropped_spaces, with_spaces
         ("Haddad", "Haddad"),  # not "Had dad"
         ("Lindqvist", "Lindqvist"),
         ("Okafor", "Okafor"),
-        # addresses: only an email's domain running into the next word is cut, at a known suffix
-        ("mailmeatsam.20@corp.netplease", "mailmeatsam.20@corp.net please"),
+        # addresses: an email's domain running into the next word is cut, at a known suffix
+        ("mailmeatsam.20@corp.netplease", "mailmeat sam.20@corp.net please"),
+        # ... and the words that lead into it, at the shortest lead-in that leaves three characters
+        ("Questions?Writetolucas+news@startup.io.", "Questions? Writeto lucas+news@startup.io."),
+        ("WritetoOmar.Khan@post.example.de", "Writeto Omar.Khan@post.example.de"),
+        ("Writetop.ortega@web.de", "Writeto p.ortega@web.de"),
+        ("Sentfromzahraf@startup.io", "Sentfrom zahraf@startup.io"),
+        ("oremailtomberg53@web.de", "oremail tomberg53@web.de"),  # not "or email to" + "mberg53"
+        ("Emailtom.berg_1@corp.net", "Email tom.berg_1@corp.net"),
+        ("mailroom@corp.net", "mailroom@corp.net"),  # one word alone leads in only capitalised
+        ("Contact@corp.net", "Contact@corp.net"),
+        ("tome@corp.net", "tome@corp.net"),  # "me" introduces no address
+        ("Emailjo@corp.net", "Emailjo@corp.net"),  # a local part of three characters at least
         ("jane@uni-hamburg.dewithin", "jane@uni-hamburg.de within"),
         ("jane.doe@example.co.uk", "jane.doe@example.co.uk"),
         ("www.example.org", "www.example.org"),

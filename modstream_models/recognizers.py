@@ -254,6 +254,8 @@ def names_cut_before_numbers(text: str, results: Sequence[Result]) -> list[Resul
 
 
 _CAPITALISED = re.compile(r"\b[A-Z][a-z]+")
+_TWO_CAPITALS = re.compile(r"[A-Z]{2}[,.]?")
+_SHORTEST_UNKNOWN_PLACE = 4  # letters of a word that counts as a place's name for being uncommon alone
 IDENTIFIER_LABELS = frozenset({"IBAN", "BIC", "SWIFT", "SSN", "TIN", "VAT", "PIN", "IP", "ID"})
 
 
@@ -276,10 +278,11 @@ def plausible_names(text: str, results: Sequence[Result]) -> list[Result]:
 def _plausible_place(span: str) -> bool:
     """A one-word place that is a common English word is a place the gazetteer knows, of any size ("Geneva",
     "Bath"; not "Platform", which the small language model reports as one); a place with a digit has a capitalised
-    word that is a known place or no common word ("10115 Berlin", not "INV-369483" nor "Serial SN-7603-3914")."""
+    word that is a known place or an uncommon word of four letters or more ("10115 Berlin", not "INV-369483",
+    "Serial SN-7603-3914" nor the abbreviations of "Lat 43.1357,Lon 52.4793")."""
 
     def known_or_uncommon(word: str) -> bool:
-        return word in place_names(0) or not is_common_word(word)
+        return word in place_names(0) or (len(word) >= _SHORTEST_UNKNOWN_PLACE and not is_common_word(word))
 
     if any(character.isdigit() for character in span):
         return any(known_or_uncommon(word) for word in _CAPITALISED.findall(span))
@@ -287,12 +290,15 @@ def _plausible_place(span: str) -> bool:
 
 
 def _plausible_person(text: str, start: int, end: int) -> bool:
-    """A name starts with a capital and has no digit ("tracking gno", "Gate B12"). A one-word name is not a large
+    """A name starts with a capital and has no digit ("tracking gno", "Gate B12") nor a word of two capitals, which
+    is a code ("Flight BA", "Austin TX"), not a name written in capitals ("Jean DUPONT"). A one-word name is not a large
     place the gazetteer reports as a LOCATION ("City: Austin"), nor a common English word that is no census name
     ("Email", "Account"), nor a very common English word that opens its line before a lower-case word ("Meeting
     notes", but "Tom" in "Tom will call")."""
     span = text[start:end]
     if not span[:1].isupper() or any(character.isdigit() for character in span):
+        return False
+    if any(_TWO_CAPITALS.fullmatch(word) for word in span.split()):
         return False
     if " " in span.strip():
         return True
@@ -327,7 +333,30 @@ class ImageTextAnalyzer(AnalyzerEngine):
     def analyze(self, text: str, *args: Any, **kwargs: Any) -> list[RecognizerResult]:
         results = names_cut_before_numbers(text, within_lines(text, super().analyze(text, *args, **kwargs)))
         results = [r for r in results if r.entity_type != "CREDIT_CARD" or card_length_fits(text[r.start : r.end])]
+        results = [r for r in results if r.entity_type not in NUMBER_TYPES or not labelled_otherwise(text, r.start)]
         return plausible_names(text, without_overlapped(results))
+
+
+NUMBER_TYPES = frozenset({"CREDIT_CARD", "PHONE_NUMBER", "US_SSN"})
+# Labels of numbers that identify things, not people: a number right after one of them is that thing's ("EAN
+# 4327166432917" passes a 13-digit Visa card's checks, "Tracking no. 917767729486" a phone number's). Words a label
+# may have after it ("no.", "#", "ID") are passed over.
+_THING_LABELS = frozenset(
+    {"ean", "upc", "gtin", "isbn", "issn", "sku", "serial", "s/n", "tracking", "invoice", "order", "flight", "room"}
+    | {"build", "version", "model", "part", "ticket", "doc", "batch", "lot", "barcode", "product", "item"}
+)
+_LABEL_FILLERS = frozenset({"no", "no.", "nr", "nr.", "number", "#", "id", "code", "num"})
+
+
+def labelled_otherwise(text: str, start: int) -> bool:
+    """The number starting at ``start`` comes right after a label of a thing's number (``_THING_LABELS``), on
+    its line."""
+    line = text[text.rfind("\n", 0, start) + 1 : start]
+    for word in reversed(line.split()):
+        word = word.lower().rstrip(":#")
+        if word and word not in _LABEL_FILLERS:
+            return word in _THING_LABELS
+    return False
 
 
 # Card numbers' lengths by their first digits (ISO/IEC 7812 issuer ranges as the schemes publish them): a 13-digit

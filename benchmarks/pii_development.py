@@ -184,6 +184,28 @@ LOOK_ALIKES = (
     lambda rng: f"Opening hours {rng.randrange(6, 10):02d}:00-{rng.randrange(17, 22)}:30",
     lambda rng: f"Doc ID {rng.randrange(2019, 2027)}-{rng.randrange(1, 13):02d}-{rng.randrange(10000):04d}",
     lambda rng: f"Model XR-{rng.randrange(100, 9999)} ships in {rng.randrange(2, 9)} days",
+    lambda rng: (
+        f"ISBN 978-{rng.randrange(10)}-{rng.randrange(10, 99)}-{rng.randrange(100000, 999999)}-{rng.randrange(10)}"
+    ),
+    lambda rng: f"Total: ${rng.randrange(1, 9)},{rng.randrange(1000):03d}.{rng.randrange(100):02d} incl. tax",
+    lambda rng: (
+        f"Version {rng.randrange(1, 20)}.{rng.randrange(10)}.{rng.randrange(10000, 30000)}"
+        f" (build {rng.randrange(1000, 9999)})"
+    ),
+    lambda rng: f"Suite {rng.randrange(100, 2500)}, Rm. {rng.randrange(1, 60)}{rng.choice('ABC')}",
+    lambda rng: f"PO {rng.randrange(4500000000, 4599999999)} confirmed",
+    lambda rng: f"Order No. {rng.randrange(1000, 9999)}-{rng.randrange(1000, 9999)}-{rng.randrange(1000, 9999)}",
+    lambda rng: (
+        f"Departs {rng.randrange(24):02d}:{rng.randrange(60):02d},"
+        f" arrives {rng.randrange(24):02d}:{rng.randrange(60):02d}"
+    ),
+    lambda rng: f"Colour #{rng.randrange(16**6):06X}, {rng.randrange(20, 99)}% opacity",
+    lambda rng: f"MAC {':'.join(f'{rng.randrange(256):02x}' for _ in range(6))}",
+    lambda rng: f"Build hash {rng.randrange(16**10):010x}",
+    lambda rng: f"Temperature {rng.randrange(-20, 40)}.{rng.randrange(10)} C at {rng.randrange(1, 12)} pm",
+    lambda rng: f"Case {rng.randrange(10, 99)}-CV-{rng.randrange(1000, 99999)}",
+    lambda rng: f"Gross weight {rng.randrange(1, 999)}.{rng.randrange(100):02d} kg, {rng.randrange(1, 99)} boxes",
+    lambda rng: f"Step {rng.randrange(1, 9)} of {rng.randrange(9, 20)}: press {rng.randrange(100000, 999999)}",
 )
 
 

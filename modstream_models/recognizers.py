@@ -254,6 +254,7 @@ def names_cut_before_numbers(text: str, results: Sequence[Result]) -> list[Resul
 
 
 _CAPITALISED = re.compile(r"\b[A-Z][a-z]+")
+_NUMBER_NEXT = re.compile(r"[ \t]*[#:]?[ \t]*\d")
 _TWO_CAPITALS = re.compile(r"[A-Z]{2}[,.]?")
 _SHORTEST_UNKNOWN_PLACE = 4  # letters of a word that counts as a place's name for being uncommon alone
 IDENTIFIER_LABELS = frozenset({"IBAN", "BIC", "SWIFT", "SSN", "TIN", "VAT", "PIN", "IP", "ID"})
@@ -293,8 +294,9 @@ def _plausible_person(text: str, start: int, end: int) -> bool:
     """A name starts with a capital and has no digit ("tracking gno", "Gate B12") nor a word of two capitals, which
     is a code ("Flight BA", "Austin TX"), not a name written in capitals ("Jean DUPONT"). A one-word name is not a large
     place the gazetteer reports as a LOCATION ("City: Austin"), nor a common English word that is no census name
-    ("Email", "Account"), nor a very common English word that opens its line before a lower-case word ("Meeting
-    notes", but "Tom" in "Tom will call")."""
+    ("Email", "Account"), nor a common English word before a number, which it labels ("Suite 1177", though "Suite"
+    is a census name), nor, opening its line before a lower-case word, a very common English word ("Meeting notes",
+    but "Tom" in "Tom will call") or a common one that is no census first name ("Gross weight")."""
     span = text[start:end]
     if not span[:1].isupper() or any(character.isdigit() for character in span):
         return False
@@ -306,7 +308,13 @@ def _plausible_person(text: str, start: int, end: int) -> bool:
     line_start = text.rfind("\n", 0, start) + 1
     opens_sentence = text[line_start:start].strip() == "" and text[end : end + 2].strip()[:1].islower()
     unknown_common_word = is_common_word(span) and span not in first_names and span not in last_names
-    return span not in place_names() and not unknown_common_word and not (opens_sentence and is_very_common_word(span))
+    labels_a_number = is_common_word(span) and _NUMBER_NEXT.match(text, end) is not None
+    return (
+        span not in place_names()
+        and not unknown_common_word
+        and not labels_a_number
+        and not (opens_sentence and (is_very_common_word(span) or (is_common_word(span) and span not in first_names)))
+    )
 
 
 def within_lines(text: str, results: Sequence[Result]) -> list[Result]:
@@ -343,7 +351,8 @@ NUMBER_TYPES = frozenset({"CREDIT_CARD", "PHONE_NUMBER", "US_SSN"})
 # may have after it ("no.", "#", "ID") are passed over.
 _THING_LABELS = frozenset(
     {"ean", "upc", "gtin", "isbn", "issn", "sku", "serial", "s/n", "tracking", "invoice", "order", "flight", "room"}
-    | {"build", "version", "model", "part", "ticket", "doc", "batch", "lot", "barcode", "product", "item"}
+    | {"build", "version", "model", "part", "ticket", "doc", "batch", "lot", "barcode", "product", "item", "po"}
+    | {"hash", "case"}
 )
 _LABEL_FILLERS = frozenset({"no", "no.", "nr", "nr.", "number", "#", "id", "code", "num"})
 
@@ -353,7 +362,7 @@ def labelled_otherwise(text: str, start: int) -> bool:
     its line."""
     line = text[text.rfind("\n", 0, start) + 1 : start]
     for word in reversed(line.split()):
-        word = word.lower().rstrip(":#")
+        word = word.lower().replace("0", "o").rstrip(":#")  # "P0": a label's O read as a zero
         if word and word not in _LABEL_FILLERS:
             return word in _THING_LABELS
     return False

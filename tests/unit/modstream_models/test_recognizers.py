@@ -60,6 +60,7 @@ def test_a_card_number_has_a_length_cards_with_its_first_digits_have(number: str
         ("EAN 4327166432917", []),  # a barcode that passes a 13-digit Visa card's checks
         ("Tracking no. 917767729486", []),
         ("Order #: 4222222222222", []),
+        ("P0 4543222786 confirmed", []),  # a purchase order's "PO" read with a zero
         ("Card 4222222222222", ["CREDIT_CARD"]),
         ("Serial\n4222222222222", ["CREDIT_CARD"]),  # a label on the line before says nothing
         ("SSN 553-05-8007", ["US_SSN"]),
@@ -143,6 +144,9 @@ def test_names_on_labelled_lines_are_read_without_the_next_label() -> None:
         ("Name: Jane Doe", ["Jane Doe"]),
         ("Gate B12, Terminal 2", []),  # a name has no digit
         ("Flight BA 7331 at gate B15", []),  # nor a code of two capitals
+        ("Suite 1177, Rm. 19A", []),  # a common word that labels a number, though a census name
+        ("Ask Tom about it", ["Tom"]),
+        ("Gross weight 269.29 kg", []),  # a common word and a census last name, opening a sentence
         ("Beneficiary IBAN ES4110085684239877545386", []),  # nor a word that names an identifier
     ],
 )

@@ -206,6 +206,34 @@ LOOK_ALIKES = (
     lambda rng: f"Case {rng.randrange(10, 99)}-CV-{rng.randrange(1000, 99999)}",
     lambda rng: f"Gross weight {rng.randrange(1, 999)}.{rng.randrange(100):02d} kg, {rng.randrange(1, 99)} boxes",
     lambda rng: f"Step {rng.randrange(1, 9)} of {rng.randrange(9, 20)}: press {rng.randrange(100000, 999999)}",
+    # the same kinds inside sentences
+    lambda rng: f"Your order {rng.randrange(100, 999)}-{rng.randrange(10**6, 10**7)} ships on Monday.",
+    lambda rng: (
+        f"Boarding for {rng.choice(['AF', 'DL', 'QF', 'EK'])}{rng.randrange(10, 999)}"
+        f" closes at Gate {rng.randrange(1, 60)}."
+    ),
+    lambda rng: (
+        f"The meeting moved to Room {rng.randrange(100, 999)}{rng.choice(['', 'B'])} on Level {rng.randrange(1, 9)}."
+    ),
+    lambda rng: f"Update to release {rng.randrange(1, 12)}.{rng.randrange(10)}.{rng.randrange(30)} before Friday",
+    lambda rng: (
+        f"Now only {rng.choice(['$', '£', '€'])}{rng.randrange(5, 500)}.{rng.choice(['99', '95', '00'])}"
+        " while stocks last!"
+    ),
+    lambda rng: f"Chapter {rng.randrange(1, 30)} starts on page {rng.randrange(10, 400)}",
+    lambda rng: f"Quote reference {rng.choice('KMRT')}{rng.randrange(10**7, 10**8)} when you call",
+    lambda rng: (
+        f"Batch {rng.randrange(10**5, 10**6)} expires"
+        f" {rng.choice(['March', 'June', 'October'])} {rng.randrange(2026, 2031)}"
+    ),
+    lambda rng: f"Thanks for shopping with us! Receipt {rng.randrange(10**9, 10**10)}",
+    lambda rng: (
+        f"The {rng.randrange(2, 40)} kg parcel was weighed at {rng.randrange(7, 19)}:{rng.randrange(60):02d} today"
+    ),
+    lambda rng: (
+        f"Please keep ticket {rng.randrange(1000, 9999)} {rng.randrange(1000, 9999)} {rng.randrange(1000, 9999)} safe"
+    ),
+    lambda rng: f"Table {rng.randrange(1, 40)} ordered {rng.randrange(2, 9)} coffees at {rng.randrange(8, 12)} am",
 )
 
 

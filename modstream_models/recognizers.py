@@ -294,9 +294,10 @@ def _plausible_person(text: str, start: int, end: int) -> bool:
     """A name starts with a capital and has no digit ("tracking gno", "Gate B12") nor a word of two capitals, which
     is a code ("Flight BA", "Austin TX"), not a name written in capitals ("Jean DUPONT"). A one-word name is not a large
     place the gazetteer reports as a LOCATION ("City: Austin"), nor a common English word that is no census name
-    ("Email", "Account"), nor a common English word before a number, which it labels ("Suite 1177", though "Suite"
-    is a census name), nor, opening its line before a lower-case word, a very common English word ("Meeting notes",
-    but "Tom" in "Tom will call") or a common one that is no census first name ("Gross weight")."""
+    ("Email", "Account"), nor a word before a number that it labels, unless a census first name ("Suite 1177",
+    though "Suite" is a census last name; "Receipt 4863544193"), nor, opening its line before a lower-case word,
+    a very common English word ("Meeting notes", but "Tom" in "Tom will call") or a common one that is no census
+    first name ("Gross weight")."""
     span = text[start:end]
     if not span[:1].isupper() or any(character.isdigit() for character in span):
         return False
@@ -308,7 +309,7 @@ def _plausible_person(text: str, start: int, end: int) -> bool:
     line_start = text.rfind("\n", 0, start) + 1
     opens_sentence = text[line_start:start].strip() == "" and text[end : end + 2].strip()[:1].islower()
     unknown_common_word = is_common_word(span) and span not in first_names and span not in last_names
-    labels_a_number = is_common_word(span) and _NUMBER_NEXT.match(text, end) is not None
+    labels_a_number = span not in first_names and _NUMBER_NEXT.match(text, end) is not None
     return (
         span not in place_names()
         and not unknown_common_word
@@ -351,6 +352,7 @@ NUMBER_TYPES = frozenset({"CREDIT_CARD", "PHONE_NUMBER", "US_SSN"})
 # may have after it ("no.", "#", "ID") are passed over.
 _THING_LABELS = frozenset(
     {"ean", "upc", "gtin", "isbn", "issn", "sku", "serial", "s/n", "tracking", "invoice", "order", "flight", "room"}
+    | {"receipt", "reference", "ref", "ref."}
     | {"build", "version", "model", "part", "ticket", "doc", "batch", "lot", "barcode", "product", "item", "po"}
     | {"hash", "case"}
 )

@@ -39,12 +39,13 @@ _EMAIL_DOMAIN = re.compile(r"(?<=@)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 _ORDINAL = re.compile(r"(?<=\d)(?:st|nd|rd|th)(?![a-z])")
 _LETTERS = re.compile(r"[A-Za-z]+")
 # A lower-case letter next to a digit (either way round) or before "+" or "("; a letter after a comma; a
-# capitalised word after a full stop ("wishes.Jane"); a bracketed word after a word or number ("0250(social",
-# "SSN(last"), and what follows it ("verified)49752"); a number after a label's "#" ("Sec.#570274345").
+# capitalised word after a full stop, "?" or "!" ("wishes.Jane", "us!Receipt"); a bracketed word after a word or
+# number ("0250(social", "SSN(last"), and what follows it ("verified)49752"); a number after a label's "#"
+# ("Sec.#570274345").
 _BOUNDARY = re.compile(
     r"(?<=[a-z])(?=[\d+(])|(?<=\d)(?=[a-z])"
     r"|(?<=[A-Za-z],)(?=[A-Za-z])"
-    r"|(?<=[a-z]\.)(?=[A-Z][a-z])"
+    r"|(?<=[a-z][.?!])(?=[A-Z][a-z])"
     r"|(?<=[A-Za-z\d])(?=\([A-Za-z])|(?<=[A-Za-z]\))(?=[A-Za-z\d])"
     r"|(?<=[A-Za-z.]#)(?=\d)"
 )

@@ -146,6 +146,7 @@ def test_names_on_labelled_lines_are_read_without_the_next_label() -> None:
         ("Flight BA 7331 at gate B15", []),  # nor a code of two capitals
         ("Suite 1177, Rm. 19A", []),  # a common word that labels a number, though a census name
         ("Ask Tom about it", ["Tom"]),
+        ("Thanks for shopping with us! Receipt 4863544193", []),  # no common word, nor a census name
         ("Gross weight 269.29 kg", []),  # a common word and a census last name, opening a sentence
         ("Beneficiary IBAN ES4110085684239877545386", []),  # nor a word that names an identifier
     ],

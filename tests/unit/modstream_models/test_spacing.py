@@ -84,6 +84,7 @@ from modstream_models.spacing import dropped_spaces, with_spaces
         ("http://example.org", "http://example.org"),
         # a capitalised word after a full stop
         ("wishes.Jane", "wishes. Jane"),
+        ("us!Receipt", "us! Receipt"),
         ("Jane.Doe@Example.com", "Jane.Doe@Example.com"),  # not inside an address
         # very common words off the end of a name, which stays whole
         ("Patelaboutit", "Patel about it"),

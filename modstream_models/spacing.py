@@ -14,8 +14,9 @@ tokens for names and places), so each such run is split again where a space belo
   126,000 commonest words) splits it into common words only ("Bostonnextweek" -> Boston next week). A run
   it would cut into a rare piece is kept whole: that is how most names read ("Haddad" is not "Had dad").
 
-Addresses (anything with "@", "://" or "www.") are split only after an email's domain where it runs into the
-next word ("sam@corp.netplease": at the longest known public suffix, from tldextract's snapshot); IPv6-like
+Addresses (anything with "@", "://" or "www.") are split only before an email's local part where words that lead
+into it run into it ("Questions?Writetolucas@...": after "?" and "Writeto") and after its domain where it runs into
+the next word ("sam@corp.netplease": at the longest known public suffix, from tldextract's snapshot); IPv6-like
 runs of hex digits and colons are never split.
 """
 

@@ -11,21 +11,27 @@ Each country's IBAN has a fixed length and a fixed letter/digit layout (ISO 1361
 ``regex_per_country`` spells it out). Starting at a country code and two check digits, the pieces on one
 line are taken until they hold exactly that many characters; a letter where the layout wants a digit (or the
 other way round) is read as its look-alike; and the result is kept only when the ISO 7064 mod-97 checksum
-holds. A wrong repair passes that check about once in 97 tries, and only one repair is tried per candidate.
+holds. A "0" or "1" where the layout wants a letter may be one of several (O, D or Q; I or L), so up to nine
+readings of a candidate are tried, the likeliest first; a wrong reading passes the check about once in 97 tries.
 What OCR ran into the IBAN's end is kept apart from it unless it is a digit ("...7096,ref", "...274Priya";
 "...2740" is a longer number, not an IBAN).
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from functools import cache
+from itertools import product
 
 from presidio_analyzer.predefined_recognizers.generic.iban_patterns import regex_per_country
 
-# Look-alikes, where the layout asks for the other kind of character.
-LETTER_FOR_DIGIT = {"0": "O", "1": "I", "2": "Z", "5": "S", "6": "G", "8": "B"}
+# Look-alikes, where the layout asks for the other kind of character; a "0" or "1" where a letter belongs may be
+# any of several, the likeliest first.
+LETTERS_FOR_DIGIT = {"0": "ODQ", "1": "IL", "2": "Z", "5": "S", "6": "G", "8": "B"}
+LETTER_FOR_DIGIT = {digit: letters[0] for digit, letters in LETTERS_FOR_DIGIT.items()}
+MAX_READINGS = 9  # readings of one candidate tried against the checksum, at most
 DIGIT_FOR_LETTER = {
     "O": "0",
     "o": "0",
@@ -89,15 +95,21 @@ def repaired(candidate: str) -> str | None:
     kinds = layout(candidate[:2])
     if kinds is None or len(candidate) != len(kinds):
         return None
-    characters = []
+    choices = []
     for character, kind in zip(candidate, kinds, strict=True):
         if kind == "n" and not character.isdigit():
-            character = DIGIT_FOR_LETTER.get(character, character)
+            choices.append(DIGIT_FOR_LETTER.get(character, character))
         elif kind == "a" and not character.isalpha():
-            character = LETTER_FOR_DIGIT.get(character, character)
-        characters.append(character)
-    iban = "".join(characters)
-    return iban if checksum_holds(iban) and re.fullmatch(regex_per_country[iban[:2]], iban) else None
+            choices.append(LETTERS_FOR_DIGIT.get(character, character))
+        else:
+            choices.append(character)
+    if math.prod(map(len, choices)) > MAX_READINGS:
+        choices = [choice[0] for choice in choices]
+    for reading in product(*choices):
+        iban = "".join(reading)
+        if checksum_holds(iban) and re.fullmatch(regex_per_country[iban[:2]], iban):
+            return iban
+    return None
 
 
 def joined_ibans(texts: Sequence[str]) -> list[tuple[int, int, str]] | None:

@@ -33,6 +33,14 @@ def test_look_alikes_are_read_by_the_layout_and_kept_only_when_the_checksum_hold
     assert repaired(read) == iban
 
 
+def test_a_zero_where_the_bank_code_has_a_letter_may_be_o_d_or_q() -> None:
+    assert repaired("GB62B00C12345698765432") == "GB62BDQC12345698765432"
+    # Readings that differ where the checksum cannot tell them apart: a valid IBAN either way, which is all that
+    # detection needs ("D" for "O" two letters before "Q" for "O" changes the number by 97 x 1134 x 10^k).
+    assert repaired("GB20W0E012345698765433") in {"GB20WDEQ12345698765433", "GB20WOEO12345698765433"}
+    assert repaired("GB62B00C12345698765433") is None  # no reading passes
+
+
 def test_pieces_on_a_line_are_joined_until_they_hold_the_countrys_length() -> None:
     assert joined_ibans(["IBAN:", "DE17-5827", "8802", "9682208195"]) == [(1, 3, "DE17582788029682208195")]
     assert joined_ibans(["IBAN:", "GB10DZVN·7663", "1262", "825366"]) == [(1, 3, "GB10DZVN76631262825366")]

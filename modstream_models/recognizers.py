@@ -308,13 +308,14 @@ def _plausible_person(text: str, start: int, end: int) -> bool:
     first_names, last_names = name_lists()
     line_start = text.rfind("\n", 0, start) + 1
     opens_sentence = text[line_start:start].strip() == "" and text[end : end + 2].strip()[:1].islower()
-    unknown_common_word = is_common_word(span) and span not in first_names and span not in last_names
+    common_word_no_first_name = is_common_word(span) and span not in first_names
+    unknown_common_word = common_word_no_first_name and span not in last_names
     labels_a_number = span not in first_names and _NUMBER_NEXT.match(text, end) is not None
     return (
         span not in place_names()
         and not unknown_common_word
         and not labels_a_number
-        and not (opens_sentence and (is_very_common_word(span) or (is_common_word(span) and span not in first_names)))
+        and not (opens_sentence and (is_very_common_word(span) or common_word_no_first_name))
     )
 
 

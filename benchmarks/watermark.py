@@ -40,7 +40,16 @@ from PIL import Image, ImageEnhance, ImageFilter
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
 from modstream_models.watermark.data import generated_images, held_out_photos, training_photos
-from modstream_models.watermark.model import SEARCH_TRIES, VERSIONS, WEIGHTS, Reader, Reading, Watermarker, networks
+from modstream_models.watermark.model import (
+    CURRENT_VERSION,
+    SEARCH_TRIES,
+    VERSIONS,
+    WEIGHTS,
+    Reader,
+    Reading,
+    Watermarker,
+    networks,
+)
 from modstream_models.watermark.payload import (
     CODE_BITS,
     DETECTION_MAX_ERRORS,
@@ -208,7 +217,8 @@ def load_watermarker(checkpoint: Path | None) -> Watermarker:
     if checkpoint is None:
         return Watermarker.load(WEIGHTS)
     state = torch.load(checkpoint / CHECKPOINT, map_location="cpu", weights_only=False)
-    return Watermarker(*networks(state), state["strength"])
+    # a training run makes the next version: its reader searches crops as that version's will
+    return Watermarker(*networks(state), state["strength"], version_number=CURRENT_VERSION + 1)
 
 
 def crops(photos: list[torch.Tensor], count: int, rng: random.Random, min_side: int = 256) -> list[Array]:

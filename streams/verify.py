@@ -79,7 +79,13 @@ def _record(store: AuditStore, payload: str, data: bytes) -> dict[str, Any] | No
 def describe_watermark(mark: dict[str, Any]) -> str:
     """One line for a Reading.to_json()."""
     found = f"payload {mark['payload']}" if mark["detected"] else "none found"
-    crop = "" if mark["crop"] is None else f", as a crop of {mark['crop']['area']:.0%} of the original's area"
+    box = mark["crop"]
+    crop = (
+        ""
+        if box is None
+        else f", as a crop of {box['area']:.0%} of the original's area ({box['width']:.0%} of its width, "
+        f"{box['height']:.0%} of its height)"
+    )
     mirrored = ", mirrored" if mark["flipped"] else ""
     turned = "" if not mark["rotation"] else f", turned by {mark['rotation']:g} degrees"
     version = f", watermark version {mark['version']}" if mark["version"] else ""

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import io
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
@@ -34,6 +34,7 @@ from modstream_models.watermark.geometry import Geometry
 from modstream_models.watermark.payload import CODE_BITS, decode_bits, encode_payload
 
 WORKING_SIZE = 64
+MESSAGE_SIDE = 16  # the encoder spreads the bits over a map of this many cells a side
 # Smaller images cannot carry the watermark robustly (any resize takes most of it), so they are refused;
 # the refinement below could sometimes still make a 12 px image read back, which proves nothing.
 MIN_SIDE = WORKING_SIZE
@@ -53,8 +54,6 @@ REFINE_MARGIN = 6.0  # bit logits the refined residual reaches: headroom for JPE
 REFINE_STEP = 0.05  # largest change of the residual per refinement step, in its [-1, 1] units
 # The crop search works on canvases of twice the working size, so positions are exact to half a working pixel
 CANVAS = 2 * WORKING_SIZE
-SEARCH_SIDES = range(98, CANVAS, 4)  # sides tried, in canvas pixels: crops keeping 59 % to 97 % of the area
-SEARCH_STEP = 4  # canvas pixels between positions tried; within the misplacement training's crop jitter teaches
 # Candidates each search (turns and mirrors, then crops) refines and tries for a payload. Only these are
 # BCH-decoded, so the false-positive rate grows from one reading's (about 5e-8, payload.py) to
 # 1 + 2 * SEARCH_TRIES of them: 3.7e-7, under the 1e-6 target.
@@ -75,11 +74,17 @@ def _block(channels_in: int, channels_out: int, stride: int = 1) -> nn.Sequentia
 
 class Encoder(nn.Module):
     """``residual_channels`` 1: one residual added to red, green and blue alike, so it changes luminance only
-    and can cast no colour (version 2); 3: a residual per channel (version 1, faint casts on saturated areas)."""
+    and can cast no colour (version 2); 3: a residual per channel (version 1, faint casts on saturated areas).
 
-    def __init__(self, bits: int = CODE_BITS, channels: int = 32, residual_channels: int = 1) -> None:
+    ``message_tiles`` 2: the bits' map is repeated 2 x 2 over the image, so that a crop keeping half of each side
+    or more still holds every bit somewhere; 1: one map over the whole image (version 1)."""
+
+    def __init__(
+        self, bits: int = CODE_BITS, channels: int = 32, residual_channels: int = 1, message_tiles: int = 1
+    ) -> None:
         super().__init__()
-        self.message = nn.Linear(bits, 4 * 16 * 16)
+        self.tiles = message_tiles
+        self.message = nn.Linear(bits, 4 * (MESSAGE_SIDE // message_tiles) ** 2)
         self.image = nn.Sequential(_block(3, channels), _block(channels, channels))
         self.mix = nn.Sequential(
             _block(channels + 4 + 3, channels), _block(channels, channels), _block(channels, channels)
@@ -89,7 +94,8 @@ class Encoder(nn.Module):
     def forward(self, images: torch.Tensor, bits: torch.Tensor) -> torch.Tensor:
         """A residual in [-1, 1] for images in [0, 1] at the working size and bits in {0, 1}; with one channel,
         add_residual adds it to each of the image's three."""
-        message = self.message(bits * 2 - 1).view(-1, 4, 16, 16)
+        side = MESSAGE_SIDE // self.tiles
+        message = self.message(bits * 2 - 1).view(-1, 4, side, side).repeat(1, 1, self.tiles, self.tiles)
         message = F.interpolate(message, size=images.shape[-2:], mode="nearest")
         features = self.image(images)
         return torch.tanh(self.residual(self.mix(torch.cat([features, message, images], dim=1))))
@@ -111,18 +117,80 @@ class Decoder(nn.Module):
 
 @dataclass(frozen=True)
 class Placement:
-    """Where a cropped image sat in the watermarked original, in fractions of the original's sides.
+    """Where a cropped image sat in the watermarked original, in fractions of the original's sides."""
 
-    The search tries crops that keep the original's aspect ratio (the same fraction of both sides).
-    """
-
-    side: float
+    width: float
+    height: float
     left: float
     top: float
 
     @property
     def area(self) -> float:
-        return self.side**2
+        return self.width * self.height
+
+
+CanvasBox = tuple[int, int, int, int]  # (width, height, left, top) of a crop laid on the canvas, in canvas pixels
+
+
+@dataclass(frozen=True)
+class CropSearch:
+    """The placements a version's crop search tries: crop sizes on the canvas, the positions ``step`` canvas pixels
+    apart, then around the most confident ones at each of the ``refine`` steps in turn."""
+
+    sizes: tuple[tuple[int, int], ...]
+    step: int
+    refine: tuple[int, ...]
+    any_aspect: bool  # False: widths and heights change together, as crops keeping the original's aspect ratio
+
+    def coarse(self) -> list[CanvasBox]:
+        """Every size at every position ``step`` apart and at the far edges."""
+        return [
+            (width, height, left, top)
+            for width, height in self.sizes
+            for top in _positions(CANVAS - height, self.step)
+            for left in _positions(CANVAS - width, self.step)
+        ]
+
+    def around(self, box: CanvasBox, step: int) -> list[CanvasBox]:
+        """``box`` and its neighbours ``step`` canvas pixels away in size and position that fit on the canvas."""
+        width, height, left, top = box
+        moves = (-step, 0, step)
+        sizes = (
+            [(width + dw, height + dh) for dw in moves for dh in moves]
+            if self.any_aspect
+            else [(width + d, height + d) for d in moves]
+        )
+        return [
+            (w, h, left + dl, top + dt)
+            for w, h in sizes
+            for dt in moves
+            for dl in moves
+            if min(w, h) > 0 and 0 <= left + dl <= CANVAS - w and 0 <= top + dt <= CANVAS - h
+        ]
+
+
+def _positions(room: int, step: int) -> list[int]:
+    return sorted({*range(0, room + 1, step), room})
+
+
+# Version 1 learnt crops that keep the aspect ratio, put back within a working pixel of where they sat: its search
+# tries those (59 % to 97 % of the area) 2 working pixels apart, and its confidence is too narrow for a coarser grid.
+SAME_ASPECT_CROPS = CropSearch(
+    tuple((side, side) for side in range(98, CANVAS, 4)), step=4, refine=(2, 1), any_aspect=False
+)
+# Version 2 learnt crops of any aspect ratio keeping 45 % of the area or more (the whole width and half the height,
+# 60 % of the width and 90 % of the height, ...): widths and heights from half the side are tried separately.
+ANY_ASPECT_CROPS = CropSearch(
+    tuple(
+        (width, height)
+        for width in range(CANVAS // 2, CANVAS + 1, 8)
+        for height in range(CANVAS // 2, CANVAS + 1, 8)
+        if 0.45 * CANVAS**2 <= width * height < CANVAS**2
+    ),
+    step=8,
+    refine=(4, 2, 1),
+    any_aspect=True,
+)
 
 
 @dataclass(frozen=True)
@@ -147,7 +215,7 @@ class Reading:
             "bit_confidence": self.bit_confidence,
             "corrected_bits": self.corrected_bits,
             # where a crop was found in the original: fractions of the original's sides
-            "crop": None if crop is None else {"area": round(crop.area, 3), "left": crop.left, "top": crop.top},
+            "crop": None if crop is None else {"area": round(crop.area, 3), **asdict(crop)},
             # the turn (degrees counter-clockwise) and mirror undone to find the payload
             "rotation": None if self.geometry is None else self.geometry.rotation,
             "flipped": self.geometry is not None and self.geometry.flipped,
@@ -211,6 +279,11 @@ class Watermarker:
             step = REFINE_STEP * gradient / gradient.abs().amax().clamp_min(1e-12)
             residual = self._within_budget(full, (residual.detach() - step).clamp(-1, 1))
         return _to_image(self._marked(full, residual.detach()).cpu())
+
+    @property
+    def crop_search(self) -> CropSearch:
+        """The placements this version's decoder learnt to read crops in (see SAME_ASPECT_CROPS)."""
+        return SAME_ASPECT_CROPS if self.version_number == 1 else ANY_ASPECT_CROPS
 
     def _within_budget(self, full: torch.Tensor, residual: torch.Tensor) -> torch.Tensor:
         """``residual`` scaled down as far as the image's PSNR needs to stay at ``min_psnr`` or above.
@@ -279,30 +352,25 @@ class Watermarker:
 
     def _search_crops(self, crop: torch.Tensor) -> Iterator[Reading]:
         """Readings of the copy placed where the most confident crop placements say."""
-        coarse = list(_placements(SEARCH_SIDES, SEARCH_STEP))
-
-        def around(placement: tuple[int, int, int], step: int) -> list[tuple[int, int, int]]:
-            return list(_neighbourhood(placement, step))
-
-        steps = (SEARCH_STEP // 2, 1)  # a 3 x 3 x 3 neighbourhood, then a finer one
-        for best, probabilities in _most_confident(coarse, partial(self._read_placed, crop), around, steps):
-            side, left, top = (value / CANVAS for value in best)
-            yield Reading.of(probabilities, Placement(side, left, top))
+        search = self.crop_search
+        read = partial(self._read_placed, crop)
+        for best, probabilities in _most_confident(search.coarse(), read, search.around, search.refine):
+            yield Reading.of(probabilities, Placement(*(value / CANVAS for value in best)))
 
     @torch.no_grad()
     def read(self, image: Image.Image) -> np.ndarray:
         """The probability of each code bit being 1, for the image as it is."""
         return torch.sigmoid(self.decoder(to_working_size(self._tensor(image))))[0].cpu().numpy()
 
-    def _read_placed(self, crop: torch.Tensor, placements: list[tuple[int, int, int]]) -> np.ndarray:
-        """Bit probabilities of ``crop`` laid on a grey canvas at each (side, left, top) placement."""
+    def _read_placed(self, crop: torch.Tensor, boxes: list[CanvasBox]) -> np.ndarray:
+        """Bit probabilities of ``crop`` laid on a grey canvas in each box."""
         resized = {
-            side: F.interpolate(crop, size=(side, side), mode="bilinear", antialias=True)
-            for side in {side for side, _, _ in placements}
+            (width, height): F.interpolate(crop, size=(height, width), mode="bilinear", antialias=True)
+            for width, height in {(width, height) for width, height, _, _ in boxes}
         }
         canvases = [
-            F.pad(resized[side], (left, CANVAS - side - left, top, CANVAS - side - top), value=0.5)
-            for side, left, top in placements
+            F.pad(resized[width, height], (left, CANVAS - width - left, top, CANVAS - height - top), value=0.5)
+            for width, height, left, top in boxes
         ]
         return self._decode(to_working_size(torch.cat(canvases)))
 
@@ -366,29 +434,13 @@ def _most_confident(
         yield best, best_probabilities
 
 
-def _placements(sides: Iterable[int], step: int) -> Iterable[tuple[int, int, int]]:
-    """(side, left, top) on the canvas for each side, every ``step`` pixels and at the far edges."""
-    for side in sides:
-        positions = sorted({*range(0, CANVAS - side + 1, step), CANVAS - side})
-        for top in positions:
-            for left in positions:
-                yield side, left, top
-
-
-def _neighbourhood(placement: tuple[int, int, int], step: int) -> Iterable[tuple[int, int, int]]:
-    side, left, top = placement
-    for new_side in (side - step, side, side + step):
-        if not 0 < new_side <= CANVAS:
-            continue
-        for new_top in (top - step, top, top + step):
-            for new_left in (left - step, left, left + step):
-                if 0 <= new_top <= CANVAS - new_side and 0 <= new_left <= CANVAS - new_side:
-                    yield new_side, new_left, new_top
-
-
 def networks(state: dict[str, Any]) -> tuple[Encoder, Decoder]:
     """The encoder and decoder of saved weights (exported or a checkpoint), of whichever version they are."""
-    encoder = Encoder(residual_channels=state["encoder"]["residual.weight"].shape[0])
+    message_cells = state["encoder"]["message.weight"].shape[0] // 4
+    encoder = Encoder(
+        residual_channels=state["encoder"]["residual.weight"].shape[0],
+        message_tiles=MESSAGE_SIDE // round(message_cells**0.5),
+    )
     decoder = Decoder()
     encoder.load_state_dict(state["encoder"])
     decoder.load_state_dict(state["decoder"])

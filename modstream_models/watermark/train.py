@@ -54,13 +54,14 @@ class Trainer:
     def __init__(
         self, out: Path, batch: int, lr: float, strength: float, target_psnr: float, seed: int,
         steps: int = 20000, decay_from: int | None = None, generated_share: float = GENERATED_SHARE,
-        init: Path | None = None,
+        init: Path | None = None, message_tiles: int = 1,
     ) -> None:  # fmt: skip
         self.out, self.batch, self.strength = out, batch, strength
         self.lr, self.steps = lr, steps
         self.decay_from = int(0.7 * steps) if decay_from is None else decay_from
         self.device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-        self.encoder, self.decoder = Encoder().to(self.device), Decoder().to(self.device)
+        self.encoder = Encoder(message_tiles=message_tiles).to(self.device)
+        self.decoder = Decoder().to(self.device)
         params = [*self.encoder.parameters(), *self.decoder.parameters()]
         self.optimiser = torch.optim.AdamW(params, lr=lr)
         self.target_mse = 10 ** (-target_psnr / 10)
@@ -181,6 +182,10 @@ def main(argv: list[str] | None = None) -> int:
         "--init", type=Path, metavar="WEIGHTS", help="fine-tune: a new run starts from these exported networks "
         "(e.g. the shipped weights/v1.pt) and counts steps on from theirs; --steps is then the total",
     )  # fmt: skip
+    parser.add_argument(
+        "--message-tiles", type=int, choices=(1, 2), default=1,
+        help="2: the bits' map repeated 2 x 2 over the image (a crop keeping half of each side holds every bit)",
+    )  # fmt: skip
     parser.add_argument("--checkpoint-every", type=int, default=200)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
@@ -200,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     trainer = Trainer(
         args.out, args.batch, args.lr, args.strength, args.target_psnr, args.seed, args.steps, args.decay_from,
-        args.generated_share, args.init,
+        args.generated_share, args.init, args.message_tiles,
     )  # fmt: skip
     if (args.out / CHECKPOINT).exists():
         print(f"resuming at step {trainer.step} from {args.out / CHECKPOINT}", flush=True)

@@ -4,6 +4,8 @@ import io
 import json
 import random
 import re
+from collections.abc import Callable
+from typing import cast
 
 import numpy as np
 import pytest
@@ -13,14 +15,20 @@ from skimage.metrics import peak_signal_noise_ratio
 
 from modstream_models.watermark.data import held_out_photos
 from modstream_models.watermark.model import (
+    ANY_ASPECT_CROPS,
+    CANVAS,
     CURRENT_VERSION,
     MIN_SIDE,
+    SAME_ASPECT_CROPS,
     VERSIONS,
+    CanvasBox,
     Decoder,
     Encoder,
     Reader,
     Reading,
     Watermarker,
+    _most_confident,
+    networks,
 )
 from modstream_models.watermark.payload import encode_payload
 from streams.cli import main as modstream
@@ -176,3 +184,64 @@ def test_cli_embeds_and_decodes_a_payload(tmp_path, capsys) -> None:  # type: ig
     assert json.loads(capsys.readouterr().out)["detected"] is False
     assert modstream(["watermark", "embed", photo, str(marked), "--payload", "abc"]) == 2
     assert "payload" in capsys.readouterr().err
+
+
+def _confidence_peaked_at(true_box: CanvasBox, width: float) -> Callable[[list[CanvasBox]], np.ndarray]:
+    """Bit probabilities whose confidence falls off with the distance from ``true_box``, as a decoder's does."""
+
+    def read(boxes: list[CanvasBox]) -> np.ndarray:
+        distances = np.array([np.abs(np.subtract(box, true_box)).sum() for box in boxes], dtype=np.float64)
+        confidence = 0.5 * np.exp(-distances / width)
+        return np.repeat((0.5 + confidence)[:, None], 8, axis=1)
+
+    return read
+
+
+@pytest.mark.parametrize(
+    "crop",  # fractions of the original: width, height, left, top
+    [(1.0, 0.5, 0.0, 0.25), (0.6, 0.9, 0.12, 0.1), (0.5, 0.9, 0.5, 0.0), (0.8, 0.8, 0.1, 0.05)],
+)
+def test_the_any_aspect_search_finds_crops_that_change_the_aspect_ratio(
+    crop: tuple[float, float, float, float],
+) -> None:
+    """The search of version 2 on. Its coarse grid is 8 canvas pixels apart; a decoder confident within a few pixels
+    of the true placement leads the refinement to it, to the pixel."""
+    true_box = cast(CanvasBox, tuple(round(value * CANVAS) for value in crop))
+    search = ANY_ASPECT_CROPS
+    found = [box for box, _ in _most_confident(search.coarse(), _confidence_peaked_at(true_box, 6), search.around,
+                                               search.refine)]  # fmt: skip
+    assert found[0] == true_box
+
+
+def test_searches_keep_boxes_on_the_canvas_and_version_1_keeps_the_aspect_ratio() -> None:
+    for search in (SAME_ASPECT_CROPS, ANY_ASPECT_CROPS):
+        boxes = search.coarse() + [near for box in search.coarse()[::50] for near in search.around(box, 4)]
+        assert all(0 <= left <= CANVAS - w and 0 <= top <= CANVAS - h for w, h, left, top in boxes)
+    assert all(w == h for w, h, _, _ in SAME_ASPECT_CROPS.coarse() + SAME_ASPECT_CROPS.around((100, 100, 8, 8), 2))
+    assert len(ANY_ASPECT_CROPS.around((100, 90, 8, 8), 2)) == 81  # sizes and positions each a step either way
+    assert Watermarker.load(VERSIONS[1]).crop_search is SAME_ASPECT_CROPS
+    assert Watermarker(Encoder(), Decoder(), version_number=2).crop_search is ANY_ASPECT_CROPS
+
+
+@pytest.mark.parametrize("tiles", [1, 2])
+def test_saved_networks_come_back_with_their_message_layout(tiles: int) -> None:
+    torch.manual_seed(0)
+    encoder = Encoder(message_tiles=tiles)
+    bits = torch.randint(0, 2, (1, 120)).float()
+    state = {"encoder": encoder.state_dict(), "decoder": Decoder().state_dict()}
+    loaded, _ = networks(state)
+    assert loaded.tiles == tiles
+    images = torch.rand(1, 3, 64, 64)
+    assert torch.equal(loaded.eval()(images, bits), encoder.eval()(images, bits))
+
+
+def test_a_tiled_message_repeats_every_bit_in_each_quarter() -> None:
+    """What lets a crop keeping half of each side hold every bit: the map the encoder sees repeats."""
+    encoder = Encoder(message_tiles=2)
+    message = encoder.message(torch.ones(1, 120)).view(1, 4, 8, 8)  # what bits all 1 give (forward takes 2b - 1)
+    captured = {}
+    encoder.mix.register_forward_hook(lambda _module, inputs, _output: captured.update(mix=inputs[0]))
+    encoder.eval()(torch.rand(1, 3, 64, 64), torch.ones(1, 120))
+    spread = captured["mix"][:, 32:36]  # the message's 4 channels after the image features
+    for top, left in [(0, 0), (0, 32), (32, 0), (32, 32)]:
+        assert torch.allclose(spread[..., top : top + 32 : 4, left : left + 32 : 4], message)

@@ -218,7 +218,10 @@ def load_watermarker(checkpoint: Path | None) -> Watermarker:
         return Watermarker.load(WEIGHTS)
     state = torch.load(checkpoint / CHECKPOINT, map_location="cpu", weights_only=False)
     # a training run makes the next version: its reader searches crops as that version's will
-    return Watermarker(*networks(state), state["strength"], version_number=CURRENT_VERSION + 1)
+    return Watermarker(
+        *networks(state), state["strength"], version_number=CURRENT_VERSION + 1,
+        chroma_mask=state.get("chroma_mask", False),
+    )  # fmt: skip
 
 
 def crops(photos: list[torch.Tensor], count: int, rng: random.Random, min_side: int = 256) -> list[Array]:

@@ -35,6 +35,7 @@ from modstream_models.watermark.payload import CODE_BITS, decode_bits, encode_pa
 
 WORKING_SIZE = 64
 MESSAGE_SIDE = 16  # the encoder spreads the bits over a map of this many cells a side
+_LUMA_WEIGHTS = torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)  # ITU-R BT.601, as JPEG's YCbCr
 # Smaller images cannot carry the watermark robustly (any resize takes most of it), so they are refused;
 # the refinement below could sometimes still make a 12 px image read back, which proves nothing.
 MIN_SIDE = WORKING_SIZE
@@ -246,6 +247,7 @@ class Watermarker:
     version: str = "modstream watermark (untrained)"
     version_number: int = CURRENT_VERSION
     min_psnr: float | None = MIN_PSNR  # None: no floor (version 1, whose decoder needs its full residual)
+    chroma_mask: bool = False  # the residual's colour part held back on saturated pixels (add_residual)
     refine_steps: int = 20
     device: str = "cpu"
 
@@ -302,7 +304,7 @@ class Watermarker:
         return residual
 
     def _marked(self, full: torch.Tensor, residual: torch.Tensor) -> torch.Tensor:
-        return add_residual(full, residual, self.strength)
+        return add_residual(full, residual, self.strength, self.chroma_mask)
 
     def _tensor(self, image: Image.Image) -> torch.Tensor:
         return _to_tensor(image).to(self.device)
@@ -314,8 +316,10 @@ class Watermarker:
         encoder, decoder = networks(state)
         number = int(state.get("version", 1))  # version 1 predates these keys
         version = f"modstream watermark {number} ({hashlib.sha256(data).hexdigest()[:12]}, step {state['step']})"
-        floor = state.get("min_psnr")
-        return cls(encoder, decoder, float(state["strength"]), version, number, floor, device=placement.device)
+        floor, chroma_mask = state.get("min_psnr"), bool(state.get("chroma_mask", False))
+        return cls(
+            encoder, decoder, float(state["strength"]), version, number, floor, chroma_mask, device=placement.device
+        )
 
     def embed_payload(self, image: Image.Image, payload: bytes) -> Image.Image:
         return self.embed(image, encode_payload(payload))
@@ -447,9 +451,20 @@ def networks(state: dict[str, Any]) -> tuple[Encoder, Decoder]:
     return encoder, decoder
 
 
-def add_residual(images: torch.Tensor, residual: torch.Tensor, strength: float) -> torch.Tensor:
-    """``images`` at their own size with the working-size ``residual`` upsampled and added (training does the same)."""
+def add_residual(
+    images: torch.Tensor, residual: torch.Tensor, strength: float, chroma_mask: bool = False
+) -> torch.Tensor:
+    """``images`` at their own size with the working-size ``residual`` upsampled and added (training does the same).
+
+    With ``chroma_mask``, the colour part of a three-channel residual (what it changes besides luminance) is scaled
+    by one minus the pixel's saturation: full on greys, none on pure colours, where a change of hue shows as a cast
+    (faint red blotches on a saturated green). Its luminance part is added everywhere."""
     upsampled = F.interpolate(residual, size=images.shape[-2:], mode="bilinear", align_corners=False)
+    if chroma_mask:
+        luminance = (upsampled * _LUMA_WEIGHTS.to(upsampled)).sum(dim=1, keepdim=True)
+        brightest = images.amax(dim=1, keepdim=True)
+        saturation = (brightest - images.amin(dim=1, keepdim=True)) / brightest.clamp_min(1e-3)
+        upsampled = luminance + (1 - saturation) * (upsampled - luminance)
     return (images + strength * upsampled).clamp(0, 1)
 
 

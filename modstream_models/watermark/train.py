@@ -54,13 +54,17 @@ class Trainer:
     def __init__(
         self, out: Path, batch: int, lr: float, strength: float, target_psnr: float, seed: int,
         steps: int = 20000, decay_from: int | None = None, generated_share: float = GENERATED_SHARE,
-        init: Path | None = None, message_tiles: int = 1,
+        init: Path | None = None, message_tiles: int = 1, colour: str = "luminance",
     ) -> None:  # fmt: skip
         self.out, self.batch, self.strength = out, batch, strength
         self.lr, self.steps = lr, steps
         self.decay_from = int(0.7 * steps) if decay_from is None else decay_from
         self.device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-        self.encoder = Encoder(message_tiles=message_tiles).to(self.device)
+        # colour "luminance": one residual added to each colour alike; "masked": one per colour, its colour part
+        # held back on saturated pixels (add_residual)
+        self.chroma_mask = colour == "masked"
+        residual_channels = 3 if self.chroma_mask else 1
+        self.encoder = Encoder(residual_channels=residual_channels, message_tiles=message_tiles).to(self.device)
         self.decoder = Decoder().to(self.device)
         params = [*self.encoder.parameters(), *self.decoder.parameters()]
         self.optimiser = torch.optim.AdamW(params, lr=lr)
@@ -83,6 +87,7 @@ class Trainer:
             "optimiser": self.optimiser.state_dict(),
             "step": self.step,
             "strength": self.strength,
+            "chroma_mask": self.chroma_mask,
             "rng": self.rng.getstate(),
             "torch_rng": torch.get_rng_state(),
         }
@@ -100,7 +105,8 @@ class Trainer:
         """Networks from exported weights, a fresh optimiser: fine-tuning, counted on from their step."""
         state = torch.load(weights, map_location=self.device, weights_only=True)
         encoder = dict(state["encoder"])
-        if encoder["residual.weight"].shape[0] == 3:  # version 1's residual per colour: start from their mean
+        if encoder["residual.weight"].shape[0] > self.encoder.residual.out_channels:
+            # version 1's residual per colour for a luminance residual: start from their mean
             encoder["residual.weight"] = encoder["residual.weight"].mean(0, keepdim=True)
             encoder["residual.bias"] = encoder["residual.bias"].mean(0, keepdim=True)
         self.encoder.load_state_dict(encoder)
@@ -129,7 +135,7 @@ class Trainer:
             self.photos, self.batch, IMAGE_SIZE, self.rng, BLOTCH_SHARE, self.generated, self.generated_share
         ).to(self.device)
         bits = torch.randint(0, 2, (self.batch, CODE_BITS), device=self.device).float()
-        marked = add_residual(images, self.encoder(to_working_size(images), bits), self.strength)
+        marked = add_residual(images, self.encoder(to_working_size(images), bits), self.strength, self.chroma_mask)
         # curriculum: the bits are learnt on clean images first, then attacks and the image term come in
         attacked = self.rng.random() < _ramp(self.step, *ATTACK_RAMP)
         logits = self.decoder(to_working_size(random_attack(self.rng)[1](marked) if attacked else marked))
@@ -159,7 +165,8 @@ def export(out: Path, weights: Path, version: int) -> None:
         )
     state = torch.load(out / CHECKPOINT, map_location="cpu", weights_only=False)
     torch.save({"encoder": state["encoder"], "decoder": state["decoder"], "strength": state["strength"],
-                "step": state["step"], "version": version, "min_psnr": MIN_PSNR}, weights)  # fmt: skip
+                "step": state["step"], "version": version, "min_psnr": MIN_PSNR,
+                "chroma_mask": state.get("chroma_mask", False)}, weights)  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -186,6 +193,11 @@ def main(argv: list[str] | None = None) -> int:
         "--message-tiles", type=int, choices=(1, 2), default=1,
         help="2: the bits' map repeated 2 x 2 over the image (a crop keeping half of each side holds every bit)",
     )  # fmt: skip
+    parser.add_argument(
+        "--colour", choices=("luminance", "masked"), default="luminance",
+        help="luminance: one residual added to each colour alike; masked: one per colour, the colour part held back "
+        "on saturated pixels (fine-tunes version 1's three-colour residual)",
+    )  # fmt: skip
     parser.add_argument("--checkpoint-every", type=int, default=200)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
@@ -205,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     trainer = Trainer(
         args.out, args.batch, args.lr, args.strength, args.target_psnr, args.seed, args.steps, args.decay_from,
-        args.generated_share, args.init, args.message_tiles,
+        args.generated_share, args.init, args.message_tiles, args.colour,
     )  # fmt: skip
     if (args.out / CHECKPOINT).exists():
         print(f"resuming at step {trainer.step} from {args.out / CHECKPOINT}", flush=True)

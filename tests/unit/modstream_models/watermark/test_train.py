@@ -5,7 +5,7 @@ import pytest
 import torch
 from PIL import Image
 
-from modstream_models.watermark.model import VERSIONS, Decoder, Encoder, Watermarker
+from modstream_models.watermark.model import VERSIONS, Decoder, Encoder, Watermarker, add_residual
 from modstream_models.watermark.payload import CODE_BITS, encode_payload
 from modstream_models.watermark.train import CHECKPOINT, Trainer, main
 
@@ -105,3 +105,26 @@ def test_a_shipped_versions_weights_are_never_overwritten(tmp_path: Path) -> Non
     with pytest.raises(SystemExit, match="must stay verifiable"):
         main(["--out", str(tmp_path), "--export", str(VERSIONS[1]), "--version", "1"])
     assert VERSIONS[1].read_bytes() == before
+
+
+def test_a_masked_colour_fine_tune_keeps_version_1s_colour_residuals_and_exports_the_mask(tmp_path: Path) -> None:
+    options = ["--batch", "2", "--checkpoint-every", "1", "--generated-share", "0", "--colour", "masked"]
+    assert main(["--out", str(tmp_path), "--init", str(VERSIONS[1]), "--steps", "8801", *options]) == 0
+    assert main(["--out", str(tmp_path), "--export", str(tmp_path / "v9.pt"), "--version", "9"]) == 0
+    watermarker = Watermarker.load(tmp_path / "v9.pt")
+    assert watermarker.chroma_mask and watermarker.encoder.residual.out_channels == 3
+    assert not Watermarker.load(VERSIONS[1]).chroma_mask
+
+
+def test_the_chroma_mask_holds_colour_changes_back_on_saturated_pixels() -> None:
+    """On a saturated green, a masked residual changes the three channels almost alike (luminance); on grey it
+    keeps its colour part; and the luminance change is the same either way."""
+    images = torch.full((1, 3, 40, 40), 0.5)
+    images[..., :20, :] = torch.tensor([0.05, 0.8, 0.1]).view(1, 3, 1, 1)
+    residual = torch.randn(1, 3, 8, 8, generator=torch.Generator().manual_seed(0)).clamp(-1, 1)
+    plain, masked = (add_residual(images, residual, 0.03, mask) - images for mask in (False, True))
+    spread = masked.amax(dim=1) - masked.amin(dim=1)
+    assert spread[:, :20].max() < 0.2 * (plain.amax(dim=1) - plain.amin(dim=1))[:, :20].max()
+    assert torch.allclose(masked[..., 20:, :], plain[..., 20:, :])
+    luma = torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)
+    assert torch.allclose((masked * luma).sum(1), (plain * luma).sum(1), atol=1e-6)

@@ -42,8 +42,9 @@ MIN_SIDE = WORKING_SIZE
 # Every version of the networks that ever watermarked an image ships, newest first: embedding uses the newest,
 # reading tries each in turn, so images marked by an older version stay verifiable. A reading is one more chance of
 # a false detection (payload.py), so each version adds 1 + 2 * SEARCH_TRIES of them: two versions keep the
-# bound under 1e-6, a third would need DETECTION_MAX_ERRORS lowered to 5. Version 2 (luminance only, a PSNR floor,
-# trained with crops that change the aspect ratio) is the training recipe's format; its weights do not ship yet.
+# bound under 1e-6, a third would need DETECTION_MAX_ERRORS lowered to 5. Version 2 (a luminance residual or a
+# chroma-masked one, a PSNR floor, trained with crops that change the aspect ratio) is the training recipe's
+# format; its weights do not ship yet.
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 VERSIONS = {1: WEIGHTS_DIR / "v1.pt"}
 CURRENT_VERSION = next(iter(VERSIONS))

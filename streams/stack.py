@@ -29,6 +29,9 @@ from streams.config import Settings
 from streams.kafka import ensure_topics
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# Triton's python backend now and then aborts while it launches its model stubs (boost::interprocess::lock_exception,
+# an intermittent upstream bug, triton-inference-server/server#8882); starting it again gets past it.
+TRITON_START_ATTEMPTS = 2
 
 
 class StackError(RuntimeError):
@@ -89,6 +92,24 @@ def wait_until(check: Callable[[], bool], part: Part | None, what: str, timeout_
         time.sleep(0.2)
     log = f"; see {part.log}" if part else ""
     raise StackError(f"{what} did not become ready within {timeout_s:.0f} s{log}")
+
+
+def start_until_ready(
+    spawn: Callable[[], Part], ready: Callable[[], bool], what: str, timeout_s: float, attempts: int
+) -> Part:
+    """The part ``spawn`` starts, once ``ready``. One that exits before it is ready is started again, up to
+    ``attempts`` starts in all; one that is still not ready after ``timeout_s`` is stopped and not retried."""
+    for attempt in range(1, attempts + 1):
+        part = spawn()
+        try:
+            wait_until(ready, part, what, timeout_s)
+            return part
+        except StackError:
+            exited = not part.alive()
+            part.stop()
+            if not exited or attempt == attempts:
+                raise
+    raise ValueError(f"attempts must be at least 1, not {attempts}")
 
 
 def http_ok(url: str) -> bool:
@@ -192,10 +213,11 @@ def start_triton(settings: Settings, log_dir: Path) -> Part:
         "--log-info=true",
         *triton_trace_arguments(),
     ]
-    part = _spawn("triton", argv, log_dir, env=triton_environment(settings))
     ready = f"http://127.0.0.1:{settings.triton_http_port}/v2/health/ready"
-    wait_until(lambda: http_ok(ready), part, "Triton server", 180)
-    return part
+    return start_until_ready(
+        lambda: _spawn("triton", argv, log_dir, env=triton_environment(settings)),
+        lambda: http_ok(ready), "Triton server", 180, TRITON_START_ATTEMPTS,
+    )  # fmt: skip
 
 
 def worker_environment(settings: Settings) -> dict[str, str]:

@@ -30,7 +30,8 @@ from benchmarks.pipeline import temporary_stack
 from streams import topics
 from streams.client import EndRecord, ModstreamClient, wait_for_ends
 from streams.config import Settings
-from streams.stack import REPO_ROOT, Part, Stack, start_worker
+from streams.processes import Part
+from streams.stack import REPO_ROOT, Stack, start_worker
 from streams.top import scrape
 
 RESULTS = REPO_ROOT / "benchmarks" / "results" / "scale_out.json"

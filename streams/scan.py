@@ -26,7 +26,8 @@ SECTIONS = {model.kind: model.section for model in IMAGE_SAFETY_MODELS}
 @contextlib.contextmanager
 def triton_server(settings: Settings, progress: Callable[[str], None]) -> Iterator[str]:
     """The gRPC address of a Triton server with the modstream models, starting one if there is none."""
-    from streams.stack import http_ok, start_triton
+    from streams.processes import http_ok
+    from streams.stack import start_triton
 
     if settings.triton_url:
         yield settings.triton_url

@@ -12,13 +12,9 @@ import asyncio
 import contextlib
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import sysconfig
-import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,43 +23,12 @@ from modstream_models.device import driver_gpus, resolve
 from modstream_models.repository import model_repository
 from streams.config import Settings
 from streams.kafka import ensure_topics
+from streams.processes import Part, StackError, http_ok, port_open, start_until_ready, wait_until
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # Triton's python backend now and then aborts while it launches its model stubs (boost::interprocess::lock_exception,
 # an intermittent upstream bug, triton-inference-server/server#8882); starting it again gets past it.
 TRITON_START_ATTEMPTS = 2
-
-
-class StackError(RuntimeError):
-    """A part of the stack failed to start; the message says which and where its log is."""
-
-
-@dataclass
-class Part:
-    name: str
-    process: subprocess.Popen[bytes]
-    log: Path
-
-    def alive(self) -> bool:
-        return self.process.poll() is None
-
-    def stop(self, grace_s: float = 15.0) -> None:
-        if not self.alive():
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(grace_s)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
-
-    def kill(self) -> None:
-        """SIGKILL, as a crash would: used by tests of at-least-once delivery."""
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait()
 
 
 def _spawn(name: str, argv: list[str], log_dir: Path, env: dict[str, str] | None = None) -> Part:
@@ -74,50 +39,6 @@ def _spawn(name: str, argv: list[str], log_dir: Path, env: dict[str, str] | None
             argv, stdout=handle, stderr=subprocess.STDOUT, env=env, start_new_session=True, cwd=REPO_ROOT
         )
     return Part(name, process, log)
-
-
-def port_open(host: str, port: int) -> bool:
-    with socket.socket() as sock:
-        sock.settimeout(0.5)
-        return sock.connect_ex((host, port)) == 0
-
-
-def wait_until(check: Callable[[], bool], part: Part | None, what: str, timeout_s: float) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if part is not None and not part.alive():
-            raise StackError(f"{what} exited with code {part.process.returncode}; see {part.log}")
-        if check():
-            return
-        time.sleep(0.2)
-    log = f"; see {part.log}" if part else ""
-    raise StackError(f"{what} did not become ready within {timeout_s:.0f} s{log}")
-
-
-def start_until_ready(
-    spawn: Callable[[], Part], ready: Callable[[], bool], what: str, timeout_s: float, attempts: int
-) -> Part:
-    """The part ``spawn`` starts, once ``ready``. One that exits before it is ready is started again, up to
-    ``attempts`` starts in all; one that is still not ready after ``timeout_s`` is stopped and not retried."""
-    for attempt in range(1, attempts + 1):
-        part = spawn()
-        try:
-            wait_until(ready, part, what, timeout_s)
-            return part
-        except StackError:
-            exited = not part.alive()
-            part.stop()
-            if not exited or attempt == attempts:
-                raise
-    raise ValueError(f"attempts must be at least 1, not {attempts}")
-
-
-def http_ok(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=1) as response:
-            return bool(response.status == 200)
-    except OSError:
-        return False
 
 
 def start_broker(settings: Settings, log_dir: Path) -> Part:

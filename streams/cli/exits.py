@@ -34,7 +34,7 @@ class NothingFound(Exception):
 EXIT_RULES: tuple[tuple[str, str, int], ...] = (
     ("", "streams.cli.exits.NothingFound", NOT_FOUND),
     ("", "streams.cli.exits.CommandFailed", FAILED),
-    ("", "streams.stack.StackError", FAILED),
+    ("", "streams.processes.StackError", FAILED),
     ("", "streams.policy.loader.PolicyError", FAILED),
     ("", "streams.reviewing.client.ReviewApiError", FAILED),
     ("", "streams.store.accounts.AuthError", FAILED),

@@ -31,7 +31,7 @@ from streams.client import ModstreamClient
 from streams.config import Settings
 from streams.events import GenerationRequest
 from streams.kafka import read_to_end
-from streams.stack import port_open, wait_until
+from streams.processes import port_open, wait_until
 
 pytestmark = pytest.mark.integration
 BROKER_PORT, TLS_PORT = 29490, 29491  # below the kernel's range for outgoing ports

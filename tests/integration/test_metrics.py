@@ -22,7 +22,8 @@ import yaml
 
 from streams.client import wait_for_ends
 from streams.config import Settings
-from streams.stack import Stack, port_open, running_stack, wait_until
+from streams.processes import port_open, wait_until
+from streams.stack import Stack, running_stack
 from tests.images import SAMPLES
 from tests.integration.conftest import run, stack_settings, submit_images, submit_prompts
 from tests.unit.test_deploy import alert_rules, dashboard_queries, names_in

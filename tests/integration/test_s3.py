@@ -17,7 +17,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from streams.blobs import BlobNotFound, BlobStoreUnavailable, S3BlobStore, open_blob_store
 from streams.client import wait_for_ends
-from streams.stack import Stack, port_open, running_stack
+from streams.processes import port_open
+from streams.stack import Stack, running_stack
 from tests.images import SAMPLES
 from tests.integration.conftest import run, stack_settings, submit_images, submit_prompts
 

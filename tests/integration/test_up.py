@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from streams.events import PUBLIC_SCHEMAS
-from streams.stack import Stack, port_open
+from streams.processes import port_open
+from streams.stack import Stack
 from tests.integration.conftest import stack_settings
 
 pytestmark = pytest.mark.integration

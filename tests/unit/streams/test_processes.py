@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from streams.stack import Part, StackError, _spawn, start_until_ready
+from streams.processes import Part, StackError, start_until_ready
+from streams.stack import _spawn
 
 
 def _spawner(tmp_path: Path, scripts: list[str]) -> tuple[Callable[[], Part], list[Part]]:

@@ -2,8 +2,9 @@
 
 DejaVu, Liberation, FreeFont, Inter, Cantarell, Hack and Linux Libertine/Biolinum faces; rows that are a
 value after a label, a value alone, a short sentence of this set's own wording, or two values side by side
-under table headings; plain paper, a panel over scikit-image's coffee, brick and grass photos, outlined
-text straight on those photos, and a coloured sign seen at an angle in them; under the same kinds of
+under table headings; plain paper, a panel over scikit-image's coffee, brick, grass, camera, coins, moon,
+immunohistochemistry, retina, clock, page and text photos (the last two with printed and handwritten text of their
+own), outlined text straight on those photos, and a coloured sign seen at an angle in them; under the same kinds of
 conditions the evaluation set (``benchmarks.pii_evaluation``) checks: small grey text, dark mode, low
 contrast, rotation up to 10 degrees, perspective, JPEG. Every fifth image is a negative of look-alike rows.
 """
@@ -55,7 +56,19 @@ FONTS = (
     "opentype/linux-libertine/LinLibertine_R.otf",
     "opentype/linux-libertine/LinBiolinum_R.otf",
 )
-PHOTOS = ("coffee", "brick", "grass")
+PHOTOS = (
+    "coffee",
+    "brick",
+    "grass",
+    "camera",
+    "coins",
+    "moon",
+    "immunohistochemistry",
+    "retina",
+    "clock",
+    "page",
+    "text",
+)
 ON_PHOTO = ("photo-panel", "photo-bare")  # styles whose whole background is a photo (a sign stands in one)
 LOOKS = {  # style: text heights, ink, paper (for photo-bare: the outline)
     "document": ((16, 24, 32), (20, 20, 20), (250, 250, 245)),
@@ -234,6 +247,51 @@ LOOK_ALIKES = (
         f"Please keep ticket {rng.randrange(1000, 9999)} {rng.randrange(1000, 9999)} {rng.randrange(1000, 9999)} safe"
     ),
     lambda rng: f"Table {rng.randrange(1, 40)} ordered {rng.randrange(2, 9)} coffees at {rng.randrange(8, 12)} am",
+    # numbers shaped like a card, a phone number, an SSN or an IP address after labels of other things
+    lambda rng: f"Membership no. {' '.join(str(rng.randrange(1000, 9999)) for _ in range(3))}",
+    lambda rng: f"Claim {rng.randrange(100, 999)}-{rng.randrange(10, 99)}-{rng.randrange(1000, 9999)} approved",
+    lambda rng: f"Policy {rng.randrange(1000, 9999)}-{rng.randrange(100, 999)}-{rng.randrange(1000, 9999)}-A",
+    lambda rng: (
+        f"Firmware {rng.randrange(1, 9)}.{rng.randrange(20)}.{rng.randrange(10)}.{rng.randrange(200)} installed"
+    ),
+    lambda rng: f"Patch notes for {rng.randrange(1, 12)}.{rng.randrange(10)}.{rng.randrange(50)}.{rng.randrange(255)}",
+    lambda rng: (
+        f"Transaction 2026{rng.randrange(1, 13):02d}{rng.randrange(1, 29):02d}-{rng.randrange(1000, 9999)}"
+        f"-{rng.randrange(1000, 9999)}"
+    ),
+    lambda rng: f"Booking confirmation {rng.randrange(10**9, 10**10)}",
+    lambda rng: f"Container {rng.choice(['MSCU', 'TGHU', 'CMAU'])} {rng.randrange(10**6, 10**7)}",
+    lambda rng: f"Extension {rng.randrange(1000, 9999)}, option {rng.randrange(1, 9)}",
+    lambda rng: f"Figure {rng.randrange(1, 9)}.{rng.randrange(1, 9)}.{rng.randrange(1, 9)}: results by region",
+    lambda rng: f"Resolution {rng.choice([1920, 2560, 3840])}x{rng.choice([1080, 1440, 2160])} at 144 Hz",
+    lambda rng: (
+        f"Downloaded {rng.randrange(1, 9)}.{rng.randrange(10)} GB of {rng.randrange(10, 99)}.{rng.randrange(10)} GB"
+    ),
+    lambda rng: f"Population {rng.randrange(10**5, 10**7):,} (census {rng.randrange(2000, 2025)})",
+    lambda rng: f"Aisle {rng.randrange(1, 30)}, Shelf {rng.randrange(1, 9)}, Bin {rng.randrange(100, 999)}",
+    lambda rng: f"Kernel {rng.randrange(4, 7)}.{rng.randrange(20)}.0-{rng.randrange(10, 99)}-generic",
+    lambda rng: f"UPC 0 {rng.randrange(10000, 99999)} {rng.randrange(10000, 99999)} {rng.randrange(10)}",
+    lambda rng: f"Bus {rng.randrange(1, 300)} every {rng.randrange(5, 30)} min from stop {rng.randrange(1000, 9999)}",
+    lambda rng: f"Locker {rng.randrange(1, 400)}, code {rng.randrange(1000, 9999)}",
+    lambda rng: f"Q1 {rng.randrange(1000, 9999):,} Q2 {rng.randrange(1000, 9999):,} Q3 {rng.randrange(1000, 9999):,}",
+    lambda rng: f"Voucher valid {rng.randrange(1, 28):02d}.{rng.randrange(1, 13):02d}.{rng.randrange(2026, 2028)}",
+    lambda rng: f"Account balance {rng.randrange(100, 9999)}.{rng.randrange(100):02d} USD",
+    # capitalised words a language model may take for a name or a place
+    lambda rng: (
+        f"{rng.choice(['Free Shipping', 'Grand Total', 'Best Seller', 'Happy Hour', 'Express Checkout'])}"
+        f" on orders over {rng.randrange(20, 99)}"
+    ),
+    lambda rng: (
+        f"Product: {rng.choice(['Nova Lite', 'Aurora Pro', 'Falcon Max', 'Orion Mini'])}"
+        f" {rng.choice([64, 128, 256])} GB"
+    ),
+    lambda rng: (
+        f"{rng.choice(['North Wing', 'East Entrance', 'Parking Level B2', 'Terminal 2'])}, door {rng.randrange(1, 30)}"
+    ),
+    lambda rng: (
+        f"Season {rng.randrange(1, 9)}, Episode {rng.randrange(1, 24)}:"
+        f" {rng.choice(['The Return', 'Winter Is Here', 'Lost Signal'])}"
+    ),
 )
 
 

@@ -254,6 +254,7 @@ def names_cut_before_numbers(text: str, results: Sequence[Result]) -> list[Resul
 
 
 _CAPITALISED = re.compile(r"\b[A-Z][a-z]+")
+_WORD = re.compile(r"[A-Za-z]+")
 _NUMBER_NEXT = re.compile(r"[ \t]*[#:]?[ \t]*\d")
 _TWO_CAPITALS = re.compile(r"[A-Z]{2}[,.]?")
 _SHORTEST_UNKNOWN_PLACE = 4  # letters of a word that counts as a place's name for being uncommon alone
@@ -280,19 +281,27 @@ def _plausible_place(span: str) -> bool:
     """A one-word place that is a common English word is a place the gazetteer knows, of any size ("Geneva",
     "Bath"; not "Platform", which the small language model reports as one); a place with a digit has a capitalised
     word that is a known place or an uncommon word of four letters or more ("10115 Berlin", not "INV-369483",
-    "Serial SN-7603-3914" nor the abbreviations of "Lat 43.1357,Lon 52.4793")."""
+    "Serial SN-7603-3914" nor the abbreviations of "Lat 43.1357,Lon 52.4793"); a place of several words is a known
+    place or has a word that is one or no common word ("Cape Town", "New York", "Sao Paulo"; not the parts of a
+    building "North Wing", "East Entrance")."""
 
     def known_or_uncommon(word: str) -> bool:
         return word in place_names(0) or (len(word) >= _SHORTEST_UNKNOWN_PLACE and not is_common_word(word))
 
     if any(character.isdigit() for character in span):
         return any(known_or_uncommon(word) for word in _CAPITALISED.findall(span))
-    return " " in span.strip() or known_or_uncommon(span)
+    words = span.split()
+    if len(words) > 1:
+        return " ".join(words) in place_names(0) or any(w in place_names(0) or not is_common_word(w) for w in words)
+    return known_or_uncommon(span)
 
 
 def _plausible_person(text: str, start: int, end: int) -> bool:
     """A name starts with a capital and has no digit ("tracking gno", "Gate B12") nor a word of two capitals, which
-    is a code ("Flight BA", "Austin TX"), not a name written in capitals ("Jean DUPONT"). A one-word name is not a large
+    is a code ("Flight BA", "Austin TX"), not a name written in capitals ("Jean DUPONT"). A name of several words has
+    a word that is a census first name or no very common English word ("Sun Li", "Chen Jing"; not the headings
+    "Grand Total", "Room Service", "Flight Number"; nor, a loss, a first name the 1990 census did not have that is a
+    very common word, "Sky Brown"). A one-word name is not a large
     place the gazetteer reports as a LOCATION ("City: Austin"), nor a common English word that is no census name
     ("Email", "Account"), nor a word before a number that it labels, unless a census first name ("Suite 1177",
     though "Suite" is a census last name; "Receipt 4863544193"), nor, opening its line before a lower-case word,
@@ -303,9 +312,9 @@ def _plausible_person(text: str, start: int, end: int) -> bool:
         return False
     if any(_TWO_CAPITALS.fullmatch(word) for word in span.split()):
         return False
-    if " " in span.strip():
-        return True
     first_names, last_names = name_lists()
+    if " " in span.strip():
+        return any(word in first_names or not is_very_common_word(word) for word in _WORD.findall(span))
     line_start = text.rfind("\n", 0, start) + 1
     opens_sentence = text[line_start:start].strip() == "" and text[end : end + 2].strip()[:1].islower()
     common_word_no_first_name = is_common_word(span) and span not in first_names
@@ -344,31 +353,47 @@ class ImageTextAnalyzer(AnalyzerEngine):
         results = names_cut_before_numbers(text, within_lines(text, super().analyze(text, *args, **kwargs)))
         results = [r for r in results if r.entity_type != "CREDIT_CARD" or card_length_fits(text[r.start : r.end])]
         results = [r for r in results if r.entity_type not in NUMBER_TYPES or not labelled_otherwise(text, r.start)]
+        results = [r for r in results if r.entity_type != "IP_ADDRESS" or not on_a_version_line(text, r.start)]
         return plausible_names(text, without_overlapped(results))
 
 
 NUMBER_TYPES = frozenset({"CREDIT_CARD", "PHONE_NUMBER", "US_SSN"})
 # Labels of numbers that identify things, not people: a number right after one of them is that thing's ("EAN
-# 4327166432917" passes a 13-digit Visa card's checks, "Tracking no. 917767729486" a phone number's). Words a label
-# may have after it ("no.", "#", "ID") are passed over.
+# 4327166432917" passes a 13-digit Visa card's checks, "Tracking no. 917767729486" a phone number's, "Claim
+# 723-20-3445" an SSN's). Words a label may have after it ("no.", "#", "ID") are passed over.
 _THING_LABELS = frozenset(
     {"ean", "upc", "gtin", "isbn", "issn", "sku", "serial", "s/n", "tracking", "invoice", "order", "flight", "room"}
-    | {"receipt", "reference", "ref", "ref."}
+    | {"receipt", "reference", "ref", "ref.", "confirmation", "booking", "reservation", "transaction", "voucher"}
     | {"build", "version", "model", "part", "ticket", "doc", "batch", "lot", "barcode", "product", "item", "po"}
-    | {"hash", "case"}
+    | {"hash", "case", "claim", "policy", "membership", "member", "container", "shipment", "parcel", "consignment"}
+    | {"extension", "ext", "ext.", "locker", "licence", "license", "permit", "vin", "job", "task", "quote", "coupon"}
 )
 _LABEL_FILLERS = frozenset({"no", "no.", "nr", "nr.", "number", "#", "id", "code", "num"})
+_SHORTEST_RUN_IN_LABEL = 5  # letters of a label that OCR may have run into the word before it ("Bookingconfirmation")
 
 
 def labelled_otherwise(text: str, start: int) -> bool:
     """The number starting at ``start`` comes right after a label of a thing's number (``_THING_LABELS``), on
-    its line."""
+    its line, also one run into the word before it ("Youurorder")."""
     line = text[text.rfind("\n", 0, start) + 1 : start]
     for word in reversed(line.split()):
         word = word.lower().replace("0", "o").rstrip(":#")  # "P0": a label's O read as a zero
         if word and word not in _LABEL_FILLERS:
-            return word in _THING_LABELS
+            return word in _THING_LABELS or any(
+                word.endswith(label) for label in _THING_LABELS if len(label) >= _SHORTEST_RUN_IN_LABEL
+            )
     return False
+
+
+# Words of a line about software versions, whose four-part numbers ("Firmware 6.19.8.143", "Patch notes for
+# 8.6.24.171") have an IPv4 address's form
+_VERSION_WORDS = frozenset({"version", "ver", "firmware", "release", "released", "patch", "build", "kernel", "driver"})
+
+
+def on_a_version_line(text: str, start: int) -> bool:
+    """A word of ``_VERSION_WORDS`` comes before ``start`` on its line."""
+    line = text[text.rfind("\n", 0, start) + 1 : start]
+    return any(word.strip(".,:;()#").lower() in _VERSION_WORDS for word in line.split())
 
 
 # Card numbers' lengths by their first digits (ISO/IEC 7812 issuer ranges as the schemes publish them): a 13-digit

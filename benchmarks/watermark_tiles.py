@@ -2,6 +2,7 @@
 
     .venv/bin/python -m benchmarks.watermark_tiles               # 24 held-out crops, about 20 seconds on 2 cores
     .venv/bin/python -m benchmarks.watermark_tiles --images 8    # quick
+    .venv/bin/python -m benchmarks.watermark_tiles --min-psnr 42.3 --out benchmarks/results/watermark-tiles-42db.json
 
 Version 1 has each code bit in one place of its layout, so a crop keeping the whole width and half the height loses
 the bits of the other half: read at the exact place the crop sat in the original, it still gets only 0.87-0.89 of
@@ -30,7 +31,7 @@ from PIL import Image
 
 from benchmarks.watermark import crops
 from modstream_models.watermark.data import held_out_photos
-from modstream_models.watermark.model import CANVAS, Watermarker
+from modstream_models.watermark.model import CANVAS, MIN_PSNR, Watermarker
 from modstream_models.watermark.payload import decode_bits, encode_payload
 from streams.stack import REPO_ROOT
 
@@ -205,14 +206,20 @@ def markdown(results: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--images", type=int, default=24, help="held-out crops (256-512 px)")
+    parser.add_argument(
+        "--min-psnr", type=float, metavar="DB",
+        help=f"embed with this PSNR floor, as version 2 does ({MIN_PSNR}); default: none, as version 1 ships",
+    )  # fmt: skip
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     watermarker = Watermarker.load()  # the shipped version 1
+    watermarker.min_psnr = args.min_psnr
     images = [Image.fromarray(crop) for crop in crops(held_out_photos(), args.images, random.Random(7))]
     results = {
         "when": datetime.now().isoformat(timespec="seconds"),
         "images": f"{args.images} crops (256-512 px) of the held-out photos, as benchmarks.watermark uses",
         "weights": watermarker.version,
+        "min_psnr": args.min_psnr,
         "layouts": measure(watermarker, images),
         "placement_errors": placement_errors(watermarker, images),
     }

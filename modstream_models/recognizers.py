@@ -292,7 +292,8 @@ def _plausible_place(span: str) -> bool:
         return any(known_or_uncommon(word) for word in _CAPITALISED.findall(span))
     words = span.split()
     if len(words) > 1:
-        return " ".join(words) in place_names(0) or any(w in place_names(0) or not is_common_word(w) for w in words)
+        known = place_names(0)
+        return " ".join(words) in known or any(word in known or not is_common_word(word) for word in words)
     return known_or_uncommon(span)
 
 
@@ -315,8 +316,7 @@ def _plausible_person(text: str, start: int, end: int) -> bool:
     first_names, last_names = name_lists()
     if " " in span.strip():
         return any(word in first_names or not is_very_common_word(word) for word in _WORD.findall(span))
-    line_start = text.rfind("\n", 0, start) + 1
-    opens_sentence = text[line_start:start].strip() == "" and text[end : end + 2].strip()[:1].islower()
+    opens_sentence = _line_before(text, start).strip() == "" and text[end : end + 2].strip()[:1].islower()
     common_word_no_first_name = is_common_word(span) and span not in first_names
     unknown_common_word = common_word_no_first_name and span not in last_names
     labels_a_number = span not in first_names and _NUMBER_NEXT.match(text, end) is not None
@@ -375,8 +375,7 @@ _SHORTEST_RUN_IN_LABEL = 5  # letters of a label that OCR may have run into the 
 def labelled_otherwise(text: str, start: int) -> bool:
     """The number starting at ``start`` comes right after a label of a thing's number (``_THING_LABELS``), on
     its line, also one run into the word before it ("Youurorder")."""
-    line = text[text.rfind("\n", 0, start) + 1 : start]
-    for word in reversed(line.split()):
+    for word in reversed(_line_before(text, start).split()):
         word = word.lower().replace("0", "o").rstrip(":#")  # "P0": a label's O read as a zero
         if word and word not in _LABEL_FILLERS:
             return word in _THING_LABELS or any(
@@ -392,8 +391,12 @@ _VERSION_WORDS = frozenset({"version", "ver", "firmware", "release", "released",
 
 def on_a_version_line(text: str, start: int) -> bool:
     """A word of ``_VERSION_WORDS`` comes before ``start`` on its line."""
-    line = text[text.rfind("\n", 0, start) + 1 : start]
-    return any(word.strip(".,:;()#").lower() in _VERSION_WORDS for word in line.split())
+    return any(word.strip(".,:;()#").lower() in _VERSION_WORDS for word in _line_before(text, start).split())
+
+
+def _line_before(text: str, start: int) -> str:
+    """The text of ``start``'s line before it."""
+    return text[text.rfind("\n", 0, start) + 1 : start]
 
 
 # Card numbers' lengths by their first digits (ISO/IEC 7812 issuer ranges as the schemes publish them): a 13-digit

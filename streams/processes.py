@@ -47,6 +47,17 @@ class Part:
         self.process.wait()
 
 
+def spawn(name: str, argv: list[str], log_dir: Path, cwd: Path, env: dict[str, str] | None = None) -> Part:
+    """``argv`` started in ``cwd`` in a process group of its own, its output appended to ``log_dir/<name>.log``."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log = log_dir / f"{name}.log"
+    with open(log, "ab") as handle:
+        process = subprocess.Popen(
+            argv, stdout=handle, stderr=subprocess.STDOUT, env=env, start_new_session=True, cwd=cwd
+        )
+    return Part(name, process, log)
+
+
 def port_open(host: str, port: int) -> bool:
     with socket.socket() as sock:
         sock.settimeout(0.5)

@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import os
 import shutil
-import subprocess
 import sys
 import sysconfig
 from collections.abc import Callable, Iterator
@@ -23,7 +22,7 @@ from modstream_models.device import driver_gpus, resolve
 from modstream_models.repository import model_repository
 from streams.config import Settings
 from streams.kafka import ensure_topics
-from streams.processes import Part, StackError, http_ok, port_open, start_until_ready, wait_until
+from streams.processes import Part, StackError, http_ok, port_open, spawn, start_until_ready, wait_until
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # Triton's python backend now and then aborts while it launches its model stubs (boost::interprocess::lock_exception,
@@ -32,13 +31,8 @@ TRITON_START_ATTEMPTS = 2
 
 
 def _spawn(name: str, argv: list[str], log_dir: Path, env: dict[str, str] | None = None) -> Part:
-    log_dir.mkdir(parents=True, exist_ok=True)
-    log = log_dir / f"{name}.log"
-    with open(log, "ab") as handle:
-        process = subprocess.Popen(
-            argv, stdout=handle, stderr=subprocess.STDOUT, env=env, start_new_session=True, cwd=REPO_ROOT
-        )
-    return Part(name, process, log)
+    """A part of the stack, run from the repository root (its modules and relative paths are found from there)."""
+    return spawn(name, argv, log_dir, REPO_ROOT, env)
 
 
 def start_broker(settings: Settings, log_dir: Path) -> Part:

@@ -17,18 +17,20 @@ benchmarks/results/watermark-tiles.json.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import random
 import sys
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from PIL import Image
+from skimage.metrics import peak_signal_noise_ratio
 
+from benchmarks.datasets import jpeg
 from benchmarks.watermark import crops
 from modstream_models.watermark.data import held_out_photos
 from modstream_models.watermark.model import CANVAS, MIN_PSNR, Watermarker
@@ -46,18 +48,15 @@ CROPS: dict[str, Box] = {
 }
 
 
-def _jpeg(image: Image.Image) -> Image.Image:
-    buffer = io.BytesIO()
-    image.save(buffer, format="JPEG", quality=60)
-    return Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
-
-
 def _resize(image: Image.Image) -> Image.Image:
     return image.resize((round(image.width * 0.75), round(image.height * 0.75)), Image.Resampling.BILINEAR)
 
 
-AFTER_CROP: dict[str, Callable[[Image.Image], Image.Image]] = {"": lambda image: image, "+jpeg60": _jpeg}
-AFTER_CROP["+resize75%"] = _resize
+AFTER_CROP: dict[str, Callable[[Image.Image], Image.Image]] = {
+    "": lambda image: image,
+    "+jpeg60": partial(jpeg, quality=60),
+    "+resize75%": _resize,
+}
 
 
 def pixel_box(box: Box, width: int, height: int) -> tuple[int, int, int, int]:
@@ -121,20 +120,20 @@ def read_tiled(watermarker: Watermarker, piece: Image.Image, crop: Box, size: tu
     return total
 
 
-def _psnr(original: Image.Image, marked: Image.Image) -> float:
-    error = (np.asarray(original, np.float64) - np.asarray(marked, np.float64)) ** 2
-    return float(10 * np.log10(255**2 / error.mean()))
-
-
 def measure(watermarker: Watermarker, images: list[Image.Image]) -> dict[str, Any]:
     """Per layout: PSNR, and per attack bit accuracy and payload recovery (all 64 bits after BCH)."""
-    layouts = {"whole image": (watermarker.embed, read_whole), "2 x 2 tiles": (None, read_tiled)}
+    layouts = {
+        "whole image": (watermarker.embed, read_whole),
+        "2 x 2 tiles": (partial(embed_tiled, watermarker), read_tiled),
+    }
     found: dict[str, dict[str, list[float]]] = {layout: {} for layout in layouts}
     for index, image in enumerate(images):
         bits = encode_payload(bytes(random.Random(index).randrange(256) for _ in range(8)))
         for layout, (embed, read) in layouts.items():
-            marked = embed(image, bits) if embed else embed_tiled(watermarker, image, bits)
-            found[layout].setdefault("psnr", []).append(_psnr(image, marked))
+            marked = embed(image, bits)
+            found[layout].setdefault("psnr", []).append(
+                float(peak_signal_noise_ratio(np.asarray(image), np.asarray(marked)))
+            )
             for crop_name, crop in CROPS.items():
                 piece = marked.crop(pixel_box(crop, *marked.size))
                 for after_name, after in AFTER_CROP.items():

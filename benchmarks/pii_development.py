@@ -94,6 +94,7 @@ PLACES = (
     *("Vienna", "Osaka", "Cairo", "Chicago", "Lisbon", "Warsaw"),
 )
 PHONE_REGIONS = ("US", "US", "AU", "ES", "IT", "NL", "CH")
+NEGATIVE_EVERY = 5  # every fifth image is a negative
 
 
 def _phone(rng: random.Random) -> str:
@@ -376,7 +377,7 @@ def development_set(count: int, seed: int = 0) -> list[TextImage]:
     images: list[TextImage] = []
     styles = list(LOOKS)
     for index in range(count):
-        if index % 5 == 4:
+        if index % NEGATIVE_EVERY == NEGATIVE_EVERY - 1:
             rows: list[list[Segment]] = [[(rng.choice(LOOK_ALIKES)(rng), None)] for _ in range(4)]
         else:
             labels = [ENTITIES[(index + k * 3) % len(ENTITIES)] for k in range(3)]

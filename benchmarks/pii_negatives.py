@@ -19,11 +19,10 @@ from typing import Any
 
 from presidio_analyzer import AnalyzerEngine, RecognizerResult
 
-from benchmarks.pii_development import ENTITIES, development_set
+from benchmarks.pii_development import ENTITIES, NEGATIVE_EVERY, development_set
+from benchmarks.pii_quality import reported
 from benchmarks.quality import threshold
 from modstream_models.ocr import OCR_ENGINES
-
-NEGATIVE_EVERY = 5  # development_set makes every fifth image a negative
 
 
 class TextRecorder:
@@ -62,7 +61,7 @@ def false_positives(seeds: list[int], negatives: int, ocr: str) -> tuple[list[Fa
                 continue
             read += 1
             (detections,) = detector.detect([sample.image])
-            if any(d.label in ENTITIES and d.score >= min_score for d in detections):
+            if reported(detections, ENTITIES, min_score):
                 spans = [
                     (r.entity_type, recorder.text[r.start : r.end], round(r.score, 2))
                     for r in recorder.results

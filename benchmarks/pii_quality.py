@@ -50,6 +50,11 @@ class PresidioDefaults:
         ]
 
 
+def reported(detections: Sequence[Detection], entities: Sequence[str], min_score: float) -> list[Detection]:
+    """The detections that count: boxes of an evaluated type scoring at least ``min_score``."""
+    return [d for d in detections if d.label in entities and d.score >= min_score and d.box]
+
+
 def _centre_inside(box: Box, area: Box, slack: float = 4) -> bool:
     cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
     return area[0] - slack <= cx <= area[2] + slack and area[1] - slack <= cy <= area[3] + slack
@@ -72,7 +77,7 @@ def measure(
         started = time.perf_counter()
         (found,) = detector.detect([sample.image])
         seconds.append(time.perf_counter() - started)
-        found = [d for d in found if d.label in entities and d.score >= min_score and d.box]
+        found = reported(found, entities, min_score)
         for truth in sample.truth:
             hit = any(d.label == truth.label and _centre_inside(d.box, truth.box) for d in found)  # type: ignore[arg-type]
             recall[truth.label][0] += hit

@@ -293,6 +293,12 @@ LOOK_ALIKES = (
         f"Season {rng.randrange(1, 9)}, Episode {rng.randrange(1, 24)}:"
         f" {rng.choice(['The Return', 'Winter Is Here', 'Lost Signal'])}"
     ),
+    # a label as OCR sometimes reads it, a thin letter doubled: an unknown capitalised word to the language model
+    lambda rng: (
+        f"{rng.choice(['Cruisse', 'Deliverry', 'Shuttlle', 'Tiicket', 'Termiinal', 'Cabiin'])}"
+        f" {rng.choice('KMSX')}{rng.randrange(1, 99)} {rng.choice(['leaves', 'opens', 'closes'])} at"
+        f" {rng.randrange(6, 23)}:{rng.randrange(60):02d}"
+    ),
 )
 
 

@@ -23,7 +23,7 @@ from presidio_analyzer import AnalysisExplanation, AnalyzerEngine, LocalRecogniz
 from presidio_analyzer.predefined_recognizers import PhoneRecognizer
 
 from modstream_models.identifiers import repaired
-from modstream_models.spacing import is_common_word, is_very_common_word
+from modstream_models.spacing import is_common_word, is_common_word_with_a_letter_doubled, is_very_common_word
 
 # Results of these types are validated (checksums, fixed structure), so where one overlaps a result of
 # another type the validated one wins: a card number is not also a phone number.
@@ -279,14 +279,16 @@ def plausible_names(text: str, results: Sequence[Result]) -> list[Result]:
 
 def _plausible_place(span: str) -> bool:
     """A one-word place that is a common English word is a place the gazetteer knows, of any size ("Geneva",
-    "Bath"; not "Platform", which the small language model reports as one); a place with a digit has a capitalised
+    "Bath"; not "Platform", which the small language model reports as one, nor "Fllight", a common word OCR read
+    with a letter doubled); a place with a digit has a capitalised
     word that is a known place or an uncommon word of four letters or more ("10115 Berlin", not "INV-369483",
     "Serial SN-7603-3914" nor the abbreviations of "Lat 43.1357,Lon 52.4793"); a place of several words is a known
     place or has a word that is one or no common word ("Cape Town", "New York", "Sao Paulo"; not the parts of a
     building "North Wing", "East Entrance")."""
 
     def known_or_uncommon(word: str) -> bool:
-        return word in place_names(0) or (len(word) >= _SHORTEST_UNKNOWN_PLACE and not is_common_word(word))
+        uncommon = not is_common_word(word) and not is_common_word_with_a_letter_doubled(word)
+        return word in place_names(0) or (len(word) >= _SHORTEST_UNKNOWN_PLACE and uncommon)
 
     if any(character.isdigit() for character in span):
         return any(known_or_uncommon(word) for word in _CAPITALISED.findall(span))
@@ -302,9 +304,9 @@ def _plausible_person(text: str, start: int, end: int) -> bool:
     is a code ("Flight BA", "Austin TX"), not a name written in capitals ("Jean DUPONT"). A name of several words has
     a word that is a census first name or no very common English word ("Sun Li", "Chen Jing"; not the headings
     "Grand Total", "Room Service", "Flight Number"; nor, a loss, a first name the 1990 census did not have that is a
-    very common word, "Sky Brown"). A one-word name is not a large
-    place the gazetteer reports as a LOCATION ("City: Austin"), nor a common English word that is no census name
-    ("Email", "Account"), nor a word before a number that it labels, unless a census first name ("Suite 1177",
+    very common word, "Sky Brown"). A one-word name is not a large place the gazetteer reports as a LOCATION
+    ("City: Austin"), nor a common English word that is no census name ("Email", "Account") or one OCR read with a
+    letter doubled ("Tiicket"), nor a word before a number that it labels, unless a census first name ("Suite 1177",
     though "Suite" is a census last name; "Receipt 4863544193"), nor, opening its line before a lower-case word,
     a very common English word ("Meeting notes", but "Tom" in "Tom will call") or a common one that is no census
     first name ("Gross weight")."""
@@ -318,11 +320,15 @@ def _plausible_person(text: str, start: int, end: int) -> bool:
         return any(word in first_names or not is_very_common_word(word) for word in _WORD.findall(span))
     opens_sentence = _line_before(text, start).strip() == "" and text[end : end + 2].strip()[:1].islower()
     common_word_no_first_name = is_common_word(span) and span not in first_names
-    unknown_common_word = common_word_no_first_name and span not in last_names
+    common_word_no_census_name = (
+        (is_common_word(span) or is_common_word_with_a_letter_doubled(span))
+        and span not in first_names
+        and span not in last_names
+    )
     labels_a_number = span not in first_names and _NUMBER_NEXT.match(text, end) is not None
     return (
         span not in place_names()
-        and not unknown_common_word
+        and not common_word_no_census_name
         and not labels_a_number
         and not (opens_sentence and (is_very_common_word(span) or common_word_no_first_name))
     )

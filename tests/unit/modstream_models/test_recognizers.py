@@ -172,6 +172,7 @@ def test_names_on_labelled_lines_are_read_without_the_next_label() -> None:
         ("See Seat Map for details", []),  # very common words, no census first name
         ("Prepared by Chen Jing on Monday", ["Chen Jing"]),
         ("Thanks, Sun Li!", ["Sun Li"]),  # very common words, one a census first name
+        ("Deliverry window 9-12", []),  # a common word OCR read with a letter doubled, no census name
     ],
 )
 def test_names_that_read_as_something_else_are_dropped(text: str, names: list[str]) -> None:
@@ -190,6 +191,7 @@ def test_names_that_read_as_something_else_are_dropped(text: str, names: list[st
         ("Lat-34.6640,Lon-30.1580", []),  # abbreviations are no places' names
         ("North Wing, door 14", []),  # common words that name no known place
         ("East Entrance, door 1", []),
+        ("Cruisse MS8 sails at 18:00", []),  # a common word OCR read with a letter doubled
         ("We meet in Cape Town next week", ["Cape Town"]),
         ("moving to New York soon", ["New York"]),
     ],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from modstream_models.spacing import dropped_spaces, with_spaces
+from modstream_models.spacing import dropped_spaces, is_common_word_with_a_letter_doubled, with_spaces
 
 
 @pytest.mark.parametrize(
@@ -100,3 +100,19 @@ def test_dropped_spaces_are_put_back(read: str, spaced: str) -> None:
 def test_cuts_are_positions_before_which_a_space_was_dropped() -> None:
     assert dropped_spaces("askOmar") == [3]
     assert dropped_spaces("Omar") == []
+
+
+@pytest.mark.parametrize(
+    ("word", "misread"),
+    [
+        ("Tiicket", True),  # "Ticket" with its thin "i" read twice
+        ("Cruisse", True),
+        ("Deliverry", True),
+        ("Ticket", False),  # a common word itself
+        ("Okafor", False),  # no common word, however read
+        ("Hamburg", False),
+        ("Dila", False),  # a letter less ("Dia") does not count, only a doubled one
+    ],
+)
+def test_a_common_word_read_with_a_letter_doubled_is_told(word: str, misread: bool) -> None:
+    assert is_common_word_with_a_letter_doubled(word) is misread

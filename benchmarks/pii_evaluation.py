@@ -37,8 +37,12 @@ from benchmarks.text_images import (
     ssn,
 )
 
-EVALUATION_SEED = 20261202
-EVALUATION_IMAGES = 320
+# Fixed, and changed once (2026-12-04, from 20261202 with 320 images): the first set had been run over ten times
+# while the rules changed and its one negative with a false positive had been opened to see why (the README has
+# its figures). The new seed's set had not been run before; a quarter of 640 images gives 160 negatives, so that
+# the target of false positives on at most 1 % of them allows one rather than none.
+EVALUATION_SEED = 20261204
+EVALUATION_IMAGES = 640
 FONTS = (
     "opentype/urw-base35/NimbusSans-Regular.otf",
     "opentype/urw-base35/NimbusRoman-Regular.otf",

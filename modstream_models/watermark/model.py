@@ -346,7 +346,7 @@ class Watermarker:
         small = F.interpolate(copy, size=(CANVAS, CANVAS), mode="bilinear", antialias=True)
 
         def read_undone(geometries: list[Geometry]) -> np.ndarray:
-            return self._decode(geometry.undo(small, width, height, geometries, WORKING_SIZE))
+            return self.read_working_size(geometry.undo(small, width, height, geometries, WORKING_SIZE))
 
         def around(candidate: Geometry, step: float) -> list[Geometry]:
             return [turned for turned in candidate.around(step) if turned.original_size(width, height)]
@@ -377,10 +377,10 @@ class Watermarker:
             F.pad(resized[width, height], (left, CANVAS - width - left, top, CANVAS - height - top), value=0.5)
             for width, height, left, top in boxes
         ]
-        return self._decode(to_working_size(torch.cat(canvases)))
+        return self.read_working_size(to_working_size(torch.cat(canvases)))
 
     @torch.no_grad()
-    def _decode(self, images: torch.Tensor) -> np.ndarray:
+    def read_working_size(self, images: torch.Tensor) -> np.ndarray:
         """Bit probabilities of images at the working size, in batches."""
         batches = [self.decoder(images[i : i + DECODER_BATCH]) for i in range(0, len(images), DECODER_BATCH)]
         return torch.sigmoid(torch.cat(batches)).cpu().numpy()

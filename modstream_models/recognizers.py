@@ -280,11 +280,10 @@ def plausible_names(text: str, results: Sequence[Result]) -> list[Result]:
 def _plausible_place(span: str) -> bool:
     """A one-word place that is a common English word is a place the gazetteer knows, of any size ("Geneva",
     "Bath"; not "Platform", which the small language model reports as one, nor "Fllight", a common word OCR read
-    with a letter doubled); a place with a digit has a capitalised
-    word that is a known place or an uncommon word of four letters or more ("10115 Berlin", not "INV-369483",
-    "Serial SN-7603-3914" nor the abbreviations of "Lat 43.1357,Lon 52.4793"); a place of several words is a known
-    place or has a word that is one or no common word ("Cape Town", "New York", "Sao Paulo"; not the parts of a
-    building "North Wing", "East Entrance")."""
+    with a letter doubled); a place with a digit has a capitalised word that is a known place or an uncommon word of
+    four letters or more ("10115 Berlin", not "INV-369483", "Serial SN-7603-3914" nor the abbreviations of
+    "Lat 43.1357,Lon 52.4793"); a place of several words is a known place or has a word that is one or no common word
+    ("Cape Town", "New York", "Sao Paulo"; not the parts of a building "North Wing", "East Entrance")."""
 
     def known_or_uncommon(word: str) -> bool:
         uncommon = not is_common_word(word) and not is_common_word_with_a_letter_doubled(word)

@@ -95,7 +95,7 @@ def is_common_word_with_a_letter_doubled(word: str) -> bool:
     """No common word itself, but one with a letter read twice: OCR engines sometimes double a thin letter
     ("Fllight", "Tiicket"), and the language model takes the unknown capitalised word for a name or a place.
     Only a doubled letter counts: any one letter more or less would also turn many real names into common words
-    ("Dila", "Coro"), where a doubled one turns about one place in 700 and one census name in 60."""
+    ("Dila", "Coro"), where a doubled one turns about one place in 700 and one census first name in 60."""
     return not is_common_word(word) and any(
         word[i] == word[i + 1] and is_common_word(word[:i] + word[i + 1 :]) for i in range(len(word) - 1)
     )

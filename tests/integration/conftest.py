@@ -77,8 +77,11 @@ async def submit_images(settings: Settings, images: list[bytes]) -> list[str]:
 
 
 async def submit_prompts(settings: Settings, prompts: list[str]) -> list[str]:
+    """The prompts sent with fixed seeds (their places in the list), so that each generates the same image every run:
+    with a seed drawn from the random request id, about one noise image of the tiny generator in a few dozen held
+    something MTCNN scores as a face over the policy's 0.9, and a prompt meant to be published went to review."""
     async with ModstreamClient(settings) as client:
-        return [await client.submit_prompt(prompt, user_id="tester") for prompt in prompts]
+        return [await client.submit_prompt(prompt, user_id="tester", seed=seed) for seed, prompt in enumerate(prompts)]
 
 
 def audit_events(settings: Settings, request_id: str) -> list[dict]:

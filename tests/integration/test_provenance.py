@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 from PIL import Image
 
@@ -16,6 +17,7 @@ from streams.client import wait_for_ends
 from streams.config import Settings
 from streams.events import BlobRef
 from streams.provenance import load_credentials, read_credentials, watermark_payload
+from streams.store import AuditStore, open_database
 from tests.images import SAMPLES
 from tests.integration.conftest import audit_events, run, submit_images, submit_prompts
 
@@ -38,8 +40,14 @@ def jpeg_without_metadata(image: bytes, quality: int) -> bytes:
 
 
 def published_image(settings: Settings, request_id: str, ends: dict) -> tuple[dict, bytes]:  # type: ignore[type-arg]
+    """The end's outcome and image, once the audit store holds its record: the review service writes the audit
+    topic into it on its own time, and on a stack that has just started it is still joining when the end arrives."""
     (end,) = ends[request_id]
     assert end.end == "published", end.value["reason"]
+    store, deadline = AuditStore(open_database(settings.database)), time.monotonic() + 60
+    while not store.requests_with_watermark(end.value["watermark"]):
+        assert time.monotonic() < deadline, f"the audit store has no record of {request_id} after 60 s"
+        time.sleep(0.5)
     return end.value, open_blob_store(settings.blob_location).get(BlobRef(**end.value["image"]))
 
 

@@ -33,9 +33,7 @@ import torch
 from PIL import Image
 from skimage.metrics import peak_signal_noise_ratio
 
-from benchmarks.watermark import crops
-from benchmarks.watermark_tiles import AFTER_CROP, CROPS, pixel_box
-from modstream_models.watermark.data import held_out_photos
+from benchmarks.watermark_tiles import AFTER_CROP, CROPS, HELD_OUT_CROPS, held_out_crops, pixel_box, summary
 from modstream_models.watermark.model import MIN_PSNR, WORKING_SIZE, Watermarker, to_working_size
 from modstream_models.watermark.payload import decode_bits, encode_payload
 from streams.stack import REPO_ROOT
@@ -89,10 +87,10 @@ def read_shifted(watermarker: Watermarker, folded: torch.Tensor, rolls: list[tup
     return np.concatenate(readings)
 
 
-def search(watermarker: Watermarker, image: Image.Image, size: int) -> list[bytes]:
-    """The payloads that any shift of the folded copy decodes to with at most SEARCH_MAX_ERRORS corrections."""
+def search(watermarker: Watermarker, folded: torch.Tensor) -> list[bytes]:
+    """The payloads that any shift of a folded copy decodes to with at most SEARCH_MAX_ERRORS corrections."""
     found = []
-    for probabilities in read_shifted(watermarker, fold(image, size), shifts(size)):
+    for probabilities in read_shifted(watermarker, folded, shifts(folded.shape[-1])):
         decoded = decode_bits((probabilities > 0.5).astype(np.uint8))
         if decoded.payload is not None and decoded.corrected_bits <= SEARCH_MAX_ERRORS:
             found.append(decoded.payload)
@@ -109,19 +107,19 @@ def measure(watermarker: Watermarker, images: list[Image.Image], size: int) -> d
         for crop_name, crop in CROPS.items():
             left, top, right, bottom = pixel_box(crop, *marked.size)
             for attack_name, attack in ATTACKS.items():
-                copy = attack(marked.crop((left, top, right, bottom)))
-                found = search(watermarker, copy, size)
-                (at_true,) = read_shifted(watermarker, fold(copy, size), [(top % size, left % size)])
+                folded = fold(attack(marked.crop((left, top, right, bottom))), size)
+                found = search(watermarker, folded)
+                (at_true,) = read_shifted(watermarker, folded, [(top % size, left % size)])
                 name = crop_name + attack_name
                 rows.setdefault(f"{name} bits", []).append(float(((at_true > 0.5) == bits).mean()))
                 rows.setdefault(f"{name} payload", []).append(payload in found)
                 rows.setdefault(f"{name} wrong", []).append(any(other != payload for other in found))
         for attack_name, attack in ATTACKS.items():
             rows.setdefault(f"unwatermarked{attack_name} detected", []).append(
-                bool(search(watermarker, attack(image), size))
+                bool(search(watermarker, fold(attack(image), size)))
             )
         print(f"... {size} px tiles: {index + 1}/{len(images)}", file=sys.stderr, flush=True)
-    return {key: {"mean": round(float(np.mean(v)), 3), "min": round(float(np.min(v)), 3)} for key, v in rows.items()}
+    return summary(rows)
 
 
 def markdown(results: dict[str, Any]) -> str:
@@ -157,10 +155,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"tile sides must be multiples of the working size, {WORKING_SIZE}")
     watermarker = Watermarker.load()  # the shipped version 1
     watermarker.min_psnr = MIN_PSNR  # every image at 42 dB or more, as issue 20 asks
-    images = [Image.fromarray(crop) for crop in crops(held_out_photos(), args.images, random.Random(7))]
+    images = held_out_crops(args.images)
     results = {
         "when": datetime.now().isoformat(timespec="seconds"),
-        "images": f"{args.images} crops (256-512 px) of the held-out photos, as benchmarks.watermark uses",
+        "images": HELD_OUT_CROPS.format(count=args.images),
         "weights": watermarker.version,
         "min_psnr": MIN_PSNR,
         "search_max_errors": SEARCH_MAX_ERRORS,

@@ -59,6 +59,19 @@ AFTER_CROP: dict[str, Callable[[Image.Image], Image.Image]] = {
 }
 
 
+HELD_OUT_CROPS = "{count} crops (256-512 px) of the held-out photos, as benchmarks.watermark uses"
+
+
+def held_out_crops(count: int) -> list[Image.Image]:
+    """The same ``count`` crops of the held-out photos on every run (HELD_OUT_CROPS)."""
+    return [Image.fromarray(crop) for crop in crops(held_out_photos(), count, random.Random(7))]
+
+
+def summary(rows: dict[str, list[float]]) -> dict[str, dict[str, float]]:
+    """Each measured row's mean and worst value."""
+    return {key: {"mean": round(float(np.mean(v)), 3), "min": round(float(np.min(v)), 3)} for key, v in rows.items()}
+
+
 def pixel_box(box: Box, width: int, height: int) -> tuple[int, int, int, int]:
     left, top, right, bottom = box
     return round(left * width), round(top * height), round(right * width), round(bottom * height)
@@ -142,12 +155,7 @@ def measure(watermarker: Watermarker, images: list[Image.Image]) -> dict[str, An
                     found[layout].setdefault(f"{attack} bits", []).append(float((read_bits == bits).mean()))
                     found[layout].setdefault(f"{attack} payload", []).append(decode_bits(read_bits).payload is not None)
         print(f"... {index + 1}/{len(images)}", file=sys.stderr, flush=True)
-    return {
-        layout: {
-            key: {"mean": round(float(np.mean(v)), 3), "min": round(float(np.min(v)), 3)} for key, v in rows.items()
-        }
-        for layout, rows in found.items()
-    }
+    return {layout: summary(rows) for layout, rows in found.items()}
 
 
 SHIFTS = (0, 1, 2, 4, 8, 16, 32)  # pixels of the original the assumed placement is off by, to the right
@@ -213,10 +221,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     watermarker = Watermarker.load()  # the shipped version 1
     watermarker.min_psnr = args.min_psnr
-    images = [Image.fromarray(crop) for crop in crops(held_out_photos(), args.images, random.Random(7))]
+    images = held_out_crops(args.images)
     results = {
         "when": datetime.now().isoformat(timespec="seconds"),
-        "images": f"{args.images} crops (256-512 px) of the held-out photos, as benchmarks.watermark uses",
+        "images": HELD_OUT_CROPS.format(count=args.images),
         "weights": watermarker.version,
         "min_psnr": args.min_psnr,
         "layouts": measure(watermarker, images),

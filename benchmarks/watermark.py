@@ -219,8 +219,8 @@ def load_watermarker(checkpoint: Path | None) -> Watermarker:
     state = torch.load(checkpoint / CHECKPOINT, map_location="cpu", weights_only=False)
     # a training run makes the next version: its reader searches crops as that version's will
     return Watermarker(
-        *networks(state), state["strength"], version_number=CURRENT_VERSION + 1,
-        chroma_mask=state.get("chroma_mask", False),
+        *networks(state), state["strength"], f"training run {checkpoint} (step {state['step']})", CURRENT_VERSION + 1,
+        chroma_mask=state.get("chroma_mask", False), layout=state.get("layout", "whole"),
     )  # fmt: skip
 
 

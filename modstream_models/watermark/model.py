@@ -29,9 +29,9 @@ from PIL import Image
 from torch import nn
 
 from modstream_models import device as devices
-from modstream_models.watermark import geometry
+from modstream_models.watermark import geometry, periodic
 from modstream_models.watermark.geometry import Geometry
-from modstream_models.watermark.payload import CODE_BITS, decode_bits, encode_payload
+from modstream_models.watermark.payload import CODE_BITS, DETECTION_MAX_ERRORS, decode_bits, encode_payload
 
 WORKING_SIZE = 64
 MESSAGE_SIDE = 16  # the encoder spreads the bits over a map of this many cells a side
@@ -61,6 +61,10 @@ CANVAS = 2 * WORKING_SIZE
 # 1 + 2 * SEARCH_TRIES of them: 3.7e-7, under the 1e-6 target.
 SEARCH_TRIES = 3
 DECODER_BATCH = 64
+# The periodic layout's reader BCH-decodes every cyclic shift of the folded copy, mirrored and not (2 x 4,096), and
+# counts one only with at most this many corrections: V(120, 3) / 2^56 = 4.0e-12 each, 3.3e-8 for the search, which
+# with the reading as it is (5e-8) keeps a version's bound at 8.3e-8.
+SHIFT_MAX_ERRORS = 3
 
 Candidate = TypeVar("Candidate")
 Step = TypeVar("Step", int, float)
@@ -110,7 +114,14 @@ class Decoder(nn.Module):
             _block(3, channels), _block(channels, channels, 2), _block(channels, channels, 2),
             _block(channels, 2 * channels, 2), _block(2 * channels, 2 * channels, 2),
         )  # fmt: skip
-        self.bits = nn.Linear(2 * channels * (WORKING_SIZE // 16) ** 2, bits)
+        self.map_side = WORKING_SIZE // 16  # four stride-2 blocks
+        self.bits = nn.Linear(2 * channels * self.map_side**2, bits)
+
+    def wrap_around(self, wrap: bool) -> None:
+        """Pad with the image's other side instead of zeros: for a tile that lies on a torus (periodic.py)."""
+        for module in self.features.modules():
+            if isinstance(module, nn.Conv2d):
+                module.padding_mode = "circular" if wrap else "zeros"
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         """Bit logits for images in [0, 1] at the working size."""
@@ -226,10 +237,11 @@ class Reading:
 
     @classmethod
     def of(
-        cls, probabilities: np.ndarray, placement: Placement | None = None, geometry: Geometry | None = None
-    ) -> Reading:
+        cls, probabilities: np.ndarray, placement: Placement | None = None, geometry: Geometry | None = None,
+        max_errors: int = DETECTION_MAX_ERRORS,
+    ) -> Reading:  # fmt: skip
         bits = (probabilities > 0.5).astype(np.uint8)
-        decoded = decode_bits(bits)
+        decoded = decode_bits(bits, max_errors)
         confidence = round(float(_confidence(probabilities[None])[0]) * 2, 4)
         found = decoded.payload is not None
         return cls(
@@ -249,12 +261,19 @@ class Watermarker:
     version_number: int = CURRENT_VERSION
     min_psnr: float | None = MIN_PSNR  # None: no floor (version 1, whose decoder needs its full residual)
     chroma_mask: bool = False  # the residual's colour part held back on saturated pixels (add_residual)
+    layout: str = "whole"  # "whole": one residual over the image (version 1); "periodic": repeated (periodic.py)
     refine_steps: int = 20
     device: str = "cpu"
 
     def __post_init__(self) -> None:
         self.encoder.eval().to(self.device)
         self.decoder.eval().to(self.device)
+        self.use_layout(self.layout)
+
+    def use_layout(self, layout: str) -> None:
+        """Embed and read in ``layout`` ("whole" or "periodic"), as the weights were trained for or to try another."""
+        self.layout = layout
+        self.decoder.wrap_around(layout == "periodic")
 
     @torch.no_grad()
     def embed(self, image: Image.Image, bits: np.ndarray) -> Image.Image:
@@ -269,12 +288,12 @@ class Watermarker:
             raise ValueError(f"{size} is too small to hold a watermark: {MIN_SIDE} px a side at least")
         full = self._tensor(image)
         target = torch.from_numpy(bits.astype(np.float32))[None].to(self.device)
-        residual = self._within_budget(full, self.encoder(to_working_size(full), target))
+        residual = self._within_budget(full, self.encoder(self._working_view(full), target))
         sign = target * 2 - 1
         for _ in range(self.refine_steps):
             with torch.enable_grad():
                 residual.requires_grad_(True)
-                logits = self.decoder(to_working_size(self._marked(full, residual)))
+                logits = self.decoder(self._working_view(self._marked(full, residual)))
                 shortfall = F.relu(REFINE_MARGIN - sign * logits).sum()
                 if shortfall.item() == 0:
                     break
@@ -305,7 +324,16 @@ class Watermarker:
         return residual
 
     def _marked(self, full: torch.Tensor, residual: torch.Tensor) -> torch.Tensor:
+        if self.layout == "periodic":
+            residual = periodic.repeat(residual, *full.shape[-2:])
         return add_residual(full, residual, self.strength, self.chroma_mask)
+
+    def _working_view(self, image: torch.Tensor) -> torch.Tensor:
+        """What the encoder sees and the decoder reads of an image: the image at the working size, or in the
+        periodic layout the image folded onto one tile at the working size."""
+        if self.layout == "periodic":
+            return periodic.shrink(periodic.fold(image), WORKING_SIZE)
+        return to_working_size(image)
 
     def _tensor(self, image: Image.Image) -> torch.Tensor:
         return _to_tensor(image).to(self.device)
@@ -319,8 +347,9 @@ class Watermarker:
         version = f"modstream watermark {number} ({hashlib.sha256(data).hexdigest()[:12]}, step {state['step']})"
         floor, chroma_mask = state.get("min_psnr"), bool(state.get("chroma_mask", False))
         return cls(
-            encoder, decoder, float(state["strength"]), version, number, floor, chroma_mask, device=placement.device
-        )
+            encoder, decoder, float(state["strength"]), version, number, floor, chroma_mask,
+            layout=state.get("layout", "whole"), device=placement.device,
+        )  # fmt: skip
 
     def embed_payload(self, image: Image.Image, payload: bytes) -> Image.Image:
         return self.embed(image, encode_payload(payload))
@@ -336,6 +365,9 @@ class Watermarker:
         image as it is, then turned back and unmirrored, then (``crops``) placed as a crop of an original."""
         yield Reading.of(self.read(image))
         copy = self._tensor(image)
+        if self.layout == "periodic":
+            yield from self._search_shifts(copy)
+            return
         yield from self._search_geometry(copy)
         if crops:
             yield from self._search_crops(copy)
@@ -355,6 +387,39 @@ class Watermarker:
         for best, probabilities in _most_confident(coarse, read_undone, around, geometry.REFINE_STEPS):
             yield Reading.of(probabilities, geometry=best)
 
+    def _search_shifts(self, copy: torch.Tensor) -> Iterator[Reading]:
+        """Readings of every cyclic shift of the folded copy one working pixel apart, as it is and mirrored: wherever a
+        crop began, and however it was mirrored, one of them lines up with the tile as it was marked."""
+        tile = periodic.shrink(periodic.fold(copy), WORKING_SIZE)
+        for view in (tile, tile.flip(-1)):
+            for probabilities in self.read_every_shift(view):
+                yield Reading.of(probabilities, max_errors=SHIFT_MAX_ERRORS)
+
+    @torch.no_grad()
+    def read_every_shift(self, tile: torch.Tensor) -> np.ndarray:
+        """Bit probabilities of a working-size tile (1 x 3 x 64 x 64, on a torus) rolled by every shift, 4,096 rows.
+
+        The decoder's convolutions wrap around in the periodic layout, so its features of a tile rolled by a multiple
+        of their stride are its features of the tile, rolled: only the rolls by less than the stride go through the
+        convolutions, and the rest are rolls of their features (a sixteenth of the work of decoding every shift).
+        Row (q_down * side + q_right) * stride**2 + r_down * stride + r_right is the roll by (stride * q_down + r_down,
+        stride * q_right + r_right), side being the features' (4) and stride the working pixels per feature (16)."""
+        stride = WORKING_SIZE // self.decoder.map_side
+        residues = [torch.roll(tile, (down, right), dims=(2, 3)) for down in range(stride) for right in range(stride)]
+        features = torch.cat(
+            [
+                self.decoder.features(torch.cat(residues[i : i + DECODER_BATCH]))
+                for i in range(0, len(residues), DECODER_BATCH)
+            ]
+        )
+        side = self.decoder.map_side
+        logits = [
+            self.decoder.bits(torch.roll(features, (down, right), dims=(2, 3)).flatten(1))
+            for down in range(side)
+            for right in range(side)
+        ]
+        return torch.sigmoid(torch.cat(logits)).cpu().numpy()
+
     def _search_crops(self, crop: torch.Tensor) -> Iterator[Reading]:
         """Readings of the copy placed where the most confident crop placements say."""
         search = self.crop_search
@@ -365,7 +430,7 @@ class Watermarker:
     @torch.no_grad()
     def read(self, image: Image.Image) -> np.ndarray:
         """The probability of each code bit being 1, for the image as it is."""
-        return torch.sigmoid(self.decoder(to_working_size(self._tensor(image))))[0].cpu().numpy()
+        return torch.sigmoid(self.decoder(self._working_view(self._tensor(image))))[0].cpu().numpy()
 
     def _read_placed(self, crop: torch.Tensor, boxes: list[CanvasBox]) -> np.ndarray:
         """Bit probabilities of ``crop`` laid on a grey canvas in each box."""

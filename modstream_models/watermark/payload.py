@@ -41,8 +41,9 @@ def encode_payload(payload: bytes) -> np.ndarray:
     return code ^ WHITENING
 
 
-def decode_bits(bits: np.ndarray) -> Decoded:
-    """The payload from 120 read bits (0/1); None unless at most 6 of them needed correcting."""
+def decode_bits(bits: np.ndarray, max_errors: int = DETECTION_MAX_ERRORS) -> Decoded:
+    """The payload from 120 read bits (0/1); None unless at most ``max_errors`` of them needed correcting (a reader
+    that decodes many readings of one image asks fewer of each, so that together they keep the bound)."""
     if bits.shape != (CODE_BITS,):
         raise ValueError(f"expected {CODE_BITS} bits, got shape {bits.shape}")
     code = (np.asarray(bits, dtype=np.uint8) & 1) ^ WHITENING
@@ -57,6 +58,6 @@ def decode_bits(bits: np.ndarray) -> Decoded:
     # (measured: 716 of 720 such "corrections"); only a word that encodes to its own check bits is one
     if bytes(BCH.encode(data)) != bytes(ecc):
         return Decoded(None, 0)
-    if errors > DETECTION_MAX_ERRORS:
+    if errors > max_errors:
         return Decoded(None, errors)
     return Decoded(bytes(data), errors)

@@ -22,7 +22,16 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from modstream_models.watermark.attacks import random_attack
+from modstream_models.watermark import periodic
+from modstream_models.watermark.attacks import (
+    Attack,
+    blur,
+    brightness_contrast,
+    gaussian_noise,
+    jpeg,
+    random_attack,
+    resize,
+)
 from modstream_models.watermark.data import generated_images, random_crops, training_photos
 from modstream_models.watermark.model import (
     CURRENT_VERSION,
@@ -54,9 +63,9 @@ class Trainer:
     def __init__(
         self, out: Path, batch: int, lr: float, strength: float, target_psnr: float, seed: int,
         steps: int = 20000, decay_from: int | None = None, generated_share: float = GENERATED_SHARE,
-        init: Path | None = None, message_tiles: int = 1, colour: str = "luminance",
+        init: Path | None = None, message_tiles: int = 1, colour: str = "luminance", layout: str = "whole",
     ) -> None:  # fmt: skip
-        self.out, self.batch, self.strength = out, batch, strength
+        self.out, self.batch, self.strength, self.layout = out, batch, strength, layout
         self.lr, self.steps = lr, steps
         self.decay_from = int(0.7 * steps) if decay_from is None else decay_from
         self.device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -88,6 +97,7 @@ class Trainer:
             "step": self.step,
             "strength": self.strength,
             "chroma_mask": self.chroma_mask,
+            "layout": self.layout,
             "rng": self.rng.getstate(),
             "torch_rng": torch.get_rng_state(),
         }
@@ -129,16 +139,15 @@ class Trainer:
         self.decoder.train()
         for group in self.optimiser.param_groups:
             group["lr"] = self.learning_rate()
-        # the path of Watermarker.embed and .read: the image at twice the working size, the residual
-        # made at the working size and upsampled, the (attacked) image read at the working size
+        size = IMAGE_SIZE if self.layout == "whole" else 2 * periodic.TILE
         images = random_crops(
-            self.photos, self.batch, IMAGE_SIZE, self.rng, BLOTCH_SHARE, self.generated, self.generated_share
+            self.photos, self.batch, size, self.rng, BLOTCH_SHARE, self.generated, self.generated_share
         ).to(self.device)
         bits = torch.randint(0, 2, (self.batch, CODE_BITS), device=self.device).float()
-        marked = add_residual(images, self.encoder(to_working_size(images), bits), self.strength, self.chroma_mask)
         # curriculum: the bits are learnt on clean images first, then attacks and the image term come in
         attacked = self.rng.random() < _ramp(self.step, *ATTACK_RAMP)
-        logits = self.decoder(to_working_size(random_attack(self.rng)[1](marked) if attacked else marked))
+        read = self._read_whole if self.layout == "whole" else self._read_periodic
+        marked, logits = read(images, bits, attacked)
         bit_loss = F.binary_cross_entropy_with_logits(logits, bits)
         mse = (marked - images).pow(2).mean(dim=(1, 2, 3))
         # a hinge at the target PSNR for each image (not the batch's mean, which lets a few images fall below
@@ -153,6 +162,48 @@ class Trainer:
         psnr = 10 * math.log10(1 / max(mse.mean().item(), 1e-12))
         return {"loss": loss.item(), "bit_accuracy": accuracy, "psnr": psnr}
 
+    def _read_whole(
+        self, images: torch.Tensor, bits: torch.Tensor, attacked: bool
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The path of Watermarker.embed and .read: the image at twice the working size, the residual made at the
+        working size and upsampled, the (attacked) image read at the working size."""
+        marked = add_residual(images, self.encoder(to_working_size(images), bits), self.strength, self.chroma_mask)
+        return marked, self.decoder(to_working_size(random_attack(self.rng)[1](marked) if attacked else marked))
+
+    def _read_periodic(
+        self, images: torch.Tensor, bits: torch.Tensor, attacked: bool
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The periodic layout's path (periodic.py): the residual made from the folded image and repeated over its
+        2 x 2 tiles; a crop of any aspect ratio holding a tile or more, attacked at its own scale (JPEG mostly) and
+        folded where it sat, read at the working size."""
+        height, width = images.shape[-2:]
+        residual = self.encoder(to_working_size(periodic.fold(images)), bits)
+        marked = add_residual(images, periodic.repeat(residual, height, width), self.strength, self.chroma_mask)
+        crop_height, crop_width = (self.rng.randint(periodic.TILE, height), self.rng.randint(periodic.TILE, width))
+        top, left = self.rng.randint(0, height - crop_height), self.rng.randint(0, width - crop_width)
+        piece = marked[..., top : top + crop_height, left : left + crop_width]
+        if attacked:
+            piece = _tile_scale_attack(self.rng)(piece)
+        return marked, self.decoder(to_working_size(periodic.fold(piece, top=top, left=left)))
+
+
+def _tile_scale_attack(rng: random.Random) -> Attack:
+    """What a re-posted crop goes through that keeps its scale: JPEG most of the time, sometimes after a resize
+    there and back, or noise, blur or a brightness and contrast change."""
+    quality, scale = rng.choice([40, 50, 60, 60, 70, 80]), rng.uniform(0.6, 0.95)
+    sigma, blur_sigma = rng.uniform(0.005, 0.03), rng.uniform(0.5, 1.2)
+    brightness, contrast = rng.uniform(-0.15, 0.15), rng.uniform(0.7, 1.3)
+    attacks: list[Attack] = [
+        lambda x: x,
+        lambda x: jpeg(x, quality),
+        lambda x: jpeg(x, quality),
+        lambda x: jpeg(resize(x, scale), quality),
+        lambda x: jpeg(gaussian_noise(x, sigma), quality),
+        lambda x: blur(x, blur_sigma),
+        lambda x: jpeg(brightness_contrast(x, brightness, contrast), quality),
+    ]
+    return rng.choice(attacks)
+
 
 def export(out: Path, weights: Path, version: int) -> None:
     """The networks of the last checkpoint, without the optimiser: the weights that ship, as watermark ``version``.
@@ -166,7 +217,8 @@ def export(out: Path, weights: Path, version: int) -> None:
     state = torch.load(out / CHECKPOINT, map_location="cpu", weights_only=False)
     torch.save({"encoder": state["encoder"], "decoder": state["decoder"], "strength": state["strength"],
                 "step": state["step"], "version": version, "min_psnr": MIN_PSNR,
-                "chroma_mask": state.get("chroma_mask", False)}, weights)  # fmt: skip
+                "chroma_mask": state.get("chroma_mask", False), "layout": state.get("layout", "whole")},
+               weights)  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -198,6 +250,11 @@ def main(argv: list[str] | None = None) -> int:
         help="luminance: one residual added to each colour alike; masked: one per colour, the colour part held back "
         "on saturated pixels (fine-tunes version 1's three-colour residual)",
     )  # fmt: skip
+    parser.add_argument(
+        "--layout", choices=("whole", "periodic"), default="whole",
+        help="whole: one residual over the whole image (version 1); periodic: one residual repeated every "
+        f"{periodic.TILE} px, read from a folded crop (periodic.py)",
+    )  # fmt: skip
     parser.add_argument("--checkpoint-every", type=int, default=200)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
@@ -217,7 +274,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     trainer = Trainer(
         args.out, args.batch, args.lr, args.strength, args.target_psnr, args.seed, args.steps, args.decay_from,
-        args.generated_share, args.init, args.message_tiles, args.colour,
+        args.generated_share, args.init, args.message_tiles, args.colour, args.layout,
     )  # fmt: skip
     if (args.out / CHECKPOINT).exists():
         print(f"resuming at step {trainer.step} from {args.out / CHECKPOINT}", flush=True)

@@ -1,38 +1,35 @@
-"""The periodic layout of benchmarks.watermark_periodic: folding, and the blind search on version 1's real weights."""
+"""benchmarks.watermark_periodic: the reading at the true shift it reports beside the blind reader's, and its table."""
 
 from __future__ import annotations
 
-import numpy as np
-import torch
 from PIL import Image
 
-from benchmarks.watermark_periodic import embed_periodic, fold, search
-from modstream_models.watermark.model import MIN_PSNR, Watermarker
+from benchmarks.watermark_periodic import bits_at_true_shift, markdown
+from benchmarks.watermark_tiles import CROPS
+from modstream_models.watermark.model import Watermarker
 from modstream_models.watermark.payload import encode_payload
 from streams.stack import REPO_ROOT
 
 
-def test_a_crop_of_a_periodic_image_folds_onto_its_tile_rolled_by_where_the_crop_began() -> None:
-    tile = np.random.default_rng(0).integers(0, 256, (40, 40, 3), dtype=np.uint8)
-    periodic = Image.fromarray(np.tile(tile, (3, 3, 1)))
-    top, left = 13, 29
-    folded = fold(periodic.crop((left, top, left + 70, top + 50)), 40)
-    expected = torch.from_numpy(tile.astype(np.float32) / 255).permute(2, 0, 1)
-    assert torch.allclose(torch.roll(folded, (top % 40, left % 40), dims=(1, 2)), expected, atol=1e-6)
-
-
-def test_places_no_pixel_fell_on_are_grey() -> None:
-    folded = fold(Image.new("RGB", (30, 10), (255, 0, 0)), 20)  # 10 rows of a 20-row period, every column
-    assert torch.all(folded[:, :10] == torch.tensor([1.0, 0.0, 0.0]).view(3, 1, 1))
-    assert torch.all(folded[:, 10:] == 0.5)
-
-
-def test_a_crop_that_changes_the_aspect_ratio_is_found_blind_and_an_unmarked_copy_is_not() -> None:
+def test_a_crop_read_where_it_was_cut_gives_the_embedded_bits_and_elsewhere_not() -> None:
     watermarker = Watermarker.load()
-    watermarker.min_psnr = MIN_PSNR
+    watermarker.use_layout("periodic")
     image = Image.open(REPO_ROOT / "samples" / "coffee.jpg").convert("RGB").resize((320, 256))
-    payload = bytes(range(8))
-    marked = embed_periodic(watermarker, image, encode_payload(payload), 128)
-    box = (37, 70, 300, 200)  # most of the width, half of the height, at no multiple of anything
-    assert set(search(watermarker, fold(marked.crop(box), 128))) == {payload}
-    assert search(watermarker, fold(image.crop(box), 128)) == []
+    bits = encode_payload(bytes(range(8)))
+    piece = watermarker.embed(image, bits).crop((37, 70, 300, 200))
+    assert (bits_at_true_shift(watermarker, piece, 70, 37) == bits).mean() > 0.98
+    assert (bits_at_true_shift(watermarker, piece, 70 + 32, 37 + 32) == bits).mean() < 0.8
+
+
+def test_the_table_has_a_row_per_attack_and_counts_attacks_with_a_wrong_or_false_payload() -> None:
+    def found(payload: float, wrong: float) -> dict[str, dict[str, float]]:
+        rows = {"psnr": {"mean": 42.3, "min": 42.2}, "ssim": {"mean": 0.99, "min": 0.98}}
+        for crop in CROPS:
+            for attack in ("", "+jpeg60"):
+                rows |= {f"{crop}{attack} {key}": {"mean": value, "min": value}
+                         for key, value in (("bits", 0.9), ("payload", payload), ("wrong", wrong))}  # fmt: skip
+        return rows | {"unwatermarked detected": {"mean": 0.0, "min": 0.0}}
+
+    table = markdown({"networks": {"a": found(1.0, 0.0), "b": found(0.5, 0.25)}})
+    assert "| crop_w60%_h90%+jpeg60 | 0.900 / 1.00 | 0.900 / 0.50 |" in table
+    assert table.endswith("| attacks with a wrong or false payload | 0 | 8 |")

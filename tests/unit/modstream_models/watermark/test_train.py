@@ -128,3 +128,18 @@ def test_the_chroma_mask_holds_colour_changes_back_on_saturated_pixels() -> None
     assert torch.allclose(masked[..., 20:, :], plain[..., 20:, :])
     luma = torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)
     assert torch.allclose((masked * luma).sum(1), (plain * luma).sum(1), atol=1e-6)
+
+
+def test_a_periodic_layout_run_trains_on_folded_crops_and_exports_weights_that_embed_periodically(
+    tmp_path: Path,
+) -> None:
+    options = ["--batch", "2", "--checkpoint-every", "1", "--generated-share", "0", "--layout", "periodic"]
+    assert main(["--out", str(tmp_path), "--steps", "2", *options]) == 0
+    assert torch.load(tmp_path / CHECKPOINT, weights_only=False)["layout"] == "periodic"
+    assert main(["--out", str(tmp_path), "--export", str(tmp_path / "v9.pt"), "--version", "9"]) == 0
+    watermarker = Watermarker.load(tmp_path / "v9.pt")
+    assert watermarker.layout == "periodic"
+    image = Image.fromarray(np.random.default_rng(0).integers(40, 210, (300, 280, 3), dtype=np.uint8))
+    change = np.asarray(watermarker.embed(image, encode_payload(bytes(8))), dtype=np.int16) - np.asarray(image)
+    assert np.array_equal(change[:128, :128], change[128:256, 128:256])  # up to the image's clipping, none here
+    assert Watermarker.load(VERSIONS[1]).layout == "whole"

@@ -75,6 +75,7 @@ class Trainer:
         residual_channels = 3 if self.chroma_mask else 1
         self.encoder = Encoder(residual_channels=residual_channels, message_tiles=message_tiles).to(self.device)
         self.decoder = Decoder().to(self.device)
+        self.decoder.wrap_around(layout == "periodic")  # as Watermarker reads a folded tile
         params = [*self.encoder.parameters(), *self.decoder.parameters()]
         self.optimiser = torch.optim.AdamW(params, lr=lr)
         self.target_mse = 10 ** (-target_psnr / 10)
@@ -177,14 +178,14 @@ class Trainer:
         2 x 2 tiles; a crop of any aspect ratio holding a tile or more, attacked at its own scale (JPEG mostly) and
         folded where it sat, read at the working size."""
         height, width = images.shape[-2:]
-        residual = self.encoder(to_working_size(periodic.fold(images)), bits)
+        residual = self.encoder(periodic.shrink(periodic.fold(images), WORKING_SIZE), bits)
         marked = add_residual(images, periodic.repeat(residual, height, width), self.strength, self.chroma_mask)
         crop_height, crop_width = (self.rng.randint(periodic.TILE, height), self.rng.randint(periodic.TILE, width))
         top, left = self.rng.randint(0, height - crop_height), self.rng.randint(0, width - crop_width)
         piece = marked[..., top : top + crop_height, left : left + crop_width]
         if attacked:
             piece = _tile_scale_attack(self.rng)(piece)
-        return marked, self.decoder(to_working_size(periodic.fold(piece, top=top, left=left)))
+        return marked, self.decoder(periodic.shrink(periodic.fold(piece, top=top, left=left), WORKING_SIZE))
 
 
 def _tile_scale_attack(rng: random.Random) -> Attack:
@@ -215,10 +216,12 @@ def export(out: Path, weights: Path, version: int) -> None:
             "export as a new version (--version) and add it first in model.VERSIONS"
         )
     state = torch.load(out / CHECKPOINT, map_location="cpu", weights_only=False)
-    torch.save({"encoder": state["encoder"], "decoder": state["decoder"], "strength": state["strength"],
-                "step": state["step"], "version": version, "min_psnr": MIN_PSNR,
-                "chroma_mask": state.get("chroma_mask", False), "layout": state.get("layout", "whole")},
-               weights)  # fmt: skip
+    exported = {
+        "encoder": state["encoder"], "decoder": state["decoder"], "strength": state["strength"], "step": state["step"],
+        "version": version, "min_psnr": MIN_PSNR, "chroma_mask": state.get("chroma_mask", False),
+        "layout": state.get("layout", "whole"), "tile": periodic.TILE,
+    }  # fmt: skip
+    torch.save(exported, weights)
 
 
 def main(argv: list[str] | None = None) -> int:

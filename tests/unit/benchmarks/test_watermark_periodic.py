@@ -30,6 +30,7 @@ def test_the_table_has_a_row_per_attack_and_counts_attacks_with_a_wrong_or_false
                          for key, value in (("bits", 0.9), ("payload", payload), ("wrong", wrong))}  # fmt: skip
         return rows | {"unwatermarked detected": {"mean": 0.0, "min": 0.0}}
 
-    table = markdown({"networks": {"a": found(1.0, 0.0), "b": found(0.5, 0.25)}})
+    table = markdown({"networks": {"a": {"crops": found(1.0, 0.0)}, "b": {"crops": found(0.5, 0.25)}}})
+    assert table.startswith("| attack, read blind | a, crops: bits / payload | b, crops: bits / payload |")
     assert "| crop_w60%_h90%+jpeg60 | 0.900 / 1.00 | 0.900 / 0.50 |" in table
     assert table.endswith("| attacks with a wrong or false payload | 0 | 8 |")

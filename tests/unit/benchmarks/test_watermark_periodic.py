@@ -34,3 +34,12 @@ def test_the_table_has_a_row_per_attack_and_counts_attacks_with_a_wrong_or_false
     assert table.startswith("| attack, read blind | a, crops: bits / payload | b, crops: bits / payload |")
     assert "| crop_w60%_h90%+jpeg60 | 0.900 / 1.00 | 0.900 / 0.50 |" in table
     assert table.endswith("| attacks with a wrong or false payload | 0 | 8 |")
+
+
+def test_the_table_lists_how_far_off_a_turn_or_scale_may_be() -> None:
+    tolerance = {
+        "turn off by +1 deg confidence": {"mean": 0.95, "min": 0.9},
+        "turn off by +1 deg payload": {"mean": 1.0, "min": 1.0},
+    }
+    results = {"networks": {}, "geometry_tolerance_of": "v1, 256 px tiles", "geometry_tolerance": tolerance}
+    assert markdown(results).endswith("| turn off by +1 deg | 0.950 | 1.00 |")

@@ -10,6 +10,10 @@ the image as it is gives no payload, the reader first undoes turns of up to 12 d
 (geometry.py), then searches where a crop may have sat in the original: it lays the image on a grey
 canvas at a grid of sizes and positions (training's crop attack shows the decoder the same). Each
 search refines its most confident candidates and tries the payload there.
+
+In the periodic layout (periodic.py; no shipped version uses it yet) the encoder's residual is made from the image
+folded onto one tile and repeated over every tile, and the reader folds the copy and tries every cyclic shift of the
+tile, as it is and mirrored, instead of the turn and crop searches.
 """
 
 from __future__ import annotations
@@ -365,7 +369,8 @@ class Watermarker:
 
     def readings(self, image: Image.Image, crops: bool = True) -> Iterator[Reading]:
         """Every reading the reader BCH-decodes, in turn, each search only run when asked for the next one: the
-        image as it is, then turned back and unmirrored, then (``crops``) placed as a crop of an original."""
+        image as it is, then turned back and unmirrored, then (``crops``) placed as a crop of an original; in the
+        periodic layout, the image as it is, then every shift of its fold, mirrored and not."""
         yield Reading.of(self.read(image))
         copy = self._tensor(image)
         if self.layout == "periodic":

@@ -52,10 +52,13 @@ def held_out_whole() -> list[Image.Image]:
     ]
 
 
+def _tensor(image: Image.Image) -> torch.Tensor:
+    return torch.from_numpy(np.asarray(image.convert("RGB"), dtype=np.float32) / 255).permute(2, 0, 1)[None]
+
+
 def bits_at_true_shift(watermarker: Watermarker, piece: Image.Image, top: int, left: int) -> np.ndarray:
     """The bits read from a copy folded where it was cut from the original: what a perfect search would give."""
-    pixels = torch.from_numpy(np.asarray(piece.convert("RGB"), dtype=np.float32) / 255).permute(2, 0, 1)[None]
-    folded = periodic.shrink(periodic.fold(pixels, watermarker.tile, top, left), WORKING_SIZE)
+    folded = periodic.working_tile(_tensor(piece), WORKING_SIZE, watermarker.tile, top, left)
     return (watermarker.read_working_size(folded)[0] > 0.5).astype(np.uint8)
 
 
@@ -92,14 +95,10 @@ TURN_ERRORS = (-2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0)  # degrees the reader's tur
 SCALE_ERRORS = (-0.04, -0.02, -0.01, 0.0, 0.01, 0.02, 0.04)  # fractions the reader's scale is off by
 
 
-def _tensor(image: Image.Image) -> torch.Tensor:
-    return torch.from_numpy(np.asarray(image.convert("RGB"), dtype=np.float32) / 255).permute(2, 0, 1)[None]
-
-
 def _undone(watermarker: Watermarker, copy: Image.Image, payload: bytes) -> tuple[float, bool]:
     """The decoder's largest confidence over every shift of a copy as the reader undid it, and whether the reader
     finds the payload in it."""
-    tile = periodic.shrink(periodic.fold(_tensor(copy), watermarker.tile), WORKING_SIZE)
+    tile = periodic.working_tile(_tensor(copy), WORKING_SIZE, watermarker.tile)
     confidence = float(np.abs(watermarker.read_every_shift(tile) - 0.5).mean(axis=1).max() * 2)
     return confidence, watermarker.read_payload(copy).payload == payload
 

@@ -339,7 +339,7 @@ class Watermarker:
         """What the encoder sees and the decoder reads of an image: the image at the working size, or in the
         periodic layout the image folded onto one tile at the working size."""
         if self.layout == "periodic":
-            return periodic.shrink(periodic.fold(image, self.tile), WORKING_SIZE)
+            return periodic.working_tile(image, WORKING_SIZE, self.tile)
         return to_working_size(image)
 
     def _tensor(self, image: Image.Image) -> torch.Tensor:
@@ -400,7 +400,7 @@ class Watermarker:
         crop began, and however it was mirrored, one of them lines up with the tile as it was marked. The decoder is
         most confident at or next to that shift (within its 3 most confident on the held-out photos after JPEG 60),
         so those are decoded first and allowed the usual corrections; the rest need to be closer to a codeword."""
-        tile = periodic.shrink(periodic.fold(copy, self.tile), WORKING_SIZE)
+        tile = self._working_view(copy)
         for view in (tile, tile.flip(-1)):
             every_shift = self.read_every_shift(view)
             most_confident = np.argsort(-_confidence(every_shift))[:SEARCH_TRIES]

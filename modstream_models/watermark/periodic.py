@@ -42,6 +42,14 @@ def shrink(tile: torch.Tensor, size: int) -> torch.Tensor:
     return small[..., inner : inner + size, inner : inner + size]
 
 
+def working_tile(
+    images: torch.Tensor, working_size: int, size: int = TILE, top: int = 0, left: int = 0
+) -> torch.Tensor:
+    """What the networks see of ``images`` in this layout: folded onto one tile (as cut from an original at ``top``,
+    ``left``), at the working size."""
+    return shrink(fold(images, size, top, left), working_size)
+
+
 def repeat(residual: torch.Tensor, height: int, width: int, size: int = TILE) -> torch.Tensor:
     """A working-size residual upsampled to one ``size`` tile and repeated over ``height`` x ``width`` pixels."""
     working = residual.shape[-1]

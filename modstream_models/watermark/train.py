@@ -178,14 +178,14 @@ class Trainer:
         2 x 2 tiles; a crop of any aspect ratio holding a tile or more, attacked at its own scale (JPEG mostly) and
         folded where it sat, read at the working size."""
         height, width = images.shape[-2:]
-        residual = self.encoder(periodic.shrink(periodic.fold(images), WORKING_SIZE), bits)
+        residual = self.encoder(periodic.working_tile(images, WORKING_SIZE), bits)
         marked = add_residual(images, periodic.repeat(residual, height, width), self.strength, self.chroma_mask)
-        crop_height, crop_width = (self.rng.randint(periodic.TILE, height), self.rng.randint(periodic.TILE, width))
+        crop_height, crop_width = self.rng.randint(periodic.TILE, height), self.rng.randint(periodic.TILE, width)
         top, left = self.rng.randint(0, height - crop_height), self.rng.randint(0, width - crop_width)
         piece = marked[..., top : top + crop_height, left : left + crop_width]
         if attacked:
             piece = _tile_scale_attack(self.rng)(piece)
-        return marked, self.decoder(periodic.shrink(periodic.fold(piece, top=top, left=left), WORKING_SIZE))
+        return marked, self.decoder(periodic.working_tile(piece, WORKING_SIZE, top=top, left=left))
 
 
 def _tile_scale_attack(rng: random.Random) -> Attack:

@@ -374,7 +374,7 @@ class Watermarker:
         yield Reading.of(self.read(image))
         copy = self._tensor(image)
         if self.layout == "periodic":
-            yield from self._search_shifts(copy)
+            yield from self._search_shifts(self._working_view(copy))
             return
         yield from self._search_geometry(copy)
         if crops:
@@ -395,12 +395,21 @@ class Watermarker:
         for best, probabilities in _most_confident(coarse, read_undone, around, geometry.REFINE_STEPS):
             yield Reading.of(probabilities, geometry=best)
 
-    def _search_shifts(self, copy: torch.Tensor) -> Iterator[Reading]:
+    def read_undone(self, image: Image.Image, turn: float, scale: float) -> Reading:
+        """The payload of a copy of an image marked in the periodic layout that was turned by ``turn`` degrees and
+        resized by ``scale``, both known; every shift, mirrored and not, is searched as ``read_payload`` does. What a
+        search over turns and scales would read where it found them (the reader has no such search yet:
+        benchmarks.watermark_periodic measures with this what one could give)."""
+        tile = periodic.shrink(periodic.undo(self._tensor(image), turn, scale, self.tile), WORKING_SIZE)
+        reading = _first_detected(self._search_shifts(tile))
+        return replace(reading, version=self.version_number) if reading.detected else reading
+
+    def _search_shifts(self, tile: torch.Tensor) -> Iterator[Reading]:
         """Readings of every cyclic shift of the folded copy one working pixel apart, as it is and mirrored: wherever a
         crop began, and however it was mirrored, one of them lines up with the tile as it was marked. The decoder is
         most confident at or next to that shift (within its 3 most confident on the held-out photos after JPEG 60),
-        so those are decoded first and allowed the usual corrections; the rest need to be closer to a codeword."""
-        tile = self._working_view(copy)
+        so those are decoded first and allowed the usual corrections; the rest need to be closer to a codeword.
+        ``tile``: the copy's working view (1 x 3 x 64 x 64)."""
         for view in (tile, tile.flip(-1)):
             every_shift = self.read_every_shift(view)
             most_confident = np.argsort(-_confidence(every_shift))[:SEARCH_TRIES]

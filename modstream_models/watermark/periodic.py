@@ -12,6 +12,8 @@ the same pattern from every tile, never different patterns that carry the same b
 
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn.functional as F
 
@@ -19,15 +21,19 @@ TILE = 128  # pixels: twice the working size, the scale version 1 was trained at
 _WRAP = 2  # working pixels of the residual repeated on each side before upsampling, so tiles join without a seam
 
 
-def fold(images: torch.Tensor, size: int = TILE, top: int = 0, left: int = 0) -> torch.Tensor:
+def fold(
+    images: torch.Tensor, size: int = TILE, top: int = 0, left: int = 0, covered: torch.Tensor | None = None
+) -> torch.Tensor:
     """``images`` (n x c x h x w) averaged by their place modulo ``size`` in an original they were cut from at
-    (``top``, ``left``): n x c x size x size. Places no pixel fell on are grey, as elsewhere the reader lays a crop."""
+    (``top``, ``left``): n x c x size x size. Only pixels where ``covered`` (1 x 1 x h x w, 0 or 1; by default every
+    pixel) count. Places no pixel fell on are grey, as elsewhere the reader lays a crop."""
     n, channels, height, width = images.shape
+    covered = torch.ones_like(images[:1, :1]) if covered is None else covered
     padded_height, padded_width = -(-height // size) * size, -(-width // size) * size
     padding = (0, padded_width - width, 0, padded_height - height)
     tiles_shape = (padded_height // size, size, padded_width // size, size)
-    total = F.pad(images, padding).view(n, channels, *tiles_shape).sum(dim=(2, 4))
-    count = F.pad(torch.ones_like(images[:1, :1]), padding).view(1, 1, *tiles_shape).sum(dim=(2, 4))
+    total = F.pad(images * covered, padding).view(n, channels, *tiles_shape).sum(dim=(2, 4))
+    count = F.pad(covered, padding).view(1, 1, *tiles_shape).sum(dim=(2, 4))
     folded = torch.where(count > 0, total / count.clamp_min(1), torch.full_like(total, 0.5))
     return torch.roll(folded, shifts=(top % size, left % size), dims=(2, 3))
 
@@ -58,3 +64,27 @@ def repeat(residual: torch.Tensor, height: int, width: int, size: int = TILE) ->
     margin = _WRAP * size // working
     tile = upsampled[..., margin : margin + size, margin : margin + size]
     return tile.repeat(1, 1, -(-height // size), -(-width // size))[..., :height, :width]
+
+
+def undo(copy: torch.Tensor, turn: float, scale: float, size: int = TILE) -> torch.Tensor:
+    """A copy (1 x c x h x w) of a periodic image that was turned by ``turn`` degrees counter-clockwise about its
+    centre (as Pillow's ``Image.rotate``) and resized by ``scale``, turned and resized back, then folded onto one tile
+    of ``size``: 1 x c x size x size. The original is taken to be as large as the copy at its scale (Pillow turns
+    within the same canvas by default), so the corners that the turn filled in the copy are never read; the
+    original's corners that the turn cut off are left out of the fold."""
+    height, width = copy.shape[-2:]
+    angle = math.radians(turn)
+    cos, sin = math.cos(angle), math.sin(angle)
+    out_height, out_width = round(height / scale), round(width / scale)
+    rows, columns = torch.meshgrid(
+        torch.arange(out_height, dtype=copy.dtype) - (out_height - 1) / 2,
+        torch.arange(out_width, dtype=copy.dtype) - (out_width - 1) / 2,
+        indexing="ij",
+    )
+    # where each pixel of the original lands in the copy (y points down, so a counter-clockwise turn is -angle)
+    x = (cos * columns + sin * rows) * scale
+    y = (cos * rows - sin * columns) * scale
+    grid = torch.stack([2 * x / width, 2 * y / height], dim=-1)[None]  # offsets from the centre, normalised
+    sampled = F.grid_sample(torch.cat([copy, torch.ones_like(copy[:, :1])], 1), grid, align_corners=False)
+    covered = (sampled[:, -1:] > 0.999).to(copy.dtype)
+    return fold(sampled[:, :-1], size, covered=covered)

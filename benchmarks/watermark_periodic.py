@@ -12,7 +12,9 @@ read the way ``verify`` reads it: the copy as it is, then every cyclic shift of 
 each counted only with at most SHIFT_MAX_ERRORS corrections. Nothing about the crop is given to the reader.
 Reported per network and attack: PSNR and SSIM, bit accuracy at the true shift (what the networks can give), the
 payloads the blind reader finds, and wrong payloads; and whether the reader finds anything in the unwatermarked
-copies. A resized copy changes the period, which this reader does not search, so no resize is among the attacks.
+copies. A resized copy changes the period, so no resize is among these attacks. Then, on the photos with 256 px tiles:
+how far off a turn or a scale may be undone, and benchmarks.watermark's turns and resizes read with the shift search
+only, with the turn and scale search (sync.py, its shipped head), and with the turn and scale given.
 Results: benchmarks/results/watermark-periodic.json.
 """
 
@@ -22,6 +24,8 @@ import argparse
 import json
 import random
 import sys
+import time
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -31,9 +35,10 @@ import torch
 from PIL import Image
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
+from benchmarks.watermark import ATTACKS as ISSUE_ATTACKS
 from benchmarks.watermark import load_watermarker
 from benchmarks.watermark_tiles import AFTER_CROP, CROPS, HELD_OUT_CROPS, held_out_crops, pixel_box, summary
-from modstream_models.watermark import periodic
+from modstream_models.watermark import periodic, sync
 from modstream_models.watermark.data import held_out_photos
 from modstream_models.watermark.model import MIN_PSNR, WORKING_SIZE, Watermarker
 from modstream_models.watermark.payload import encode_payload
@@ -127,6 +132,44 @@ def geometry_tolerance(watermarker: Watermarker, images: list[Image.Image]) -> d
     return summary(rows)
 
 
+# The attacks of benchmarks.watermark that turn or resize the copy (which the blind reader does not search), with the
+# turn (degrees, counter-clockwise) and the scale they apply
+TURNED_OR_RESIZED = {
+    "rotate_5": (5.0, 1.0),
+    "rotate_10": (10.0, 1.0),
+    "rotate_-10": (-10.0, 1.0),
+    "flip+rotate_5+jpeg60": (5.0, 1.0),
+    "rotate_10+resize_75%+jpeg60": (10.0, 0.75),
+    "crop_w60%_h90%+resize_75%": (0.0, 0.75),
+    "crop_80%+upscale": (0.0, 0.8**-0.5),
+    "jpeg70+resize_75%+brightness_1.1": (0.0, 0.75),
+}
+
+
+def known_geometry(watermarker: Watermarker, images: list[Image.Image]) -> dict[str, dict[str, float]]:
+    """The issue's turns and resizes, read blind without and with the turn and scale search (sync.py), and read with
+    their turn and scale given (``read_undone``: the most a search could give with these networks); the seconds the
+    search takes, and one read at a given turn and scale."""
+    searching = replace(watermarker, presence=sync.Presence.load())
+    rows: dict[str, list[float]] = {}
+    for index, image in enumerate(images):
+        payload = bytes(random.Random(index).randrange(256) for _ in range(8))
+        marked = np.asarray(watermarker.embed_payload(image, payload))
+        for name, (turn, scale) in TURNED_OR_RESIZED.items():
+            copy = Image.fromarray(ISSUE_ATTACKS[name](marked))
+            rows.setdefault(f"{name} blind", []).append(watermarker.read_payload(copy).payload == payload)
+            started = time.perf_counter()
+            found = searching.read_payload(copy).payload
+            rows.setdefault("seconds per search", []).append(time.perf_counter() - started)
+            rows.setdefault(f"{name} searched", []).append(found == payload)
+            rows.setdefault(f"{name} wrong", []).append(found is not None and found != payload)
+            started = time.perf_counter()
+            rows.setdefault(f"{name} known", []).append(watermarker.read_undone(copy, turn, scale).payload == payload)
+            rows.setdefault("seconds per candidate read", []).append(time.perf_counter() - started)
+        print(f"... known geometry: {index + 1}/{len(images)}", file=sys.stderr, flush=True)
+    return summary(rows)
+
+
 def markdown(results: dict[str, Any]) -> str:
     networks = {
         f"{name}, {image_set}": found
@@ -159,6 +202,16 @@ def markdown(results: dict[str, Any]) -> str:
             rows.append(
                 f"| {key} | {tolerance[key + ' confidence']['mean']:.3f} | {tolerance[key + ' payload']['mean']:.2f} |"
             )
+    known = results.get("known_geometry")
+    if known:
+        rows += [
+            "",
+            f"| {results['geometry_tolerance_of']}, photos | payload, read blind | payload, turn and scale given |",
+        ]
+        rows.append("|---|---|---|")
+        for name in TURNED_OR_RESIZED:
+            rows.append(f"| {name} | {known[name + ' blind']['mean']:.2f} | {known[name + ' known']['mean']:.2f} |")
+        rows.append(f"| seconds per read at one turn and scale | | {known['seconds per candidate read']['mean']:.2f} |")
     return "\n".join(rows)
 
 
@@ -194,6 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     tolerance_of = f"version 1 networks, {max(tiles)} px tiles"  # the layout that reads the photos best
     results["geometry_tolerance_of"] = tolerance_of
     results["geometry_tolerance"] = geometry_tolerance(candidates[tolerance_of], image_sets["photos"])
+    results["known_geometry"] = known_geometry(candidates[tolerance_of], image_sets["photos"])
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2) + "\n")
     print(markdown(results))

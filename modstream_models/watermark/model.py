@@ -13,7 +13,8 @@ search refines its most confident candidates and tries the payload there.
 
 In the periodic layout (periodic.py; no shipped version uses it yet) the encoder's residual is made from the image
 folded onto one tile and repeated over every tile, and the reader folds the copy and tries every cyclic shift of the
-tile, as it is and mirrored, instead of the turn and crop searches.
+tile, as it is and mirrored, instead of the turn and crop searches; a copy that was turned or resized is turned and
+resized back first, where a small head on the decoder's features ranks a grid of turns and scales (sync.py).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from PIL import Image
 from torch import nn
 
 from modstream_models import device as devices
-from modstream_models.watermark import geometry, periodic
+from modstream_models.watermark import geometry, periodic, sync
 from modstream_models.watermark.geometry import Geometry
 from modstream_models.watermark.payload import CODE_BITS, DETECTION_MAX_ERRORS, decode_bits, encode_payload
 
@@ -70,6 +71,10 @@ DECODER_BATCH = 64
 # SHIFT_MAX_ERRORS corrections (V(120, 3) / 2^56 = 4.0e-12 each). With the reading as it is, 7 readings at 5e-8 and
 # 8,192 at 4.0e-12: 3.8e-7 per version, as the whole layout's 3.7e-7.
 SHIFT_MAX_ERRORS = 3
+# The turn and scale search (sync.py) reads the shifts of one candidate, the one the decoder is most confident about,
+# as above but with at most GEOMETRY_MAX_ERRORS corrections at its 2 x SEARCH_TRIES most confident shifts
+# (V(120, 5) / 2^56 = 2.8e-9 each): 6 x 2.8e-9 + 8,186 x 4.0e-12 = 5e-8 more, 4.3e-7 per version in all.
+GEOMETRY_MAX_ERRORS = 5
 
 Candidate = TypeVar("Candidate")
 Step = TypeVar("Step", int, float)
@@ -268,6 +273,7 @@ class Watermarker:
     chroma_mask: bool = False  # the residual's colour part held back on saturated pixels (add_residual)
     layout: str = "whole"  # "whole": one residual over the image (version 1); "periodic": repeated (periodic.py)
     tile: int = periodic.TILE  # the periodic layout's period, in pixels
+    presence: sync.Presence | None = None  # the periodic layout's turn and scale search (sync.py); None: no search
     refine_steps: int = 20
     device: str = "cpu"
 
@@ -370,11 +376,14 @@ class Watermarker:
     def readings(self, image: Image.Image, crops: bool = True) -> Iterator[Reading]:
         """Every reading the reader BCH-decodes, in turn, each search only run when asked for the next one: the
         image as it is, then turned back and unmirrored, then (``crops``) placed as a crop of an original; in the
-        periodic layout, the image as it is, then every shift of its fold, mirrored and not."""
+        periodic layout, the image as it is, then every shift of its fold, mirrored and not, then (with a presence
+        head) every shift of the copy turned and resized back as the turn and scale search (sync.py) found best."""
         yield Reading.of(self.read(image))
         copy = self._tensor(image)
         if self.layout == "periodic":
             yield from self._search_shifts(self._working_view(copy))
+            if self.presence is not None:
+                yield from self._search_turns_and_scales(copy, self.presence)
             return
         yield from self._search_geometry(copy)
         if crops:
@@ -397,26 +406,32 @@ class Watermarker:
 
     def read_undone(self, image: Image.Image, turn: float, scale: float) -> Reading:
         """The payload of a copy of an image marked in the periodic layout that was turned by ``turn`` degrees and
-        resized by ``scale``, both known; every shift, mirrored and not, is searched as ``read_payload`` does. What a
-        search over turns and scales would read where it found them (the reader has no such search yet:
-        benchmarks.watermark_periodic measures with this what one could give)."""
+        resized by ``scale``, both known; every shift, mirrored and not, is searched as ``read_payload`` does: what the
+        turn and scale search (sync.py) reads where its candidate is right; benchmarks.watermark_periodic measures with
+        this how much the search's ranking loses."""
         tile = periodic.shrink(periodic.undo(self._tensor(image), turn, scale, self.tile), WORKING_SIZE)
         reading = _first_detected(self._search_shifts(tile))
         return replace(reading, version=self.version_number) if reading.detected else reading
 
     def _search_shifts(self, tile: torch.Tensor) -> Iterator[Reading]:
         """Readings of every cyclic shift of the folded copy one working pixel apart, as it is and mirrored: wherever a
-        crop began, and however it was mirrored, one of them lines up with the tile as it was marked. The decoder is
-        most confident at or next to that shift (within its 3 most confident on the held-out photos after JPEG 60),
-        so those are decoded first and allowed the usual corrections; the rest need to be closer to a codeword.
-        ``tile``: the copy's working view (1 x 3 x 64 x 64)."""
+        crop began, and however it was mirrored, one of them lines up with the tile as it was marked. ``tile``: the
+        copy's working view (1 x 3 x 64 x 64)."""
         for view in (tile, tile.flip(-1)):
-            every_shift = self.read_every_shift(view)
-            most_confident = np.argsort(-_confidence(every_shift))[:SEARCH_TRIES]
-            for row in most_confident:
-                yield Reading.of(every_shift[row])
-            for probabilities in np.delete(every_shift, most_confident, axis=0):
-                yield Reading.of(probabilities, max_errors=SHIFT_MAX_ERRORS)
+            yield from _shift_readings(self.read_every_shift(view))
+
+    def _search_turns_and_scales(self, copy: torch.Tensor, presence: sync.Presence) -> Iterator[Reading]:
+        """Readings of the copy turned and resized back as the presence head's best-ranked candidates say: of those,
+        the one whose shifts the decoder is most confident about, its shifts read as ``_search_shifts`` reads them."""
+        best_confidence, best_shifts = -1.0, []
+        for turn, scale in presence.rank(self.decoder.features, copy, self.tile, WORKING_SIZE):
+            tile = periodic.shrink(periodic.undo(copy, turn, scale, self.tile), WORKING_SIZE)
+            every_shift = [self.read_every_shift(view) for view in (tile, tile.flip(-1))]
+            confidence = max(float(_confidence(shifts).max()) for shifts in every_shift)
+            if confidence > best_confidence:
+                best_confidence, best_shifts = confidence, every_shift
+        for shifts in best_shifts:
+            yield from _shift_readings(shifts, GEOMETRY_MAX_ERRORS)
 
     @torch.no_grad()
     def read_every_shift(self, tile: torch.Tensor) -> np.ndarray:
@@ -502,6 +517,17 @@ def _first_detected(readings: Iterable[Reading]) -> Reading:
             return reading
         tried.append(reading)
     return max(tried, key=lambda reading: reading.bit_confidence)
+
+
+def _shift_readings(every_shift: np.ndarray, max_errors: int = DETECTION_MAX_ERRORS) -> Iterator[Reading]:
+    """Readings of every shift of a fold (read_every_shift's rows). The decoder is most confident at or next to the
+    shift that lines up (within its 3 most confident on the held-out photos after JPEG 60), so those are decoded first
+    and allowed ``max_errors`` corrections; the rest need to be closer to a codeword (SHIFT_MAX_ERRORS)."""
+    most_confident = np.argsort(-_confidence(every_shift))[:SEARCH_TRIES]
+    for row in most_confident:
+        yield Reading.of(every_shift[row], max_errors=max_errors)
+    for probabilities in np.delete(every_shift, most_confident, axis=0):
+        yield Reading.of(probabilities, max_errors=SHIFT_MAX_ERRORS)
 
 
 def _confidence(probabilities: np.ndarray) -> np.ndarray:

@@ -1,0 +1,108 @@
+"""The periodic layout's turn and scale search: candidate folds, shift-free statistics, the shipped head, training."""
+
+from __future__ import annotations
+
+import io
+import math
+import random
+from dataclasses import replace
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import torch
+from PIL import Image
+
+from modstream_models.watermark import periodic, sync
+from modstream_models.watermark.model import MIN_PSNR, WORKING_SIZE, Watermarker
+
+
+def _periodic_watermarker() -> Watermarker:
+    watermarker = Watermarker.load()  # version 1's networks, in the layout the shipped head was trained for
+    watermarker.use_layout("periodic")
+    watermarker.min_psnr, watermarker.tile = MIN_PSNR, 256
+    return watermarker
+
+
+def _pattern_copy(size: int, turn: float, scale: float) -> torch.Tensor:
+    """A smooth pattern repeating every ``size`` pixels, turned by Pillow and resized: 1 x 3 x h x w."""
+    y, x = np.meshgrid(np.arange(size), np.arange(size), indexing="ij")
+    tile = 0.5 + 0.15 * (
+        np.sin(2 * np.pi * x / size) + np.cos(4 * np.pi * y / size) + np.sin(2 * np.pi * (x + y) / size)
+    )
+    image = Image.fromarray((np.tile(tile, (6, 7)) * 255).round().astype(np.uint8)).convert("RGB")
+    copy = image.rotate(turn, resample=Image.Resampling.BICUBIC)
+    copy = copy.resize((round(copy.width * scale), round(copy.height * scale)), Image.Resampling.BICUBIC)
+    return torch.from_numpy(np.asarray(copy, dtype=np.float32) / 255).permute(2, 0, 1)[None]
+
+
+def _correlation(a: torch.Tensor, b: torch.Tensor) -> float:
+    return float(torch.corrcoef(torch.stack([a.flatten(), b.flatten()]))[0, 1])
+
+
+def test_a_candidate_fold_is_the_full_resolution_undo_at_the_working_size_and_only_at_the_right_turn() -> None:
+    copy = _pattern_copy(64, 7, 0.8)
+    right, wrong = sync.candidate_tiles(copy, 0.8, [7.0, -7.0], tile=64, working=16)
+    exact = periodic.shrink(periodic.undo(copy, 7, 0.8, 64), 16)[0]
+    assert right.shape == wrong.shape == (3, 16, 16)
+    # both lie on a torus, rolled alike up to the rounding of where the resized copy's centre falls
+    best = max(_correlation(torch.roll(right, (d, r), (1, 2)), exact) for d in range(16) for r in range(16))
+    assert best > 0.97
+    assert max(_correlation(torch.roll(wrong, (d, r), (1, 2)), exact) for d in range(16) for r in range(16)) < 0.9
+
+
+def test_the_statistics_are_the_same_wherever_the_crop_began() -> None:
+    watermarker = _periodic_watermarker()
+    tile = torch.rand(1, 3, WORKING_SIZE, WORKING_SIZE, generator=torch.Generator().manual_seed(0))
+    stride = WORKING_SIZE // watermarker.decoder.map_side  # the decoder's features wrap around on a torus
+    rolled = torch.roll(tile, (stride, 2 * stride), dims=(2, 3))
+    pooled = sync.statistics(watermarker.decoder.features, torch.cat([tile, rolled]))
+    assert pooled.shape == (2, 3 * (32 * 3 + 64 * 2))
+    assert torch.allclose(pooled[0], pooled[1], atol=1e-4)
+
+
+def _jpeg(image: Image.Image, quality: int) -> Image.Image:
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=quality)
+    return Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
+
+
+def test_a_turned_resized_jpeg_copy_is_read_blind_with_the_shipped_head_and_an_unmarked_one_is_not() -> None:
+    hopper = Image.open(Path(matplotlib.get_data_path()) / "sample_data" / "grace_hopper.jpg").convert("RGB")
+    watermarker = _periodic_watermarker()  # a photo the watermark and the head never trained on
+    payload = bytes(range(8, 16))
+
+    def reposted(image: Image.Image) -> Image.Image:
+        turned = image.rotate(-8, resample=Image.Resampling.BILINEAR)
+        return _jpeg(turned.resize((round(image.width * 0.85), round(image.height * 0.85))), 80)
+
+    copy = reposted(watermarker.embed_payload(hopper, payload))
+    assert not watermarker.read_payload(copy).detected  # no search: the fold does not line up
+    searching = replace(watermarker, presence=sync.Presence.load())
+    found = searching.read_payload(copy)
+    assert found.payload == payload and found.version == watermarker.version_number
+    assert not searching.read_payload(reposted(hopper)).detected
+
+
+def test_training_examples_label_the_candidates_near_a_marked_copys_turn_and_scale_and_fit_a_head(
+    tmp_path: Path,
+) -> None:
+    watermarker = _periodic_watermarker()
+    pooled, labels = sync.examples(watermarker, count=2, seed=5)
+    assert pooled.shape == (20, 3 * (32 * 3 + 64 * 2)) and labels.shape == (20,)
+    assert set(labels.tolist()) <= {0.0, 1.0}
+    # per copy: two candidates near the true turn and scale, which only a marked image makes positives
+    assert labels.view(-1, 5)[:, 2:].sum() == 0
+    presence = sync.fit(pooled, labels, steps=5)
+    torch.save(presence.state_dict(), tmp_path / "head.pt")
+    loaded = sync.Presence.load(tmp_path / "head.pt")
+    assert torch.allclose(loaded(pooled), presence(pooled))
+
+
+def test_repost_reports_the_turn_and_scale_it_applied() -> None:
+    image = Image.new("RGB", (500, 400), "grey")
+    rng = random.Random(3)
+    for _ in range(10):
+        copy, turn, scale = sync.repost(image, rng)
+        assert abs(turn) <= 11 and 0.55 <= scale <= 1.35
+        assert copy.width <= math.ceil(500 * scale) and copy.height <= math.ceil(400 * scale)

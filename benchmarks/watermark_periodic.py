@@ -204,14 +204,18 @@ def markdown(results: dict[str, Any]) -> str:
             )
     known = results.get("known_geometry")
     if known:
+        columns = ("blind", "searched", "known", "wrong")
         rows += [
             "",
-            f"| {results['geometry_tolerance_of']}, photos | payload, read blind | payload, turn and scale given |",
+            f"| {results['geometry_tolerance_of']}, photos | payload: shifts only | with the turn and scale search "
+            "| turn and scale given | wrong payload |",
+            "|---|---|---|---|---|",
         ]
-        rows.append("|---|---|---|")
         for name in TURNED_OR_RESIZED:
-            rows.append(f"| {name} | {known[name + ' blind']['mean']:.2f} | {known[name + ' known']['mean']:.2f} |")
-        rows.append(f"| seconds per read at one turn and scale | | {known['seconds per candidate read']['mean']:.2f} |")
+            cells = " | ".join(f"{known[f'{name} {column}']['mean']:.2f}" for column in columns)
+            rows.append(f"| {name} | {cells} |")
+        seconds = [known[f"seconds per {what}"]["mean"] for what in ("search", "candidate read")]
+        rows.append(f"| seconds (mean) | | {seconds[0]:.1f} | {seconds[1]:.1f} | |")
     return "\n".join(rows)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PIL import Image
 
-from benchmarks.watermark_periodic import bits_at_true_shift, markdown
+from benchmarks.watermark_periodic import TURNED_OR_RESIZED, bits_at_true_shift, markdown
 from benchmarks.watermark_tiles import CROPS
 from modstream_models.watermark.model import Watermarker
 from modstream_models.watermark.payload import encode_payload
@@ -43,3 +43,17 @@ def test_the_table_lists_how_far_off_a_turn_or_scale_may_be() -> None:
     }
     results = {"networks": {}, "geometry_tolerance_of": "v1, 256 px tiles", "geometry_tolerance": tolerance}
     assert markdown(results).endswith("| turn off by +1 deg | 0.950 | 1.00 |")
+
+
+def test_the_table_lists_each_turn_and_resize_read_without_and_with_the_search_and_with_it_given() -> None:
+    known = {
+        "seconds per search": {"mean": 15.74, "min": 13.0},
+        "seconds per candidate read": {"mean": 0.71, "min": 0.5},
+    }
+    for name in TURNED_OR_RESIZED:
+        for column, value in (("blind", 0.0), ("searched", 0.67), ("known", 1.0), ("wrong", 0.0)):
+            known[f"{name} {column}"] = {"mean": value, "min": value}
+    results = {"networks": {}, "geometry_tolerance_of": "v1, 256 px tiles", "known_geometry": known}
+    table = markdown(results)
+    assert "| rotate_10+resize_75%+jpeg60 | 0.00 | 0.67 | 1.00 | 0.00 |" in table
+    assert table.endswith("| seconds (mean) | | 15.7 | 0.7 | |")

@@ -422,14 +422,23 @@ class Watermarker:
 
     def _search_turns_and_scales(self, copy: torch.Tensor, presence: sync.Presence) -> Iterator[Reading]:
         """Readings of the copy turned and resized back as the presence head's best-ranked candidates say: of those,
-        the one whose shifts the decoder is most confident about, its shifts read as ``_search_shifts`` reads them."""
-        best_confidence, best_shifts = -1.0, []
-        for turn, scale in presence.rank(self.decoder.features, copy, self.tile, WORKING_SIZE):
-            tile = periodic.shrink(periodic.undo(copy, turn, scale, self.tile), WORKING_SIZE)
-            every_shift = [self.read_every_shift(view) for view in (tile, tile.flip(-1))]
-            confidence = max(float(_confidence(shifts).max()) for shifts in every_shift)
-            if confidence > best_confidence:
-                best_confidence, best_shifts = confidence, every_shift
+        the one whose shifts the decoder is most confident about, or one of its neighbours half a grid step away if
+        the decoder is more confident there; its shifts read as ``_search_shifts`` reads them."""
+
+        def most_confident(
+            candidates: list[tuple[float, float]],
+        ) -> tuple[float, tuple[float, float], list[np.ndarray]]:
+            best: tuple[float, tuple[float, float], list[np.ndarray]] = (-1.0, candidates[0], [])
+            for turn, scale in candidates:
+                tile = periodic.shrink(periodic.undo(copy, turn, scale, self.tile), WORKING_SIZE)
+                every_shift = [self.read_every_shift(view) for view in (tile, tile.flip(-1))]
+                confidence = max(float(_confidence(shifts).max()) for shifts in every_shift)
+                best = max(best, (confidence, (turn, scale), every_shift), key=lambda found: found[0])
+            return best
+
+        ranked = most_confident(presence.rank(self.decoder.features, copy, self.tile, WORKING_SIZE))
+        refined = most_confident(sync.around(*ranked[1]))
+        _, _, best_shifts = max(ranked, refined, key=lambda found: found[0])
         for shifts in best_shifts:
             yield from _shift_readings(shifts, GEOMETRY_MAX_ERRORS)
 

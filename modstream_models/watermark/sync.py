@@ -8,7 +8,8 @@ the decoder's convolutions once, and a small head on their pooled statistics (pe
 root mean square) says how much the fold looks like a watermark lined up with its tile. Pooled statistics do not
 depend on where the crop began, which only shifts the fold; the head is trained for one encoder and tile, on the
 training photos only (``python -m modstream_models.watermark.sync``). The reader then decodes the TRIES best-ranked
-candidates' every shift and keeps the one the decoder is most confident about.
+candidates' every shift, refines the one the decoder is most confident about by half a grid step, and keeps the most
+confident of those.
 """
 
 from __future__ import annotations
@@ -54,6 +55,17 @@ def candidate_tiles(copy: torch.Tensor, scale: float, turns: list[float], tile: 
     small = F.interpolate(copy, size=size, mode="bilinear", antialias=True, align_corners=False)
     folded = [periodic.undo(small, turn, 1.0, OVERSAMPLE * working) for turn in turns]
     return periodic.shrink(torch.cat(folded), working)
+
+
+def around(turn: float, scale: float) -> list[tuple[float, float]]:
+    """The 8 neighbours of a candidate half a grid step away, where the decoder's most confident one is refined."""
+    half_turn, half_scale = (TURNS[1] - TURNS[0]) / 2, math.sqrt(SCALES[1] / SCALES[0])
+    return [
+        (turn + down * half_turn, scale * half_scale**right)
+        for down in (-1, 0, 1)
+        for right in (-1, 0, 1)
+        if (down, right) != (0, 0)
+    ]
 
 
 def statistics(features: nn.Sequential, tiles: torch.Tensor, batch: int = 256) -> torch.Tensor:

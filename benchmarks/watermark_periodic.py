@@ -40,7 +40,7 @@ from benchmarks.watermark import load_watermarker
 from benchmarks.watermark_tiles import AFTER_CROP, CROPS, HELD_OUT_CROPS, held_out_crops, pixel_box, summary
 from modstream_models.watermark import periodic, sync
 from modstream_models.watermark.data import held_out_photos
-from modstream_models.watermark.model import MIN_PSNR, WORKING_SIZE, Watermarker
+from modstream_models.watermark.model import WORKING_SIZE, Watermarker, version_1_periodic
 from modstream_models.watermark.payload import encode_payload
 from streams.stack import REPO_ROOT
 
@@ -229,10 +229,7 @@ def main(argv: list[str] | None = None) -> int:
     candidates = {}
     tiles = [int(side) for side in args.tiles.split(",")]
     for tile in tiles:
-        version_1 = Watermarker.load()  # the shipped networks, in the periodic layout, with version 2's PSNR floor
-        version_1.use_layout("periodic")
-        version_1.min_psnr, version_1.tile = MIN_PSNR, tile
-        candidates[f"version 1 networks, {tile} px tiles"] = version_1
+        candidates[f"version 1 networks, {tile} px tiles"] = version_1_periodic(tile)
     if args.checkpoint:
         candidates[f"{args.checkpoint.name}, {periodic.TILE} px tiles"] = load_watermarker(args.checkpoint)
     image_sets = {"crops": held_out_crops(args.images), "photos": held_out_whole()}

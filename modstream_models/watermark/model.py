@@ -348,6 +348,10 @@ class Watermarker:
             return periodic.working_tile(image, WORKING_SIZE, self.tile)
         return to_working_size(image)
 
+    def _undone_view(self, copy: torch.Tensor, turn: float, scale: float) -> torch.Tensor:
+        """The periodic layout's working view of a copy turned and resized back (periodic.undo)."""
+        return periodic.shrink(periodic.undo(copy, turn, scale, self.tile), WORKING_SIZE)
+
     def _tensor(self, image: Image.Image) -> torch.Tensor:
         return _to_tensor(image).to(self.device)
 
@@ -409,8 +413,7 @@ class Watermarker:
         resized by ``scale``, both known; every shift, mirrored and not, is searched as ``read_payload`` does: what the
         turn and scale search (sync.py) reads where its candidate is right; benchmarks.watermark_periodic measures with
         this how much the search's ranking loses."""
-        tile = periodic.shrink(periodic.undo(self._tensor(image), turn, scale, self.tile), WORKING_SIZE)
-        reading = _first_detected(self._search_shifts(tile))
+        reading = _first_detected(self._search_shifts(self._undone_view(self._tensor(image), turn, scale)))
         return replace(reading, version=self.version_number) if reading.detected else reading
 
     def _search_shifts(self, tile: torch.Tensor) -> Iterator[Reading]:
@@ -430,7 +433,7 @@ class Watermarker:
         ) -> tuple[float, tuple[float, float], list[np.ndarray]]:
             best: tuple[float, tuple[float, float], list[np.ndarray]] = (-1.0, candidates[0], [])
             for turn, scale in candidates:
-                tile = periodic.shrink(periodic.undo(copy, turn, scale, self.tile), WORKING_SIZE)
+                tile = self._undone_view(copy, turn, scale)
                 every_shift = [self.read_every_shift(view) for view in (tile, tile.flip(-1))]
                 confidence = max(float(_confidence(shifts).max()) for shifts in every_shift)
                 best = max(best, (confidence, (turn, scale), every_shift), key=lambda found: found[0])
@@ -496,6 +499,15 @@ class Watermarker:
         """Bit probabilities of images at the working size, in batches."""
         batches = [self.decoder(images[i : i + DECODER_BATCH]) for i in range(0, len(images), DECODER_BATCH)]
         return torch.sigmoid(torch.cat(batches)).cpu().numpy()
+
+
+def version_1_periodic(tile: int = periodic.TILE) -> Watermarker:
+    """Version 1's networks in the periodic layout with ``tile`` px tiles and version 2's PSNR floor: not a shipped
+    version, but what benchmarks.watermark_periodic measures and the turn and scale search's head was trained for."""
+    watermarker = Watermarker.load()
+    watermarker.use_layout("periodic")
+    watermarker.min_psnr, watermarker.tile = MIN_PSNR, tile
+    return watermarker
 
 
 @dataclass

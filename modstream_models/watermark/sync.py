@@ -220,7 +220,7 @@ def fit(pooled: torch.Tensor, labels: torch.Tensor, steps: int = 1500, seed: int
 
 
 def main(argv: list[str] | None = None) -> int:
-    from modstream_models.watermark.model import MIN_PSNR, Watermarker
+    from modstream_models.watermark.model import version_1_periodic
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--images", type=int, default=700, help="training images (about 0.6 s each on 2 cores)")
@@ -228,10 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=12)
     parser.add_argument("--out", type=Path, default=WEIGHTS)
     args = parser.parse_args(argv)
-    watermarker = Watermarker.load()  # version 1's networks in the periodic layout, as benchmarks.watermark_periodic
-    watermarker.use_layout("periodic")
-    watermarker.min_psnr, watermarker.tile = MIN_PSNR, args.tile
-    pooled, labels = examples(watermarker, args.images, args.seed)
+    pooled, labels = examples(version_1_periodic(args.tile), args.images, args.seed)
     presence = fit(pooled, labels)
     with torch.no_grad():
         scores = presence(pooled)

@@ -3,15 +3,14 @@ networks."""
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import torch
 from PIL import Image
 
 from modstream_models.watermark import periodic
-from modstream_models.watermark.model import MIN_PSNR, Watermarker
+from modstream_models.watermark.model import Watermarker, version_1_periodic
 from streams.stack import REPO_ROOT
+from tests.images import best_cyclic_match, periodic_pattern
 
 
 def test_a_crop_of_a_periodic_image_folds_onto_its_tile_rolled_to_where_the_crop_began() -> None:
@@ -39,9 +38,7 @@ def test_a_repeated_residual_is_exactly_periodic_and_keeps_the_working_size_patt
 
 
 def test_a_mirrored_crop_of_another_aspect_ratio_is_found_blind_and_an_unmarked_copy_is_not() -> None:
-    watermarker = Watermarker.load()
-    watermarker.use_layout("periodic")
-    watermarker.min_psnr = MIN_PSNR
+    watermarker = version_1_periodic()
     image = Image.open(REPO_ROOT / "samples" / "coffee.jpg").convert("RGB").resize((320, 256))
     payload = bytes(range(8))
     marked = watermarker.embed_payload(image, payload)
@@ -72,50 +69,23 @@ def test_shrinking_a_tile_treats_it_as_a_torus() -> None:
     assert torch.allclose(rolled_then_shrunk, torch.roll(periodic.shrink(tile, 64), (5, 11), dims=(2, 3)), atol=1e-5)
 
 
-def _pattern(size: int) -> torch.Tensor:
-    """A smooth pattern that repeats every ``size`` pixels (1 x 1 x size x size), so that resampling keeps it."""
-    y, x = torch.meshgrid(
-        torch.arange(size, dtype=torch.float32), torch.arange(size, dtype=torch.float32), indexing="ij"
-    )
-    waves = (
-        torch.sin(2 * math.pi * x / size) + torch.cos(4 * math.pi * y / size) + torch.sin(2 * math.pi * (x + y) / size)
-    )
-    return (0.5 + 0.15 * waves)[None, None]
-
-
-def _best_match(folded: torch.Tensor, tile: torch.Tensor) -> float:
-    """The largest correlation of ``folded`` with ``tile`` over every cyclic shift."""
-    size = tile.shape[-1]
-    return max(
-        float(
-            torch.corrcoef(torch.stack([torch.roll(folded[0, 0], (down, right), (0, 1)).flatten(), tile.flatten()]))[
-                0, 1
-            ]
-        )
-        for down in range(size)
-        for right in range(size)
-    )
-
-
 def test_undoing_a_turn_and_a_resize_folds_the_copy_onto_its_tile_and_a_wrong_turn_does_not() -> None:
     size = 32
-    tile = _pattern(size)
-    image = Image.fromarray((tile[0, 0].repeat(7, 6).numpy() * 255).round().astype(np.uint8)).convert("RGB")
+    pattern, image = periodic_pattern(size, repeats=(7, 6))
+    tile = torch.from_numpy(pattern)
     copy = image.rotate(7, resample=Image.Resampling.BICUBIC)
     copy = copy.resize((round(copy.width * 0.8), round(copy.height * 0.8)), Image.Resampling.BICUBIC)
     tensor = torch.from_numpy(np.asarray(copy, dtype=np.float32) / 255).permute(2, 0, 1)[None]
     undone = periodic.undo(tensor, 7, 0.8, size)
     assert undone.shape == (1, 3, size, size)
-    assert _best_match(undone, tile[0]) > 0.99
+    assert best_cyclic_match(undone[0, 0], tile) > 0.99
     assert abs(float(undone.mean()) - float(tile.mean())) < 0.01  # the black corners the turn filled are not read
-    assert _best_match(periodic.undo(tensor, -7, 0.8, size), tile[0]) < 0.8
-    assert _best_match(periodic.undo(tensor, 7, 0.88, size), tile[0]) < 0.9
+    assert best_cyclic_match(periodic.undo(tensor, -7, 0.8, size)[0, 0], tile) < 0.8
+    assert best_cyclic_match(periodic.undo(tensor, 7, 0.88, size)[0, 0], tile) < 0.9
 
 
 def test_a_turned_and_resized_copy_reads_once_its_turn_and_scale_are_known_and_not_blind() -> None:
-    watermarker = Watermarker.load()
-    watermarker.use_layout("periodic")
-    watermarker.min_psnr = MIN_PSNR
+    watermarker = version_1_periodic()
     image = Image.open(REPO_ROOT / "samples" / "coffee.jpg").convert("RGB").resize((512, 384))
     payload = bytes(range(8))
     copy = watermarker.embed_payload(image, payload).rotate(8, resample=Image.Resampling.BILINEAR)

@@ -14,30 +14,16 @@ import torch
 from PIL import Image
 
 from modstream_models.watermark import periodic, sync
-from modstream_models.watermark.model import MIN_PSNR, WORKING_SIZE, Watermarker
-
-
-def _periodic_watermarker() -> Watermarker:
-    watermarker = Watermarker.load()  # version 1's networks, in the layout the shipped head was trained for
-    watermarker.use_layout("periodic")
-    watermarker.min_psnr, watermarker.tile = MIN_PSNR, 256
-    return watermarker
+from modstream_models.watermark.model import WORKING_SIZE, version_1_periodic
+from tests.images import best_cyclic_match, periodic_pattern
 
 
 def _pattern_copy(size: int, turn: float, scale: float) -> torch.Tensor:
     """A smooth pattern repeating every ``size`` pixels, turned by Pillow and resized: 1 x 3 x h x w."""
-    y, x = np.meshgrid(np.arange(size), np.arange(size), indexing="ij")
-    tile = 0.5 + 0.15 * (
-        np.sin(2 * np.pi * x / size) + np.cos(4 * np.pi * y / size) + np.sin(2 * np.pi * (x + y) / size)
-    )
-    image = Image.fromarray((np.tile(tile, (6, 7)) * 255).round().astype(np.uint8)).convert("RGB")
+    _, image = periodic_pattern(size, repeats=(6, 7))
     copy = image.rotate(turn, resample=Image.Resampling.BICUBIC)
     copy = copy.resize((round(copy.width * scale), round(copy.height * scale)), Image.Resampling.BICUBIC)
     return torch.from_numpy(np.asarray(copy, dtype=np.float32) / 255).permute(2, 0, 1)[None]
-
-
-def _correlation(a: torch.Tensor, b: torch.Tensor) -> float:
-    return float(torch.corrcoef(torch.stack([a.flatten(), b.flatten()]))[0, 1])
 
 
 def test_a_candidate_fold_is_the_full_resolution_undo_at_the_working_size_and_only_at_the_right_turn() -> None:
@@ -46,13 +32,12 @@ def test_a_candidate_fold_is_the_full_resolution_undo_at_the_working_size_and_on
     exact = periodic.shrink(periodic.undo(copy, 7, 0.8, 64), 16)[0]
     assert right.shape == wrong.shape == (3, 16, 16)
     # both lie on a torus, rolled alike up to the rounding of where the resized copy's centre falls
-    best = max(_correlation(torch.roll(right, (d, r), (1, 2)), exact) for d in range(16) for r in range(16))
-    assert best > 0.97
-    assert max(_correlation(torch.roll(wrong, (d, r), (1, 2)), exact) for d in range(16) for r in range(16)) < 0.9
+    assert best_cyclic_match(right, exact) > 0.97
+    assert best_cyclic_match(wrong, exact) < 0.9
 
 
 def test_the_statistics_are_the_same_wherever_the_crop_began() -> None:
-    watermarker = _periodic_watermarker()
+    watermarker = version_1_periodic(256)
     tile = torch.rand(1, 3, WORKING_SIZE, WORKING_SIZE, generator=torch.Generator().manual_seed(0))
     stride = WORKING_SIZE // watermarker.decoder.map_side  # the decoder's features wrap around on a torus
     rolled = torch.roll(tile, (stride, 2 * stride), dims=(2, 3))
@@ -69,7 +54,7 @@ def _jpeg(image: Image.Image, quality: int) -> Image.Image:
 
 def test_a_turned_resized_jpeg_copy_is_read_blind_with_the_shipped_head_and_an_unmarked_one_is_not() -> None:
     hopper = Image.open(Path(matplotlib.get_data_path()) / "sample_data" / "grace_hopper.jpg").convert("RGB")
-    watermarker = _periodic_watermarker()  # a photo the watermark and the head never trained on
+    watermarker = version_1_periodic(256)  # the shipped head's networks; a photo neither trained on
     payload = bytes(range(8, 16))
 
     def reposted(image: Image.Image) -> Image.Image:
@@ -87,7 +72,7 @@ def test_a_turned_resized_jpeg_copy_is_read_blind_with_the_shipped_head_and_an_u
 def test_training_examples_label_the_candidates_near_a_marked_copys_turn_and_scale_and_fit_a_head(
     tmp_path: Path,
 ) -> None:
-    watermarker = _periodic_watermarker()
+    watermarker = version_1_periodic(256)
     pooled, labels = sync.examples(watermarker, count=2, seed=5)
     assert pooled.shape == (20, 3 * (32 * 3 + 64 * 2)) and labels.shape == (20,)
     assert set(labels.tolist()) <= {0.0, 1.0}

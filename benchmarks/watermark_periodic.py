@@ -104,7 +104,7 @@ def _undone(watermarker: Watermarker, copy: Image.Image, payload: bytes) -> tupl
     """The decoder's largest confidence over every shift of a copy as the reader undid it, and whether the reader
     finds the payload in it."""
     tile = periodic.working_tile(_tensor(copy), WORKING_SIZE, watermarker.tile)
-    confidence = float(np.abs(watermarker.read_every_shift(tile) - 0.5).mean(axis=1).max() * 2)
+    confidence = float(np.abs(watermarker.read_every_shift(tile)[0] - 0.5).mean(axis=1).max() * 2)
     return confidence, watermarker.read_payload(copy).payload == payload
 
 

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import numpy as np
 import torch
@@ -136,6 +136,29 @@ class Decoder(nn.Module):
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         """Bit logits for images in [0, 1] at the working size."""
         return self.bits(self.features(images).flatten(1))
+
+    def every_shift(self, tiles: torch.Tensor) -> torch.Tensor:
+        """Bit logits of working-size tiles on a torus (n x 3 x side x side) rolled by every shift one working pixel
+        apart: n x side**2 x bits, row down * side + right being the roll by (down, right).
+
+        Decoding each roll repeats most of the work: a roll only moves where the strided convolutions sample. So the
+        convolutions run once at every position (each stride of 2 becomes a dilation of the convolutions after it,
+        as in "filter rarefaction"), wrapping around as the tile does, and the features of the roll by (down, right)
+        are the dense features at (stride * i - down, stride * j - right), stride being the blocks' product (16)."""
+        dense, dilation = tiles, 1
+        for block in cast(list[nn.Sequential], list(self.features)):
+            convolution = cast(nn.Conv2d, block[0])
+            padded = F.pad(dense, (dilation, dilation, dilation, dilation), mode="circular")  # 3 x 3, as _block's
+            dense = block[1:](F.conv2d(padded, convolution.weight, convolution.bias, dilation=dilation))
+            dilation *= convolution.stride[0]
+        # the linear layer over the map's side x side cells, `dilation` apart, at every start (-down, -right)
+        weight = self.bits.weight.view(len(self.bits.weight), -1, self.map_side, self.map_side)
+        reach = dilation * (self.map_side - 1)
+        padded = F.pad(dense, (0, reach, 0, reach), mode="circular")
+        logits = F.conv2d(padded, weight, self.bits.bias, dilation=dilation)
+        side = tiles.shape[-1]
+        back = -torch.arange(side) % side
+        return logits[:, :, back][:, :, :, back].flatten(2).transpose(1, 2)
 
 
 @dataclass(frozen=True)
@@ -350,7 +373,7 @@ class Watermarker:
 
     def _undone_view(self, copy: torch.Tensor, turn: float, scale: float) -> torch.Tensor:
         """The periodic layout's working view of a copy turned and resized back (periodic.undo)."""
-        return periodic.shrink(periodic.undo(copy, turn, scale, self.tile), WORKING_SIZE)
+        return periodic.shrink(periodic.undo(copy, [turn], scale, self.tile), WORKING_SIZE)
 
     def _tensor(self, image: Image.Image) -> torch.Tensor:
         return _to_tensor(image).to(self.device)
@@ -420,8 +443,8 @@ class Watermarker:
         """Readings of every cyclic shift of the folded copy one working pixel apart, as it is and mirrored: wherever a
         crop began, and however it was mirrored, one of them lines up with the tile as it was marked. ``tile``: the
         copy's working view (1 x 3 x 64 x 64)."""
-        for view in (tile, tile.flip(-1)):
-            yield from _shift_readings(self.read_every_shift(view))
+        for every_shift in self.read_every_shift(torch.cat([tile, tile.flip(-1)])):
+            yield from _shift_readings(every_shift)
 
     def _search_turns_and_scales(self, copy: torch.Tensor, presence: sync.Presence) -> Iterator[Reading]:
         """Readings of the copy turned and resized back as the presence head's best-ranked candidates say: of those,
@@ -434,7 +457,7 @@ class Watermarker:
             best: tuple[float, tuple[float, float], list[np.ndarray]] = (-1.0, candidates[0], [])
             for turn, scale in candidates:
                 tile = self._undone_view(copy, turn, scale)
-                every_shift = [self.read_every_shift(view) for view in (tile, tile.flip(-1))]
+                every_shift = list(self.read_every_shift(torch.cat([tile, tile.flip(-1)])))
                 confidence = max(float(_confidence(shifts).max()) for shifts in every_shift)
                 best = max(best, (confidence, (turn, scale), every_shift), key=lambda found: found[0])
             return best
@@ -446,29 +469,10 @@ class Watermarker:
             yield from _shift_readings(shifts, GEOMETRY_MAX_ERRORS)
 
     @torch.no_grad()
-    def read_every_shift(self, tile: torch.Tensor) -> np.ndarray:
-        """Bit probabilities of a working-size tile (1 x 3 x 64 x 64, on a torus) rolled by every shift, 4,096 rows.
-
-        The decoder's convolutions wrap around in the periodic layout, so its features of a tile rolled by a multiple
-        of their stride are its features of the tile, rolled: only the rolls by less than the stride go through the
-        convolutions, and the rest are rolls of their features (a sixteenth of the work of decoding every shift).
-        Row (q_down * side + q_right) * stride**2 + r_down * stride + r_right is the roll by (stride * q_down + r_down,
-        stride * q_right + r_right), side being the features' (4) and stride the working pixels per feature (16)."""
-        stride = WORKING_SIZE // self.decoder.map_side
-        residues = [torch.roll(tile, (down, right), dims=(2, 3)) for down in range(stride) for right in range(stride)]
-        features = torch.cat(
-            [
-                self.decoder.features(torch.cat(residues[i : i + DECODER_BATCH]))
-                for i in range(0, len(residues), DECODER_BATCH)
-            ]
-        )
-        side = self.decoder.map_side
-        logits = [
-            self.decoder.bits(torch.roll(features, (down, right), dims=(2, 3)).flatten(1))
-            for down in range(side)
-            for right in range(side)
-        ]
-        return torch.sigmoid(torch.cat(logits)).cpu().numpy()
+    def read_every_shift(self, tiles: torch.Tensor) -> np.ndarray:
+        """Bit probabilities of working-size tiles (n x 3 x 64 x 64, on a torus) rolled by every shift: n x 4,096 rows,
+        row down * 64 + right being the roll by (down, right) (Decoder.every_shift)."""
+        return torch.sigmoid(self.decoder.every_shift(tiles)).cpu().numpy()
 
     def _search_crops(self, crop: torch.Tensor) -> Iterator[Reading]:
         """Readings of the copy placed where the most confident crop placements say."""

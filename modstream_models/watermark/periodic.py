@@ -13,6 +13,7 @@ the same pattern from every tile, never different patterns that carry the same b
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import torch
 import torch.nn.functional as F
@@ -25,15 +26,18 @@ def fold(
     images: torch.Tensor, size: int = TILE, top: int = 0, left: int = 0, covered: torch.Tensor | None = None
 ) -> torch.Tensor:
     """``images`` (n x c x h x w) averaged by their place modulo ``size`` in an original they were cut from at
-    (``top``, ``left``): n x c x size x size. Only pixels where ``covered`` (1 x 1 x h x w, 0 or 1; by default every
-    pixel) count. Places no pixel fell on are grey, as elsewhere the reader lays a crop."""
-    n, channels, height, width = images.shape
+    (``top``, ``left``): n x c x size x size. Only pixels where ``covered`` (n or 1 x 1 x h x w, 0 or 1; by default
+    every pixel) count. Places no pixel fell on are grey, as elsewhere the reader lays a crop."""
+    height, width = images.shape[-2:]
     covered = torch.ones_like(images[:1, :1]) if covered is None else covered
     padded_height, padded_width = -(-height // size) * size, -(-width // size) * size
     padding = (0, padded_width - width, 0, padded_height - height)
-    tiles_shape = (padded_height // size, size, padded_width // size, size)
-    total = F.pad(images * covered, padding).view(n, channels, *tiles_shape).sum(dim=(2, 4))
-    count = F.pad(covered, padding).view(1, 1, *tiles_shape).sum(dim=(2, 4))
+
+    def add_tiles(pixels: torch.Tensor) -> torch.Tensor:
+        tiles = F.pad(pixels, padding).view(*pixels.shape[:2], padded_height // size, size, padded_width // size, size)
+        return tiles.sum(dim=2).sum(dim=3)  # one dimension at a time: three times faster than both at once
+
+    total, count = add_tiles(images * covered), add_tiles(covered)
     folded = torch.where(count > 0, total / count.clamp_min(1), torch.full_like(total, 0.5))
     return torch.roll(folded, shifts=(top % size, left % size), dims=(2, 3))
 
@@ -66,25 +70,26 @@ def repeat(residual: torch.Tensor, height: int, width: int, size: int = TILE) ->
     return tile.repeat(1, 1, -(-height // size), -(-width // size))[..., :height, :width]
 
 
-def undo(copy: torch.Tensor, turn: float, scale: float, size: int = TILE) -> torch.Tensor:
-    """A copy (1 x c x h x w) of a periodic image that was turned by ``turn`` degrees counter-clockwise about its
-    centre (as Pillow's ``Image.rotate``) and resized by ``scale``, turned and resized back, then folded onto one tile
-    of ``size``: 1 x c x size x size. The original is taken to be as large as the copy at its scale (Pillow turns
-    within the same canvas by default), so the corners that the turn filled in the copy are never read; the
-    original's corners that the turn cut off are left out of the fold."""
+def undo(copy: torch.Tensor, turns: Sequence[float], scale: float, size: int = TILE) -> torch.Tensor:
+    """A copy (1 x c x h x w) of a periodic image that was turned by one of ``turns`` degrees counter-clockwise about
+    its centre (as Pillow's ``Image.rotate``) and resized by ``scale``, turned back by each of ``turns`` and resized
+    back, then folded onto one tile of ``size``: len(turns) x c x size x size. The original is taken to be as large as
+    the copy at its scale (Pillow turns within the same canvas by default), so the corners that the turn filled in the
+    copy are never read; the original's corners that the turn cut off are left out of the fold."""
     height, width = copy.shape[-2:]
-    angle = math.radians(turn)
-    cos, sin = math.cos(angle), math.sin(angle)
     out_height, out_width = round(height / scale), round(width / scale)
     rows, columns = torch.meshgrid(
         torch.arange(out_height, dtype=copy.dtype) - (out_height - 1) / 2,
         torch.arange(out_width, dtype=copy.dtype) - (out_width - 1) / 2,
         indexing="ij",
     )
+    angles = torch.tensor([math.radians(turn) for turn in turns], dtype=copy.dtype).view(-1, 1, 1)
+    cos, sin = torch.cos(angles), torch.sin(angles)
     # where each pixel of the original lands in the copy (y points down, so a counter-clockwise turn is -angle)
     x = (cos * columns + sin * rows) * scale
     y = (cos * rows - sin * columns) * scale
-    grid = torch.stack([2 * x / width, 2 * y / height], dim=-1)[None]  # offsets from the centre, normalised
-    sampled = F.grid_sample(torch.cat([copy, torch.ones_like(copy[:, :1])], 1), grid, align_corners=False)
+    grid = torch.stack([2 * x / width, 2 * y / height], dim=-1)  # offsets from the centre, normalised
+    with_coverage = torch.cat([copy, torch.ones_like(copy[:, :1])], 1).expand(len(turns), -1, -1, -1)
+    sampled = F.grid_sample(with_coverage, grid, align_corners=False)
     covered = (sampled[:, -1:] > 0.999).to(copy.dtype)
     return fold(sampled[:, :-1], size, covered=covered)

@@ -53,8 +53,7 @@ def candidate_tiles(copy: torch.Tensor, scale: float, turns: list[float], tile: 
     height, width = copy.shape[-2:]
     size = (max(8, round(height * factor)), max(8, round(width * factor)))
     small = F.interpolate(copy, size=size, mode="bilinear", antialias=True, align_corners=False)
-    folded = [periodic.undo(small, turn, 1.0, OVERSAMPLE * working) for turn in turns]
-    return periodic.shrink(torch.cat(folded), working)
+    return periodic.shrink(periodic.undo(small, turns, 1.0, OVERSAMPLE * working), working)
 
 
 def around(turn: float, scale: float) -> list[tuple[float, float]]:

@@ -51,16 +51,16 @@ def test_a_mirrored_crop_of_another_aspect_ratio_is_found_blind_and_an_unmarked_
     assert psnr >= 42.0
 
 
-def test_reading_every_shift_from_rolled_features_reads_as_decoding_each_rolled_tile() -> None:
+def test_reading_every_shift_at_once_reads_as_decoding_each_rolled_tile() -> None:
     watermarker = Watermarker.load()
     watermarker.use_layout("periodic")
     tile = torch.rand(1, 3, 64, 64, generator=torch.Generator().manual_seed(2))
-    every = watermarker.read_every_shift(tile)
-    assert every.shape == (64 * 64, 120)
-    for down, right in [(0, 0), (5, 60), (33, 16), (63, 1)]:
-        row = ((down // 16) * 4 + right // 16) * 256 + (down % 16) * 16 + right % 16
+    every = watermarker.read_every_shift(torch.cat([tile, tile.flip(-1)]))
+    assert every.shape == (2, 64 * 64, 120)
+    assert np.allclose(every[1, 0], watermarker.read_working_size(tile.flip(-1))[0], atol=1e-4)
+    for down, right in [(0, 0), (5, 60), (33, 16), (63, 1), (17, 2)]:
         direct = watermarker.read_working_size(torch.roll(tile, (down, right), dims=(2, 3)))[0]
-        assert np.allclose(every[row], direct, atol=1e-4)
+        assert np.allclose(every[0, down * 64 + right], direct, atol=1e-4)
 
 
 def test_shrinking_a_tile_treats_it_as_a_torus() -> None:
@@ -76,12 +76,12 @@ def test_undoing_a_turn_and_a_resize_folds_the_copy_onto_its_tile_and_a_wrong_tu
     copy = image.rotate(7, resample=Image.Resampling.BICUBIC)
     copy = copy.resize((round(copy.width * 0.8), round(copy.height * 0.8)), Image.Resampling.BICUBIC)
     tensor = torch.from_numpy(np.asarray(copy, dtype=np.float32) / 255).permute(2, 0, 1)[None]
-    undone = periodic.undo(tensor, 7, 0.8, size)
+    undone = periodic.undo(tensor, [7], 0.8, size)
     assert undone.shape == (1, 3, size, size)
     assert best_cyclic_match(undone[0, 0], tile) > 0.99
     assert abs(float(undone.mean()) - float(tile.mean())) < 0.01  # the black corners the turn filled are not read
-    assert best_cyclic_match(periodic.undo(tensor, -7, 0.8, size)[0, 0], tile) < 0.8
-    assert best_cyclic_match(periodic.undo(tensor, 7, 0.88, size)[0, 0], tile) < 0.9
+    assert best_cyclic_match(periodic.undo(tensor, [-7], 0.8, size)[0, 0], tile) < 0.8
+    assert best_cyclic_match(periodic.undo(tensor, [7], 0.88, size)[0, 0], tile) < 0.9
 
 
 def test_a_turned_and_resized_copy_reads_once_its_turn_and_scale_are_known_and_not_blind() -> None:

@@ -29,7 +29,7 @@ def _pattern_copy(size: int, turn: float, scale: float) -> torch.Tensor:
 def test_a_candidate_fold_is_the_full_resolution_undo_at_the_working_size_and_only_at_the_right_turn() -> None:
     copy = _pattern_copy(64, 7, 0.8)
     right, wrong = sync.candidate_tiles(copy, 0.8, [7.0, -7.0], tile=64, working=16)
-    exact = periodic.shrink(periodic.undo(copy, 7, 0.8, 64), 16)[0]
+    exact = periodic.shrink(periodic.undo(copy, [7], 0.8, 64), 16)[0]
     assert right.shape == wrong.shape == (3, 16, 16)
     # both lie on a torus, rolled alike up to the rounding of where the resized copy's centre falls
     assert best_cyclic_match(right, exact) > 0.97

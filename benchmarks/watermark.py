@@ -340,12 +340,12 @@ def false_positives(
     }  # fmt: skip
 
 
-def _within(errors: int) -> float:
+def within(errors: int) -> float:
     """The chance that coin-flip bits land within ``errors`` of one of the 2^64 codewords."""
     return sum(math.comb(CODE_BITS, k) for k in range(errors + 1)) / 2 ** (CODE_BITS - PAYLOAD_BITS)
 
 
-WITHIN_6, WITHIN_8 = _within(DETECTION_MAX_ERRORS), _within(8)
+WITHIN_6, WITHIN_8 = within(DETECTION_MAX_ERRORS), within(8)
 
 
 def markdown(results: dict[str, Any]) -> str:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import random
 import sys
 import time
@@ -36,12 +37,12 @@ from PIL import Image
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
 from benchmarks.watermark import ATTACKS as ISSUE_ATTACKS
-from benchmarks.watermark import load_watermarker
+from benchmarks.watermark import load_watermarker, unwatermarked_images, within
 from benchmarks.watermark_tiles import AFTER_CROP, CROPS, HELD_OUT_CROPS, held_out_crops, pixel_box, summary
-from modstream_models.watermark import periodic, sync
+from modstream_models.watermark import model, periodic, sync
 from modstream_models.watermark.data import held_out_photos
 from modstream_models.watermark.model import WORKING_SIZE, Watermarker, version_1_periodic
-from modstream_models.watermark.payload import encode_payload
+from modstream_models.watermark.payload import CODE_BITS, DETECTION_MAX_ERRORS, PAYLOAD_BITS, encode_payload
 from streams.stack import REPO_ROOT
 
 RESULTS = REPO_ROOT / "benchmarks" / "results" / "watermark-periodic.json"
@@ -170,11 +171,51 @@ def known_geometry(watermarker: Watermarker, images: list[Image.Image]) -> dict[
     return summary(rows)
 
 
-def markdown(results: dict[str, Any]) -> str:
+def false_positives(watermarker: Watermarker, count: int) -> dict[str, Any]:
+    """Detections on ``count`` unwatermarked images (benchmarks.watermark.unwatermarked_images: photo crops of 64-512
+    px, the tiny generator's images, each also as JPEG 60 and at half its size; the same set that measures version 1)
+    by the periodic reader with the turn and scale search, as ``verify`` would read them; every BCH-decoded reading
+    counted by the corrections BCH needed to reach a codeword (up to its 8). For coin-flip bits exactly k corrections
+    come with probability C(120, k) / 2^56, so where detections are too rare to count, the counts at 7 and 8 test the
+    assumption behind the bound."""
+    searching = replace(watermarker, presence=sync.Presence.load())
+    corrections: dict[int, int] = {}
+    detections = readings = 0
+    started = time.perf_counter()
+    for index, image in enumerate(unwatermarked_images(count, random.Random(13))):
+        for reading in searching.readings(image):
+            readings += 1
+            detections += reading.detected
+            if reading.payload is not None or reading.corrected_bits:
+                corrections[reading.corrected_bits] = corrections.get(reading.corrected_bits, 0) + 1
+        if (index + 1) % 50 == 0:
+            print(
+                f"... false positives: {index + 1}/{count} images, {detections} detections, {readings} readings, "
+                f"by corrections {dict(sorted(corrections.items()))}, {time.perf_counter() - started:.0f} s",
+                file=sys.stderr, flush=True,
+            )  # fmt: skip
+    orientations = 2 * 4096  # every shift of the fold, as it is and mirrored
+    bound = (
+        within(DETECTION_MAX_ERRORS) * (1 + 2 * model.SEARCH_TRIES)  # as it is; the shift search's most confident
+        + within(model.GEOMETRY_MAX_ERRORS) * 2 * model.SEARCH_TRIES  # the turn and scale search's most confident
+        + within(model.SHIFT_MAX_ERRORS) * 2 * (orientations - 2 * model.SEARCH_TRIES)  # every other shift, twice
+    )
+    return {
+        "images": count,
+        "detections": detections,
+        "bch_decoded_readings": readings,
+        "readings_by_corrections": {str(k): corrections.get(k, 0) for k in range(9)},
+        "expected_if_coin_flips": {
+            str(k): round(readings * math.comb(CODE_BITS, k) / 2 ** (CODE_BITS - PAYLOAD_BITS), 4) for k in range(9)
+        },
+        "bound_per_image": bound,
+        "seconds_per_image": round((time.perf_counter() - started) / count, 2),
+    }
+
+
+def _networks_rows(per_network: dict[str, dict[str, Any]]) -> list[str]:
     networks = {
-        f"{name}, {image_set}": found
-        for name, per_set in results["networks"].items()
-        for image_set, found in per_set.items()
+        f"{name}, {image_set}": found for name, per_set in per_network.items() for image_set, found in per_set.items()
     }
     rows = ["| attack, read blind | " + " | ".join(f"{name}: bits / payload" for name in networks) + " |"]
     rows.append("|---|" + "---|" * len(networks))
@@ -194,6 +235,11 @@ def markdown(results: dict[str, Any]) -> str:
         for found in networks.values()
     ]
     rows.append("| attacks with a wrong or false payload | " + " | ".join(wrong) + " |")
+    return rows
+
+
+def markdown(results: dict[str, Any]) -> str:
+    rows = _networks_rows(results["networks"]) if "networks" in results else []
     tolerance = results.get("geometry_tolerance")
     if tolerance:
         rows += ["", f"| {results['geometry_tolerance_of']}, photos | confidence (max over shifts) | payload |"]
@@ -216,7 +262,23 @@ def markdown(results: dict[str, Any]) -> str:
             rows.append(f"| {name} | {cells} |")
         seconds = [known[f"seconds per {what}"]["mean"] for what in ("search", "candidate read")]
         rows.append(f"| seconds (mean) | | {seconds[0]:.1f} | {seconds[1]:.1f} | |")
+    fpr = results.get("false_positives")
+    if fpr:
+        rows += [
+            "",
+            f"{results['geometry_tolerance_of']} with the turn and scale search on {fpr['images']} unwatermarked "
+            f"images: {fpr['detections']} detections in {fpr['bch_decoded_readings']} BCH-decoded readings "
+            f"({fpr['seconds_per_image']} s per image); bound per image {fpr['bound_per_image']:.1e}.",
+            "",
+            "| corrections BCH needed | " + " | ".join(fpr["readings_by_corrections"]) + " |",
+            "|---|" + "---|" * len(fpr["readings_by_corrections"]),
+            "| readings | " + " | ".join(str(n) for n in fpr["readings_by_corrections"].values()) + " |",
+            "| coin flips | " + " | ".join(f"{n:.3g}" for n in fpr["expected_if_coin_flips"].values()) + " |",
+        ]
     return "\n".join(rows)
+
+
+SECTIONS = ("tables", "geometry_tolerance", "known_geometry", "false_positives")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -224,33 +286,49 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--images", type=int, default=12, help="held-out crops (256-512 px)")
     parser.add_argument("--tiles", default="128,256", help="tile sides (pixels) to run version 1's networks with")
     parser.add_argument("--checkpoint", type=Path, help="also a training run's last checkpoint (--layout periodic)")
+    parser.add_argument(
+        "--sections", default=",".join(SECTIONS),
+        help="which to run (comma-separated, of %(default)s); the others are kept from --out as they were, each "
+        "with its own date under 'when'",
+    )  # fmt: skip
+    parser.add_argument(
+        "--fpr-images", type=int, default=2000, help="unwatermarked images for false_positives (2-3 s each on 2 cores)"
+    )
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
-    candidates = {}
+    sections = args.sections.split(",")
+    if unknown := set(sections) - set(SECTIONS):
+        parser.error(f"unknown sections {sorted(unknown)}; choose from {', '.join(SECTIONS)}")
     tiles = [int(side) for side in args.tiles.split(",")]
-    for tile in tiles:
-        candidates[f"version 1 networks, {tile} px tiles"] = version_1_periodic(tile)
+    candidates = {f"version 1 networks, {tile} px tiles": version_1_periodic(tile) for tile in tiles}
     if args.checkpoint:
         candidates[f"{args.checkpoint.name}, {periodic.TILE} px tiles"] = load_watermarker(args.checkpoint)
-    image_sets = {"crops": held_out_crops(args.images), "photos": held_out_whole()}
-    results = {
-        "when": datetime.now().isoformat(timespec="seconds"),
-        "images": {"crops": HELD_OUT_CROPS.format(count=args.images), "photos": HELD_OUT_WHOLE},
-        "networks": {
-            name: {
-                image_set: measure(watermarker, images, f"{name}, {image_set}")
-                for image_set, images in image_sets.items()
-            }
-            for name, watermarker in candidates.items()
-        },
-        "weights": {name: watermarker.version for name, watermarker in candidates.items()},
-    }
     tolerance_of = f"version 1 networks, {max(tiles)} px tiles"  # the layout that reads the photos best
-    results["geometry_tolerance_of"] = tolerance_of
-    results["geometry_tolerance"] = geometry_tolerance(candidates[tolerance_of], image_sets["photos"])
-    results["known_geometry"] = known_geometry(candidates[tolerance_of], image_sets["photos"])
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=2) + "\n")
+    photos = held_out_whole()
+    results: dict[str, Any] = json.loads(args.out.read_text()) if args.out.exists() else {}
+    results.setdefault("when", {})
+    for section in sections:
+        if section == "tables":
+            image_sets = {"crops": held_out_crops(args.images), "photos": photos}
+            results["images"] = {"crops": HELD_OUT_CROPS.format(count=args.images), "photos": HELD_OUT_WHOLE}
+            results["networks"] = {
+                name: {
+                    image_set: measure(watermarker, images, f"{name}, {image_set}")
+                    for image_set, images in image_sets.items()
+                }
+                for name, watermarker in candidates.items()
+            }
+            results["weights"] = {name: watermarker.version for name, watermarker in candidates.items()}
+        elif section == "geometry_tolerance":
+            results["geometry_tolerance"] = geometry_tolerance(candidates[tolerance_of], photos)
+        elif section == "known_geometry":
+            results["known_geometry"] = known_geometry(candidates[tolerance_of], photos)
+        else:
+            results["false_positives"] = false_positives(candidates[tolerance_of], args.fpr_images)
+        results["geometry_tolerance_of"] = tolerance_of
+        results["when"][section] = datetime.now().isoformat(timespec="seconds")
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(results, indent=2) + "\n")  # after each section: a long run keeps its parts
     print(markdown(results))
     return 0
 

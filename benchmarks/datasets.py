@@ -8,13 +8,14 @@
 
 from __future__ import annotations
 
-import io
 import random
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageEnhance, ImageFilter, ImageFont, ImageOps
+
+from modstream_models.images import jpeg_round_trip
 
 FONT_DIR = Path("/usr/share/fonts/truetype")
 OVERLAY_FONT = "dejavu/DejaVuSans-Bold.ttf"
@@ -28,12 +29,6 @@ def photo(name: str) -> Image.Image:
     from skimage import data
 
     return Image.fromarray(np.asarray(getattr(data, name)())).convert("RGB")
-
-
-def jpeg(image: Image.Image, quality: int) -> Image.Image:
-    buffer = io.BytesIO()
-    image.save(buffer, format="JPEG", quality=quality)
-    return Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
 
 
 def _overlay_text(image: Image.Image) -> Image.Image:
@@ -54,17 +49,19 @@ def _crop(image: Image.Image, side: float, rng: random.Random) -> Image.Image:
 def protected_transforms(seed: int = 0) -> dict[str, Callable[[Image.Image], Image.Image]]:
     rng = random.Random(seed)
     return {
-        "jpeg q50": lambda im: jpeg(im, 50),
-        "jpeg q30": lambda im: jpeg(im, 30),
+        "jpeg q50": lambda im: jpeg_round_trip(im, 50),
+        "jpeg q30": lambda im: jpeg_round_trip(im, 30),
         "resize 50%": lambda im: im.resize((im.width // 2, im.height // 2)),
-        "jpeg q50 + resize 75%": lambda im: jpeg(im, 50).resize((im.width * 3 // 4, im.height * 3 // 4)),
+        "jpeg q50 + resize 75%": lambda im: jpeg_round_trip(im, 50).resize((im.width * 3 // 4, im.height * 3 // 4)),
         "crop 90% area": lambda im: _crop(im, 0.95, rng),
         "crop 80% area": lambda im: _crop(im, 0.9, rng),
         "flip": ImageOps.mirror,
         "brightness +30%": lambda im: ImageEnhance.Brightness(im).enhance(1.3),
         "brightness -30%": lambda im: ImageEnhance.Brightness(im).enhance(0.7),
         "overlay text": _overlay_text,
-        "combined": lambda im: jpeg(_overlay_text(ImageEnhance.Brightness(_crop(im, 0.95, rng)).enhance(1.15)), 60),
+        "combined": lambda im: jpeg_round_trip(
+            _overlay_text(ImageEnhance.Brightness(_crop(im, 0.95, rng)).enhance(1.15)), 60
+        ),
     }
 
 

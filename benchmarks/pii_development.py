@@ -18,7 +18,7 @@ import numpy as np
 import phonenumbers
 from PIL import Image, ImageDraw
 
-from benchmarks.datasets import jpeg, photo
+from benchmarks.datasets import photo
 from benchmarks.text_images import (
     Colour,
     Segment,
@@ -37,6 +37,7 @@ from benchmarks.text_images import (
     ssn,
     warped,
 )
+from modstream_models.images import jpeg_round_trip
 
 FONTS = (
     "truetype/dejavu/DejaVuSans.ttf",
@@ -357,7 +358,7 @@ def _card_image(rng: random.Random, rows: list[list[Segment]], style: str, index
         angle_name = f"{abs(angle):g}"
     background = "photo" if style in ON_PHOTO or style == "sign" else "plain"
     conditions = {"size": f"{height}px", "angle": angle_name, "background": background, "style": style}
-    return TextImage(jpeg(image, rng.choice([60, 75, 90])), truth, conditions)
+    return TextImage(jpeg_round_trip(image, rng.choice([60, 75, 90])), truth, conditions)
 
 
 def _sign_in_photo(rng: random.Random, plate: Image.Image, truth: list[Truth]) -> tuple[Image.Image, list[Truth]]:

@@ -20,7 +20,6 @@ results for a person to look at. Results: benchmarks/results/watermark.json.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import math
 import platform
@@ -39,6 +38,7 @@ import torch
 from PIL import Image, ImageEnhance, ImageFilter
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
+from modstream_models.images import jpeg_round_trip
 from modstream_models.watermark.data import generated_images, held_out_photos, training_photos
 from modstream_models.watermark.model import (
     CURRENT_VERSION,
@@ -76,9 +76,7 @@ def _pil(image: Array) -> Image.Image:
 
 def _jpeg(quality: int) -> Callable[[Array], Array]:
     def attack(image: Array) -> Array:
-        out = io.BytesIO()
-        _pil(image).save(out, format="JPEG", quality=quality)
-        return np.asarray(Image.open(out).convert("RGB"))
+        return np.asarray(jpeg_round_trip(_pil(image), quality))
 
     return attack
 

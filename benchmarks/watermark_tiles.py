@@ -30,8 +30,8 @@ import numpy as np
 from PIL import Image
 from skimage.metrics import peak_signal_noise_ratio
 
-from benchmarks.datasets import jpeg
 from benchmarks.watermark import crops
+from modstream_models.images import jpeg_round_trip
 from modstream_models.watermark.data import held_out_photos
 from modstream_models.watermark.model import CANVAS, MIN_PSNR, Watermarker
 from modstream_models.watermark.payload import decode_bits, encode_payload
@@ -54,7 +54,7 @@ def _resize(image: Image.Image) -> Image.Image:
 
 AFTER_CROP: dict[str, Callable[[Image.Image], Image.Image]] = {
     "": lambda image: image,
-    "+jpeg60": partial(jpeg, quality=60),
+    "+jpeg60": partial(jpeg_round_trip, quality=60),
     "+resize75%": _resize,
 }
 

@@ -39,6 +39,13 @@ def encode_png(image: Image.Image) -> bytes:
     return out.getvalue()
 
 
+def jpeg_round_trip(image: Image.Image, quality: int) -> Image.Image:
+    """``image`` saved as a JPEG of ``quality`` and decoded again (RGB): what re-posting does to an image."""
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=quality)
+    return Image.open(io.BytesIO(out.getvalue())).convert("RGB")
+
+
 def gallery_images(directory: Path) -> list[Path]:
     """The image files directly inside ``directory``, sorted."""
     return sorted(path for path in directory.iterdir() if path.suffix.lower() in IMAGE_SUFFIXES)

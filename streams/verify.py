@@ -88,8 +88,9 @@ def describe_watermark(mark: dict[str, Any]) -> str:
     )
     mirrored = ", mirrored" if mark["flipped"] else ""
     turned = "" if not mark["rotation"] else f", turned by {mark['rotation']:g} degrees"
+    resized = "" if mark["scale"] in (None, 1.0) else f", resized to {mark['scale']:.0%} of its side"
     version = f", watermark version {mark['version']}" if mark["version"] else ""
-    return f"{found} (bit confidence {mark['bit_confidence']:.2f}){crop}{mirrored}{turned}{version}"
+    return f"{found} (bit confidence {mark['bit_confidence']:.2f}){crop}{mirrored}{turned}{resized}{version}"
 
 
 def format_verification(result: dict[str, Any]) -> str:

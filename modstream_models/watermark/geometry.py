@@ -27,6 +27,7 @@ class Geometry:
     rotation: float  # degrees counter-clockwise, as Pillow's ``Image.rotate``
     flipped: bool  # mirrored left to right (before the rotation)
     expanded: bool  # the rotation enlarged the canvas to keep the corners
+    scale: float = 1.0  # the copy's side over the watermarked image's (the periodic layout's search finds it)
 
     def around(self, step: float) -> list[Geometry]:
         return [replace(self, rotation=self.rotation + delta) for delta in (-step, 0.0, step)]

@@ -68,12 +68,13 @@ SEARCH_TRIES = 3
 DECODER_BATCH = 64
 # The periodic layout's reader BCH-decodes every cyclic shift of the folded copy, mirrored and not (2 x 4,096): the
 # SEARCH_TRIES shifts of each the decoder is most confident about as any reading, every other one only with at most
-# SHIFT_MAX_ERRORS corrections (V(120, 3) / 2^56 = 4.0e-12 each). With the reading as it is, 7 readings at 5e-8 and
-# 8,192 at 4.0e-12: 3.8e-7 per version, as the whole layout's 3.7e-7.
+# SHIFT_MAX_ERRORS corrections (V(120, 3) / 2^56 = 4.0e-12 each). With the reading as it is, 7 readings at 5.3e-8 and
+# 8,186 at 4.0e-12: 4.1e-7 per version (the whole layout's: 3.7e-7).
 SHIFT_MAX_ERRORS = 3
 # The turn and scale search (sync.py) reads the shifts of one candidate, the one the decoder is most confident about,
 # as above but with at most GEOMETRY_MAX_ERRORS corrections at its 2 x SEARCH_TRIES most confident shifts
-# (V(120, 5) / 2^56 = 2.8e-9 each): 6 x 2.8e-9 + 8,186 x 4.0e-12 = 5e-8 more, 4.3e-7 per version in all.
+# (V(120, 5) / 2^56 = 2.8e-9 each): 6 x 2.8e-9 + 8,186 x 4.0e-12 = 5e-8 more, 4.6e-7 per version in all
+# (benchmarks.watermark_periodic computes it: bound_per_image).
 GEOMETRY_MAX_ERRORS = 5
 
 Candidate = TypeVar("Candidate")
@@ -265,6 +266,7 @@ class Reading:
             # the turn (degrees counter-clockwise) and mirror undone to find the payload
             "rotation": None if self.geometry is None else self.geometry.rotation,
             "flipped": self.geometry is not None and self.geometry.flipped,
+            "scale": None if self.geometry is None else self.geometry.scale,  # the copy's side over the original's
             "version": self.version,
         }
 
@@ -443,8 +445,9 @@ class Watermarker:
         """Readings of every cyclic shift of the folded copy one working pixel apart, as it is and mirrored: wherever a
         crop began, and however it was mirrored, one of them lines up with the tile as it was marked. ``tile``: the
         copy's working view (1 x 3 x 64 x 64)."""
-        for every_shift in self.read_every_shift(torch.cat([tile, tile.flip(-1)])):
-            yield from _shift_readings(every_shift)
+        every_shift_of = self.read_every_shift(torch.cat([tile, tile.flip(-1)]))
+        for flipped, every_shift in zip((False, True), every_shift_of, strict=True):
+            yield from _shift_readings(every_shift, geometry=Geometry(0.0, flipped, False) if flipped else None)
 
     def _search_turns_and_scales(self, copy: torch.Tensor, presence: sync.Presence) -> Iterator[Reading]:
         """Readings of the copy turned and resized back as the presence head's best-ranked candidates say: of those,
@@ -464,9 +467,9 @@ class Watermarker:
 
         ranked = most_confident(presence.rank(self.decoder.features, copy, self.tile, WORKING_SIZE))
         refined = most_confident(sync.around(*ranked[1]))
-        _, _, best_shifts = max(ranked, refined, key=lambda found: found[0])
-        for shifts in best_shifts:
-            yield from _shift_readings(shifts, GEOMETRY_MAX_ERRORS)
+        _, (turn, scale), best_shifts = max(ranked, refined, key=lambda found: found[0])
+        for flipped, shifts in zip((False, True), best_shifts, strict=True):
+            yield from _shift_readings(shifts, GEOMETRY_MAX_ERRORS, Geometry(turn, flipped, False, scale))
 
     @torch.no_grad()
     def read_every_shift(self, tiles: torch.Tensor) -> np.ndarray:
@@ -544,15 +547,18 @@ def _first_detected(readings: Iterable[Reading]) -> Reading:
     return max(tried, key=lambda reading: reading.bit_confidence)
 
 
-def _shift_readings(every_shift: np.ndarray, max_errors: int = DETECTION_MAX_ERRORS) -> Iterator[Reading]:
-    """Readings of every shift of a fold (read_every_shift's rows). The decoder is most confident at or next to the
-    shift that lines up (within its 3 most confident on the held-out photos after JPEG 60), so those are decoded first
-    and allowed ``max_errors`` corrections; the rest need to be closer to a codeword (SHIFT_MAX_ERRORS)."""
+def _shift_readings(
+    every_shift: np.ndarray, max_errors: int = DETECTION_MAX_ERRORS, geometry: Geometry | None = None
+) -> Iterator[Reading]:
+    """Readings of every shift of a fold (read_every_shift's rows) of a copy undone as ``geometry`` says. The decoder
+    is most confident at or next to the shift that lines up (within its 3 most confident on the held-out photos after
+    JPEG 60), so those are decoded first and allowed ``max_errors`` corrections; the rest need to be closer to a
+    codeword (SHIFT_MAX_ERRORS)."""
     most_confident = np.argsort(-_confidence(every_shift))[:SEARCH_TRIES]
     for row in most_confident:
-        yield Reading.of(every_shift[row], max_errors=max_errors)
+        yield Reading.of(every_shift[row], geometry=geometry, max_errors=max_errors)
     for probabilities in np.delete(every_shift, most_confident, axis=0):
-        yield Reading.of(probabilities, max_errors=SHIFT_MAX_ERRORS)
+        yield Reading.of(probabilities, geometry=geometry, max_errors=SHIFT_MAX_ERRORS)
 
 
 def _confidence(probabilities: np.ndarray) -> np.ndarray:

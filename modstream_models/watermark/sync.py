@@ -15,7 +15,6 @@ confident of those.
 from __future__ import annotations
 
 import argparse
-import io
 import math
 import random
 import sys
@@ -29,6 +28,7 @@ import torch.nn.functional as F
 from PIL import Image
 from torch import nn
 
+from modstream_models.images import jpeg_round_trip
 from modstream_models.watermark import periodic
 
 if TYPE_CHECKING:
@@ -121,12 +121,6 @@ class Presence(nn.Module):
         return presence.eval()
 
 
-def _jpeg(image: Image.Image, quality: int) -> Image.Image:
-    buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=quality)
-    return Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
-
-
 def repost(marked: Image.Image, rng: random.Random) -> tuple[Image.Image, float, float]:
     """A re-posted copy as training sees it: maybe mirrored, turned, cropped to any aspect ratio, resized and
     JPEG-compressed; with its turn and scale."""
@@ -144,7 +138,7 @@ def repost(marked: Image.Image, rng: random.Random) -> tuple[Image.Image, float,
     if scale != 1.0:
         image = image.resize((round(image.width * scale), round(image.height * scale)), Image.Resampling.BICUBIC)
     if rng.random() < 0.75:
-        image = _jpeg(image, rng.randint(50, 95))
+        image = jpeg_round_trip(image, rng.randint(50, 95))
     return image, turn, scale
 
 

@@ -1,17 +1,11 @@
-import io
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageOps
+from PIL import ImageOps
 
+from modstream_models.images import jpeg_round_trip
 from modstream_models.protected import BankError, ProtectedBank, ProtectedMatcher
 from tests.images import sample
-
-
-def _jpeg(image: Image.Image, quality: int) -> Image.Image:
-    buffer = io.BytesIO()
-    image.save(buffer, format="JPEG", quality=quality)
-    return Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
 
 
 def test_bank_persists_and_is_idempotent(tmp_path: Path) -> None:
@@ -39,7 +33,7 @@ def test_matcher_finds_transformed_copies_and_not_other_images(tmp_path: Path) -
     matcher = ProtectedMatcher(tmp_path / "bank.json", top_k=1)
     original = sample("coffee.jpg")
     copies = [
-        _jpeg(original, 50).resize((original.width * 3 // 4, original.height * 3 // 4)),
+        jpeg_round_trip(original, 50).resize((original.width * 3 // 4, original.height * 3 // 4)),
         ImageOps.mirror(original),
         original.crop((20, 15, original.width - 10, original.height - 20)),
     ]

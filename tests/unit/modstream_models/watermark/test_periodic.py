@@ -45,7 +45,8 @@ def test_a_mirrored_crop_of_another_aspect_ratio_is_found_blind_and_an_unmarked_
     assert watermarker.read_payload(marked).payload == payload  # as it is: the tile at the origin
     box = (37, 70, 300, 200)  # most of the width, half of the height, at no multiple of anything
     mirrored = marked.crop(box).transpose(Image.Transpose.FLIP_LEFT_RIGHT)
-    assert watermarker.read_payload(mirrored).payload == payload
+    found = watermarker.read_payload(mirrored)
+    assert found.payload == payload and found.geometry is not None and found.geometry.flipped
     assert not watermarker.read_payload(image.crop(box)).detected
     psnr = 10 * np.log10(255**2 / np.mean((np.asarray(marked, float) - np.asarray(image, float)) ** 2))
     assert psnr >= 42.0

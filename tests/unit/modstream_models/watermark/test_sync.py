@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import math
 import random
 from dataclasses import replace
@@ -13,6 +12,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from modstream_models.images import jpeg_round_trip
 from modstream_models.watermark import periodic, sync
 from modstream_models.watermark.model import WORKING_SIZE, version_1_periodic
 from tests.images import best_cyclic_match, periodic_pattern
@@ -46,12 +46,6 @@ def test_the_statistics_are_the_same_wherever_the_crop_began() -> None:
     assert torch.allclose(pooled[0], pooled[1], atol=1e-4)
 
 
-def _jpeg(image: Image.Image, quality: int) -> Image.Image:
-    buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=quality)
-    return Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
-
-
 def test_a_turned_resized_jpeg_copy_is_read_blind_with_the_shipped_head_and_an_unmarked_one_is_not() -> None:
     hopper = Image.open(Path(matplotlib.get_data_path()) / "sample_data" / "grace_hopper.jpg").convert("RGB")
     watermarker = version_1_periodic(256)  # the shipped head's networks; a photo neither trained on
@@ -59,13 +53,16 @@ def test_a_turned_resized_jpeg_copy_is_read_blind_with_the_shipped_head_and_an_u
 
     def reposted(image: Image.Image) -> Image.Image:
         turned = image.rotate(-8, resample=Image.Resampling.BILINEAR)
-        return _jpeg(turned.resize((round(image.width * 0.85), round(image.height * 0.85))), 80)
+        return jpeg_round_trip(turned.resize((round(image.width * 0.85), round(image.height * 0.85))), 80)
 
     copy = reposted(watermarker.embed_payload(hopper, payload))
     assert not watermarker.read_payload(copy).detected  # no search: the fold does not line up
     searching = replace(watermarker, presence=sync.Presence.load())
     found = searching.read_payload(copy)
     assert found.payload == payload and found.version == watermarker.version_number
+    assert found.geometry is not None and not found.geometry.flipped  # what the search undid, within its tolerance
+    assert abs(found.geometry.rotation + 8) <= 1 and abs(found.geometry.scale / 0.85 - 1) <= 0.02
+    assert found.to_json()["scale"] == found.geometry.scale
     assert not searching.read_payload(reposted(hopper)).detected
 
 

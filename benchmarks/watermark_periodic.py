@@ -1,8 +1,9 @@
 """The periodic layout (modstream_models/watermark/periodic.py), read blind: crops of any aspect ratio, and JPEG.
 
-    .venv/bin/python -m benchmarks.watermark_periodic                               # version 1's networks: ~10 min
+    .venv/bin/python -m benchmarks.watermark_periodic      # version 1: ~15 min, and 80 for false_positives
     .venv/bin/python -m benchmarks.watermark_periodic --checkpoint var/watermark-periodic   # and a training run's
-    .venv/bin/python -m benchmarks.watermark_periodic --images 2 --tiles 128        # quick
+    .venv/bin/python -m benchmarks.watermark_periodic --sections tables --images 2 --tiles 128        # quick
+    .venv/bin/python -m benchmarks.watermark_periodic --sections false_positives --fpr-images 200     # one part
 
 One residual, made by the encoder from the folded original, repeated over every tile of 128 x 128 (or 256 x 256)
 pixels of the image, at 42 dB or more. Two sets of held-out images: crops of 256-512 px (2-4 tiles of 128 a side, as
@@ -14,7 +15,9 @@ Reported per network and attack: PSNR and SSIM, bit accuracy at the true shift (
 payloads the blind reader finds, and wrong payloads; and whether the reader finds anything in the unwatermarked
 copies. A resized copy changes the period, so no resize is among these attacks. Then, on the photos with 256 px tiles:
 how far off a turn or a scale may be undone, and benchmarks.watermark's turns and resizes read with the shift search
-only, with the turn and scale search (sync.py, its shipped head), and with the turn and scale given.
+only, with the turn and scale search (sync.py, its shipped head), and with the turn and scale given; every attack of
+benchmarks.watermark read that way beside version 1 as it ships; and the false positives of that reader on 2,000
+unwatermarked images. Each section can be run alone (--sections); the others are kept as they were.
 Results: benchmarks/results/watermark-periodic.json.
 """
 
@@ -171,6 +174,39 @@ def known_geometry(watermarker: Watermarker, images: list[Image.Image]) -> dict[
     return summary(rows)
 
 
+def issue_attacks(watermarker: Watermarker, images: list[Image.Image]) -> dict[str, dict[str, float]]:
+    """Every attack of benchmarks.watermark on the photos whole, read blind as ``verify`` would read version 2 if it
+    were these networks in this layout (the shift search, then the turn and scale search), beside version 1 as it
+    ships (the whole layout, its turn and crop searches) on the same photos: payload found, wrong payload, and the
+    bits of the reading each reader returns (where it finds the payload, the bits at the shift it found)."""
+    readers = {"periodic": replace(watermarker, presence=sync.Presence.load()), "version 1": Watermarker.load()}
+    rows: dict[str, list[float]] = {}
+    for index, image in enumerate(images):
+        payload = bytes(random.Random(100 + index).randrange(256) for _ in range(8))
+        bits = encode_payload(payload)
+        for reader_name, reader in readers.items():
+            marked = np.asarray(reader.embed(image, bits))
+            for name, attack in ISSUE_ATTACKS.items():
+                reading = reader.read_payload(Image.fromarray(attack(marked)))
+                rows.setdefault(f"{reader_name} {name} bits", []).append(float((reading.bits == bits).mean()))
+                rows.setdefault(f"{reader_name} {name} payload", []).append(reading.payload == payload)
+                wrong = reading.detected and reading.payload != payload
+                rows.setdefault(f"{reader_name} {name} wrong", []).append(wrong)
+        print(f"... issue attacks: {index + 1}/{len(images)}", file=sys.stderr, flush=True)
+    return summary(rows)
+
+
+def bound_per_image() -> float:
+    """The chance that the periodic reader with the turn and scale search detects a payload in an image whose bits
+    are coin flips: the sum over the readings it BCH-decodes of each one's chance (model.py's constants)."""
+    readings = 2 * 4096  # every shift of the fold, as it is and mirrored
+    return (
+        within(DETECTION_MAX_ERRORS) * (1 + 2 * model.SEARCH_TRIES)  # as it is; the shift search's most confident
+        + within(model.GEOMETRY_MAX_ERRORS) * 2 * model.SEARCH_TRIES  # the turn and scale search's most confident
+        + within(model.SHIFT_MAX_ERRORS) * 2 * (readings - 2 * model.SEARCH_TRIES)  # every other shift, twice
+    )
+
+
 def false_positives(watermarker: Watermarker, count: int) -> dict[str, Any]:
     """Detections on ``count`` unwatermarked images (benchmarks.watermark.unwatermarked_images: photo crops of 64-512
     px, the tiny generator's images, each also as JPEG 60 and at half its size; the same set that measures version 1)
@@ -194,12 +230,6 @@ def false_positives(watermarker: Watermarker, count: int) -> dict[str, Any]:
                 f"by corrections {dict(sorted(corrections.items()))}, {time.perf_counter() - started:.0f} s",
                 file=sys.stderr, flush=True,
             )  # fmt: skip
-    orientations = 2 * 4096  # every shift of the fold, as it is and mirrored
-    bound = (
-        within(DETECTION_MAX_ERRORS) * (1 + 2 * model.SEARCH_TRIES)  # as it is; the shift search's most confident
-        + within(model.GEOMETRY_MAX_ERRORS) * 2 * model.SEARCH_TRIES  # the turn and scale search's most confident
-        + within(model.SHIFT_MAX_ERRORS) * 2 * (orientations - 2 * model.SEARCH_TRIES)  # every other shift, twice
-    )
     return {
         "images": count,
         "detections": detections,
@@ -208,7 +238,7 @@ def false_positives(watermarker: Watermarker, count: int) -> dict[str, Any]:
         "expected_if_coin_flips": {
             str(k): round(readings * math.comb(CODE_BITS, k) / 2 ** (CODE_BITS - PAYLOAD_BITS), 4) for k in range(9)
         },
-        "bound_per_image": bound,
+        "bound_per_image": bound_per_image(),
         "seconds_per_image": round((time.perf_counter() - started) / count, 2),
     }
 
@@ -262,6 +292,21 @@ def markdown(results: dict[str, Any]) -> str:
             rows.append(f"| {name} | {cells} |")
         seconds = [known[f"seconds per {what}"]["mean"] for what in ("search", "candidate read")]
         rows.append(f"| seconds (mean) | | {seconds[0]:.1f} | {seconds[1]:.1f} | |")
+    attacked = results.get("issue_attacks")
+    if attacked:
+        rows += [
+            "",
+            "| benchmarks.watermark's attacks, photos whole, bits / payload (wrong) "
+            f"| {results['geometry_tolerance_of']}, shift and turn and scale searches | version 1 as shipped |",
+            "|---|---|---|",
+        ]
+        for name in ISSUE_ATTACKS:
+            cells = [
+                f"{attacked[f'{reader} {name} bits']['mean']:.3f} / {attacked[f'{reader} {name} payload']['mean']:.2f}"
+                f" ({attacked[f'{reader} {name} wrong']['mean']:.2f})"
+                for reader in ("periodic", "version 1")
+            ]
+            rows.append(f"| {name} | {' | '.join(cells)} |")
     fpr = results.get("false_positives")
     if fpr:
         rows += [
@@ -278,7 +323,7 @@ def markdown(results: dict[str, Any]) -> str:
     return "\n".join(rows)
 
 
-SECTIONS = ("tables", "geometry_tolerance", "known_geometry", "false_positives")
+SECTIONS = ("tables", "geometry_tolerance", "known_geometry", "issue_attacks", "false_positives")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -323,6 +368,8 @@ def main(argv: list[str] | None = None) -> int:
             results["geometry_tolerance"] = geometry_tolerance(candidates[tolerance_of], photos)
         elif section == "known_geometry":
             results["known_geometry"] = known_geometry(candidates[tolerance_of], photos)
+        elif section == "issue_attacks":
+            results["issue_attacks"] = issue_attacks(candidates[tolerance_of], photos)
         else:
             results["false_positives"] = false_positives(candidates[tolerance_of], args.fpr_images)
         results["geometry_tolerance_of"] = tolerance_of

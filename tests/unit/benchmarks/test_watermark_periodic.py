@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from PIL import Image
 
-from benchmarks.watermark_periodic import TURNED_OR_RESIZED, bits_at_true_shift, markdown
+from benchmarks.watermark import ATTACKS, FPR, WITHIN_6
+from benchmarks.watermark_periodic import TURNED_OR_RESIZED, bits_at_true_shift, bound_per_image, main, markdown
 from benchmarks.watermark_tiles import CROPS
 from modstream_models.watermark.model import Watermarker
 from modstream_models.watermark.payload import encode_payload
@@ -57,3 +59,35 @@ def test_the_table_lists_each_turn_and_resize_read_without_and_with_the_search_a
     table = markdown(results)
     assert "| rotate_10+resize_75%+jpeg60 | 0.00 | 0.67 | 1.00 | 0.00 |" in table
     assert table.endswith("| seconds (mean) | | 15.7 | 0.7 | |")
+
+
+def test_the_table_lists_every_attack_for_both_readers_and_the_false_positives_beside_coin_flips() -> None:
+    attacked = {
+        f"{reader} {name} {column}": {"mean": value, "min": value}
+        for reader in ("periodic", "version 1")
+        for name in ATTACKS
+        for column, value in (("bits", 0.995), ("payload", 1.0), ("wrong", 0.0))
+    }
+    fpr = {
+        "images": 2000, "detections": 0, "bch_decoded_readings": 32770000, "seconds_per_image": 2.3,
+        "readings_by_corrections": {str(k): 0 for k in range(9)} | {"8": 301},
+        "expected_if_coin_flips": {str(k): 0.0 for k in range(9)} | {"8": 355.5}, "bound_per_image": 4.6e-7,
+    }  # fmt: skip
+    results = {"geometry_tolerance_of": "v1, 256 px tiles", "issue_attacks": attacked, "false_positives": fpr}
+    table = markdown(results)
+    assert "| crop_w60%_h90% | 0.995 / 1.00 (0.00) | 0.995 / 1.00 (0.00) |" in table
+    assert "0 detections in 32770000 BCH-decoded readings (2.3 s per image); bound per image 4.6e-07." in table
+    readings, coin_flips = table.splitlines()[-2:]
+    assert readings == "| readings | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 301 |"
+    assert coin_flips == "| coin flips | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 356 |"
+
+
+def test_the_periodic_readers_bound_leaves_room_for_version_1_under_the_target() -> None:
+    version_1 = WITHIN_6 * 7  # as it is, three turns, three crops
+    assert 4.5e-7 < bound_per_image() < 4.7e-7 and bound_per_image() + version_1 < FPR
+
+
+def test_an_unknown_section_is_refused_before_any_work() -> None:
+    with pytest.raises(SystemExit) as refused:
+        main(["--sections", "known_geometry,speed"])
+    assert refused.value.code == 2

@@ -105,6 +105,12 @@ class Trainer:
 
     def _load(self, path: Path) -> None:
         state = torch.load(path, map_location=self.device, weights_only=False)
+        layout, masked = state.get("layout", "whole"), bool(state.get("chroma_mask", False))
+        if (layout, masked) != (self.layout, self.chroma_mask):
+            raise ValueError(
+                f"{path} trains the {layout} layout with {'masked' if masked else 'luminance'} colour: resume it with "
+                f"--layout {layout} --colour {'masked' if masked else 'luminance'}, or give --out a new directory"
+            )
         self.encoder.load_state_dict(state["encoder"])
         self.decoder.load_state_dict(state["decoder"])
         self.optimiser.load_state_dict(state["optimiser"])
@@ -275,10 +281,13 @@ def main(argv: list[str] | None = None) -> int:
         export(args.out, weights, args.version)
         print(f"wrote {weights}")
         return 0
-    trainer = Trainer(
-        args.out, args.batch, args.lr, args.strength, args.target_psnr, args.seed, args.steps, args.decay_from,
-        args.generated_share, args.init, args.message_tiles, args.colour, args.layout,
-    )  # fmt: skip
+    try:
+        trainer = Trainer(
+            args.out, args.batch, args.lr, args.strength, args.target_psnr, args.seed, args.steps, args.decay_from,
+            args.generated_share, args.init, args.message_tiles, args.colour, args.layout,
+        )  # fmt: skip
+    except ValueError as error:
+        parser.error(str(error))
     if (args.out / CHECKPOINT).exists():
         print(f"resuming at step {trainer.step} from {args.out / CHECKPOINT}", flush=True)
     elif args.init:

@@ -136,6 +136,9 @@ def test_a_periodic_layout_run_trains_on_folded_crops_and_exports_weights_that_e
     options = ["--batch", "2", "--checkpoint-every", "1", "--generated-share", "0", "--layout", "periodic"]
     assert main(["--out", str(tmp_path), "--steps", "2", *options]) == 0
     assert torch.load(tmp_path / CHECKPOINT, weights_only=False)["layout"] == "periodic"
+    with pytest.raises(SystemExit) as refused:  # resumed without --layout periodic: would train the other layout
+        main(["--out", str(tmp_path), "--steps", "3", *options[:-2]])
+    assert refused.value.code == 2
     assert main(["--out", str(tmp_path), "--export", str(tmp_path / "v9.pt"), "--version", "9"]) == 0
     watermarker = Watermarker.load(tmp_path / "v9.pt")
     assert watermarker.layout == "periodic"

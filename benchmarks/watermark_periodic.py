@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import random
 import sys
 import time
@@ -45,7 +44,7 @@ from benchmarks.watermark_tiles import AFTER_CROP, CROPS, HELD_OUT_CROPS, held_o
 from modstream_models.watermark import model, periodic, sync
 from modstream_models.watermark.data import held_out_photos
 from modstream_models.watermark.model import WORKING_SIZE, Watermarker, version_1_periodic
-from modstream_models.watermark.payload import CODE_BITS, DETECTION_MAX_ERRORS, PAYLOAD_BITS, encode_payload
+from modstream_models.watermark.payload import DETECTION_MAX_ERRORS, encode_payload
 from streams.stack import REPO_ROOT
 
 RESULTS = REPO_ROOT / "benchmarks" / "results" / "watermark-periodic.json"
@@ -199,7 +198,7 @@ def issue_attacks(watermarker: Watermarker, images: list[Image.Image]) -> dict[s
 def bound_per_image() -> float:
     """The chance that the periodic reader with the turn and scale search detects a payload in an image whose bits
     are coin flips: the sum over the readings it BCH-decodes of each one's chance (model.py's constants)."""
-    readings = 2 * 4096  # every shift of the fold, as it is and mirrored
+    readings = 2 * WORKING_SIZE**2  # every shift of the fold, as it is and mirrored
     return (
         within(DETECTION_MAX_ERRORS) * (1 + 2 * model.SEARCH_TRIES)  # as it is; the shift search's most confident
         + within(model.GEOMETRY_MAX_ERRORS) * 2 * model.SEARCH_TRIES  # the turn and scale search's most confident
@@ -235,9 +234,8 @@ def false_positives(watermarker: Watermarker, count: int) -> dict[str, Any]:
         "detections": detections,
         "bch_decoded_readings": readings,
         "readings_by_corrections": {str(k): corrections.get(k, 0) for k in range(9)},
-        "expected_if_coin_flips": {
-            str(k): round(readings * math.comb(CODE_BITS, k) / 2 ** (CODE_BITS - PAYLOAD_BITS), 4) for k in range(9)
-        },
+        # exactly k corrections: within k of a codeword, not within k - 1
+        "expected_if_coin_flips": {str(k): round(readings * (within(k) - within(k - 1)), 4) for k in range(9)},
         "bound_per_image": bound_per_image(),
         "seconds_per_image": round((time.perf_counter() - started) / count, 2),
     }
@@ -352,6 +350,7 @@ def main(argv: list[str] | None = None) -> int:
     photos = held_out_whole()
     results: dict[str, Any] = json.loads(args.out.read_text()) if args.out.exists() else {}
     results.setdefault("when", {})
+    results["geometry_tolerance_of"] = tolerance_of
     for section in sections:
         if section == "tables":
             image_sets = {"crops": held_out_crops(args.images), "photos": photos}
@@ -372,7 +371,6 @@ def main(argv: list[str] | None = None) -> int:
             results["issue_attacks"] = issue_attacks(candidates[tolerance_of], photos)
         else:
             results["false_positives"] = false_positives(candidates[tolerance_of], args.fpr_images)
-        results["geometry_tolerance_of"] = tolerance_of
         results["when"][section] = datetime.now().isoformat(timespec="seconds")
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(results, indent=2) + "\n")  # after each section: a long run keeps its parts

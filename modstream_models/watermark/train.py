@@ -107,9 +107,10 @@ class Trainer:
         state = torch.load(path, map_location=self.device, weights_only=False)
         layout, masked = state.get("layout", "whole"), bool(state.get("chroma_mask", False))
         if (layout, masked) != (self.layout, self.chroma_mask):
+            colour = "masked" if masked else "luminance"
             raise ValueError(
-                f"{path} trains the {layout} layout with {'masked' if masked else 'luminance'} colour: resume it with "
-                f"--layout {layout} --colour {'masked' if masked else 'luminance'}, or give --out a new directory"
+                f"{path} trains the {layout} layout with {colour} colour: resume it with --layout {layout} "
+                f"--colour {colour}, or give --out a new directory"
             )
         self.encoder.load_state_dict(state["encoder"])
         self.decoder.load_state_dict(state["decoder"])

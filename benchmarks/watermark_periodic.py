@@ -137,6 +137,15 @@ def geometry_tolerance(watermarker: Watermarker, images: list[Image.Image]) -> d
 
 # The attacks of benchmarks.watermark that turn or resize the copy (which the blind reader does not search), with the
 # turn (degrees, counter-clockwise) and the scale they apply
+def version_2_head() -> sync.Presence:
+    """The turn and scale search's head that ships in version 2 (version 1's networks with 256 px tiles, which with it
+    are version 2: the sections below measure version 2 where they name those networks)."""
+    presence = Watermarker.load(model.VERSIONS[2]).presence
+    if presence is None:
+        raise ValueError(f"{model.VERSIONS[2]} holds no turn and scale head")
+    return presence
+
+
 TURNED_OR_RESIZED = {
     "rotate_5": (5.0, 1.0),
     "rotate_10": (10.0, 1.0),
@@ -153,7 +162,7 @@ def known_geometry(watermarker: Watermarker, images: list[Image.Image]) -> dict[
     """The issue's turns and resizes, read blind without and with the turn and scale search (sync.py), and read with
     their turn and scale given (``read_undone``: the most a search could give with these networks); the seconds the
     search takes, and one read at a given turn and scale."""
-    searching = replace(watermarker, presence=sync.Presence.load())
+    searching = replace(watermarker, presence=version_2_head())
     rows: dict[str, list[float]] = {}
     for index, image in enumerate(images):
         payload = bytes(random.Random(index).randrange(256) for _ in range(8))
@@ -178,7 +187,10 @@ def issue_attacks(watermarker: Watermarker, images: list[Image.Image]) -> dict[s
     were these networks in this layout (the shift search, then the turn and scale search), beside version 1 as it
     ships (the whole layout, its turn and crop searches) on the same photos: payload found, wrong payload, and the
     bits of the reading each reader returns (where it finds the payload, the bits at the shift it found)."""
-    readers = {"periodic": replace(watermarker, presence=sync.Presence.load()), "version 1": Watermarker.load()}
+    readers = {
+        "periodic": replace(watermarker, presence=version_2_head()),
+        "version 1": Watermarker.load(model.VERSIONS[1]),
+    }
     rows: dict[str, list[float]] = {}
     for index, image in enumerate(images):
         payload = bytes(random.Random(100 + index).randrange(256) for _ in range(8))
@@ -213,7 +225,7 @@ def false_positives(watermarker: Watermarker, count: int) -> dict[str, Any]:
     counted by the corrections BCH needed to reach a codeword (up to its 8). For coin-flip bits exactly k corrections
     come with probability C(120, k) / 2^56, so where detections are too rare to count, the counts at 7 and 8 test the
     assumption behind the bound."""
-    searching = replace(watermarker, presence=sync.Presence.load())
+    searching = replace(watermarker, presence=version_2_head())
     corrections: dict[int, int] = {}
     detections = readings = 0
     started = time.perf_counter()

@@ -33,7 +33,7 @@ from skimage.metrics import peak_signal_noise_ratio
 from benchmarks.watermark import crops
 from modstream_models.images import jpeg_round_trip
 from modstream_models.watermark.data import held_out_photos
-from modstream_models.watermark.model import CANVAS, MIN_PSNR, Watermarker
+from modstream_models.watermark.model import CANVAS, MIN_PSNR, VERSIONS, Watermarker
 from modstream_models.watermark.payload import decode_bits, encode_payload
 from streams.stack import REPO_ROOT
 
@@ -219,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     )  # fmt: skip
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
-    watermarker = Watermarker.load()  # the shipped version 1
+    watermarker = Watermarker.load(VERSIONS[1])
     watermarker.min_psnr = args.min_psnr
     images = held_out_crops(args.images)
     results = {

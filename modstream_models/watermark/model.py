@@ -11,10 +11,11 @@ the image as it is gives no payload, the reader first undoes turns of up to 12 d
 canvas at a grid of sizes and positions (training's crop attack shows the decoder the same). Each
 search refines its most confident candidates and tries the payload there.
 
-In the periodic layout (periodic.py; no shipped version uses it yet) the encoder's residual is made from the image
-folded onto one tile and repeated over every tile, and the reader folds the copy and tries every cyclic shift of the
-tile, as it is and mirrored, instead of the turn and crop searches; a copy that was turned or resized is turned and
-resized back first, where a small head on the decoder's features ranks a grid of turns and scales (sync.py).
+In the periodic layout (periodic.py; version 2) the encoder's residual is made from the image folded onto one tile
+and repeated over every tile, and the reader folds the copy and tries every cyclic shift of the tile, as it is and
+mirrored, instead of the turn and crop searches; a copy that was turned or resized is turned and resized back first,
+where a small head on the decoder's features ranks a grid of turns and scales (sync.py). That layout needs images of
+two tiles a side or more (Watermarker.suits), so smaller ones are marked by version 1 (Embedder).
 """
 
 from __future__ import annotations
@@ -44,16 +45,17 @@ _LUMA_WEIGHTS = torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)  # ITU-R BT
 # Smaller images cannot carry the watermark robustly (any resize takes most of it), so they are refused;
 # the refinement below could sometimes still make a 12 px image read back, which proves nothing.
 MIN_SIDE = WORKING_SIZE
-# Every version of the networks that ever watermarked an image ships, newest first: embedding uses the newest,
-# reading tries each in turn, so images marked by an older version stay verifiable. A reading is one more chance of
-# a false detection (payload.py), so each version adds 1 + 2 * SEARCH_TRIES of them: two versions keep the
-# bound under 1e-6, a third would need DETECTION_MAX_ERRORS lowered to 5. Version 2 (a luminance residual or a
-# chroma-masked one, a PSNR floor, trained with crops that change the aspect ratio) is the training recipe's
-# format; its weights do not ship yet.
+# Every version of the networks that ever watermarked an image ships, newest first: embedding uses the newest that
+# suits the image (Embedder), reading tries each in turn, so images marked by an older version stay verifiable. Each
+# BCH-decoded reading is one more chance of a false detection (payload.py): version 1's searches bound it at 3.7e-7
+# per image, version 2's (every shift of the fold, the turn and scale search) at 4.6e-7, 8.3e-7 for both, under
+# 1e-6; a third version would need the thresholds lowered. Version 2 is version 1's networks in the periodic layout
+# with 256 px tiles, a PSNR floor and the turn and scale search's head (sync.py writes the file); no retrained
+# networks ship (README, "Watermark and provenance").
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
-VERSIONS = {1: WEIGHTS_DIR / "v1.pt"}
+VERSIONS = {2: WEIGHTS_DIR / "v2.pt", 1: WEIGHTS_DIR / "v1.pt"}
 CURRENT_VERSION = next(iter(VERSIONS))
-WEIGHTS = VERSIONS[CURRENT_VERSION]  # `train --export` writes it
+WEIGHTS = VERSIONS[CURRENT_VERSION]
 # From version 2 on, every watermarked image keeps at least this PSNR: the residual is scaled down where it would
 # change more (42 dB asked; the margin covers rounding to 8 bits). Version 1 was trained without it.
 MIN_PSNR = 42.3
@@ -76,6 +78,10 @@ SHIFT_MAX_ERRORS = 3
 # (V(120, 5) / 2^56 = 2.8e-9 each): 6 x 2.8e-9 + 8,186 x 4.0e-12 = 5e-8 more, 4.6e-7 per version in all
 # (benchmarks.watermark_periodic computes it: bound_per_image).
 GEOMETRY_MAX_ERRORS = 5
+# The periodic layout is used on images at least this many tiles a side, so that a crop keeping half of a side still
+# holds a whole tile: on 256-512 px crops with 256 px tiles, a crop to half the height kept 0.955-0.970 of the bits
+# even without JPEG (benchmarks.watermark_periodic), on the 512-741 px photos every bit.
+PERIODIC_TILES_PER_SIDE = 2
 
 Candidate = TypeVar("Candidate")
 Step = TypeVar("Step", int, float)
@@ -307,6 +313,12 @@ class Watermarker:
         self.decoder.eval().to(self.device)
         self.use_layout(self.layout)
 
+    def suits(self, image: Image.Image) -> bool:
+        """Whether ``image`` is large enough for this version's layout to hold the watermark through the attacks it
+        was measured on (the periodic layout: PERIODIC_TILES_PER_SIDE tiles a side)."""
+        least = PERIODIC_TILES_PER_SIDE * self.tile if self.layout == "periodic" else MIN_SIDE
+        return min(image.size) >= least
+
     def use_layout(self, layout: str) -> None:
         """Embed and read in ``layout`` ("whole" or "periodic"), as the weights were trained for or to try another."""
         self.layout = layout
@@ -388,9 +400,11 @@ class Watermarker:
         number = int(state.get("version", 1))  # version 1 predates these keys
         version = f"modstream watermark {number} ({hashlib.sha256(data).hexdigest()[:12]}, step {state['step']})"
         floor, chroma_mask = state.get("min_psnr"), bool(state.get("chroma_mask", False))
+        presence = sync.Presence.of(state["presence"]) if "presence" in state else None
         return cls(
             encoder, decoder, float(state["strength"]), version, number, floor, chroma_mask,
-            layout=state.get("layout", "whole"), tile=int(state.get("tile", periodic.TILE)), device=placement.device,
+            layout=state.get("layout", "whole"), tile=int(state.get("tile", periodic.TILE)), presence=presence,
+            device=placement.device,
         )  # fmt: skip
 
     def embed_payload(self, image: Image.Image, payload: bytes) -> Image.Image:
@@ -399,8 +413,7 @@ class Watermarker:
     def read_payload(self, image: Image.Image) -> Reading:
         """The payload of ``image`` as it is or, failing that, as a turned, mirrored or cropped copy of a
         watermarked original; where none is found, the most confident reading."""
-        reading = _first_detected(self.readings(image))
-        return replace(reading, version=self.version_number) if reading.detected else reading
+        return _found_by(self, _first_detected(self.readings(image)))
 
     def readings(self, image: Image.Image, crops: bool = True) -> Iterator[Reading]:
         """Every reading the reader BCH-decodes, in turn, each search only run when asked for the next one: the
@@ -438,8 +451,8 @@ class Watermarker:
         resized by ``scale``, both known; every shift, mirrored and not, is searched as ``read_payload`` does: what the
         turn and scale search (sync.py) reads where its candidate is right; benchmarks.watermark_periodic measures with
         this how much the search's ranking loses."""
-        reading = _first_detected(self._search_shifts(self._undone_view(self._tensor(image), turn, scale)))
-        return replace(reading, version=self.version_number) if reading.detected else reading
+        undone = self._undone_view(self._tensor(image), turn, scale)
+        return _found_by(self, _first_detected(self._search_shifts(undone)))
 
     def _search_shifts(self, tile: torch.Tensor) -> Iterator[Reading]:
         """Readings of every cyclic shift of the folded copy one working pixel apart, as it is and mirrored: wherever a
@@ -508,10 +521,19 @@ class Watermarker:
         return torch.sigmoid(torch.cat(batches)).cpu().numpy()
 
 
+def refuse_shipped(weights: Path) -> None:
+    """Stop (SystemExit) where ``weights`` is a shipped version's file: images it marked must stay verifiable."""
+    if weights.resolve() in {path.resolve() for path in VERSIONS.values()}:
+        raise SystemExit(
+            f"{weights} holds shipped watermark version {weights.stem}: images it marked must stay verifiable; "
+            "export as a new version (--version) and add it first in model.VERSIONS"
+        )
+
+
 def version_1_periodic(tile: int = periodic.TILE) -> Watermarker:
-    """Version 1's networks in the periodic layout with ``tile`` px tiles and version 2's PSNR floor: not a shipped
-    version, but what benchmarks.watermark_periodic measures and the turn and scale search's head was trained for."""
-    watermarker = Watermarker.load()
+    """Version 1's networks in the periodic layout with ``tile`` px tiles and version 2's PSNR floor, without the turn
+    and scale search: what the search's head is trained for (sync.py), and with 256 px tiles version 2's networks."""
+    watermarker = Watermarker.load(VERSIONS[1])
     watermarker.use_layout("periodic")
     watermarker.min_psnr, watermarker.tile = MIN_PSNR, tile
     return watermarker
@@ -528,13 +550,48 @@ class Reader:
         return cls([Watermarker.load(path, placement) for path in VERSIONS.values()])
 
     def read_payload(self, image: Image.Image) -> Reading:
-        """The payload as the first version that finds one reads it; where none does, the most confident reading."""
-        return _first_detected(watermarker.read_payload(image) for watermarker in self.watermarkers)
+        """The payload as the first version that finds one reads it; where none does, the most confident reading.
+        Every version reads the image as it is before any searches (a second or two each): the publish check of a
+        fresh image marked by an older version costs one reading more, not the newer versions' searches."""
+        searches = [(watermarker, watermarker.readings(image)) for watermarker in self.watermarkers]
+
+        def every_reading() -> Iterator[Reading]:
+            for watermarker, readings in searches:
+                yield _found_by(watermarker, next(readings))
+            for watermarker, readings in searches:
+                yield from (_found_by(watermarker, reading) for reading in readings)
+
+        return _first_detected(every_reading())
 
     def model_version(self, reading: Reading) -> str:
         """The version string of the networks that found ``reading``'s payload; the newest's where none did."""
         found = [watermarker for watermarker in self.watermarkers if watermarker.version_number == reading.version]
         return (found or self.watermarkers)[0].version
+
+
+@dataclass
+class Embedder:
+    """The watermark versions it was given (by default every one that shipped), newest first: an image is marked by
+    the newest that suits it (Watermarker.suits), so images too small for version 2's tiles get version 1."""
+
+    watermarkers: list[Watermarker]
+
+    @classmethod
+    def load(cls, placement: devices.Placement = devices.CPU) -> Embedder:
+        return cls([Watermarker.load(path, placement) for path in VERSIONS.values()])
+
+    def version_for(self, image: Image.Image) -> Watermarker:
+        """The newest version that suits ``image``; the oldest where none does (which refuses images too small)."""
+        return next((w for w in self.watermarkers if w.suits(image)), self.watermarkers[-1])
+
+    def embed_payload(self, image: Image.Image, payload: bytes) -> tuple[Image.Image, Watermarker]:
+        """``image`` marked with ``payload``, and the version that marked it."""
+        watermarker = self.version_for(image)
+        return watermarker.embed_payload(image, payload), watermarker
+
+
+def _found_by(watermarker: Watermarker, reading: Reading) -> Reading:
+    return replace(reading, version=watermarker.version_number) if reading.detected else reading
 
 
 def _first_detected(readings: Iterable[Reading]) -> Reading:

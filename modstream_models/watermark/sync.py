@@ -7,9 +7,14 @@ candidate at twice the working resolution (17 turns 1.5 degrees apart x 41 scale
 the decoder's convolutions once, and a small head on their pooled statistics (per channel: mean, mean absolute value,
 root mean square) says how much the fold looks like a watermark lined up with its tile. Pooled statistics do not
 depend on where the crop began, which only shifts the fold; the head is trained for one encoder and tile, on the
-training photos only (``python -m modstream_models.watermark.sync``). The reader then decodes the TRIES best-ranked
-candidates' every shift, refines the one the decoder is most confident about by half a grid step, and keeps the most
-confident of those.
+training photos only. The reader then decodes the TRIES best-ranked candidates' every shift, refines the one the
+decoder is most confident about by half a grid step, and keeps the most confident of those.
+
+    .venv/bin/python -m modstream_models.watermark.sync --out var/watermark-sync      # the head (9 min on 2 cores)
+    .venv/bin/python -m modstream_models.watermark.sync --out var/watermark-sync --export var/watermark-sync/v2.pt
+
+The export writes a watermark version's weights file: version 1's networks in the periodic layout (``--tile``), the
+PSNR floor, and the head; version 2 is such a file (model.VERSIONS).
 """
 
 from __future__ import annotations
@@ -42,7 +47,7 @@ SCALES = tuple(0.5 * 1.03**step for step in range(41))  # 0.5 to 1.63
 TRIES = 16
 OVERSAMPLE = 2  # candidates are folded at this many times the working resolution, then shrunk
 HEAD_WIDTH = 64
-WEIGHTS = Path(__file__).parent / "weights" / "presence-v1-periodic-256.pt"
+HEAD = "presence.pt"  # the trained head's file in the run's directory
 # what a training example's candidate counts as: within these of the true turn and scale (positive), or beyond
 NEAR_TURN, NEAR_SCALE = 0.75, 0.015
 FAR_TURN, FAR_SCALE = 1.5, 0.03
@@ -114,8 +119,8 @@ class Presence(nn.Module):
         return [candidates[index] for index in best.tolist()]
 
     @classmethod
-    def load(cls, path: Path = WEIGHTS) -> Presence:
-        state = torch.load(path, map_location="cpu", weights_only=True)
+    def of(cls, state: dict[str, torch.Tensor]) -> Presence:
+        """The head whose ``state_dict()`` is ``state`` (as a version's weights file holds it under "presence")."""
         presence = cls(len(state["mean"]))
         presence.load_state_dict(state)
         return presence.eval()
@@ -215,6 +220,19 @@ def fit(pooled: torch.Tensor, labels: torch.Tensor, steps: int = 1500, seed: int
     return presence.eval()
 
 
+def export(head: Path, weights: Path, version: int, tile: int) -> None:
+    """A watermark version's weights file: version 1's networks and step in the periodic layout with ``tile`` px tiles,
+    the PSNR floor, and the head in ``head`` (trained for those networks and that tile). A shipped version's file is
+    never overwritten: images it marked must stay verifiable."""
+    from modstream_models.watermark.model import MIN_PSNR, VERSIONS, refuse_shipped
+
+    refuse_shipped(weights)
+    state = torch.load(VERSIONS[1], map_location="cpu", weights_only=True)
+    presence = torch.load(head, map_location="cpu", weights_only=True)
+    exported = {**state, "version": version, "min_psnr": MIN_PSNR, "chroma_mask": False}
+    torch.save({**exported, "layout": "periodic", "tile": tile, "presence": presence}, weights)
+
+
 def main(argv: list[str] | None = None) -> int:
     from modstream_models.watermark.model import version_1_periodic
 
@@ -222,8 +240,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--images", type=int, default=700, help="training images (about 0.6 s each on 2 cores)")
     parser.add_argument("--tile", type=int, default=256, help="the periodic layout's tile, pixels")
     parser.add_argument("--seed", type=int, default=12)
-    parser.add_argument("--out", type=Path, default=WEIGHTS)
+    parser.add_argument("--out", type=Path, default=Path("var/watermark-sync"), help=f"the run's directory ({HEAD})")
+    parser.add_argument(
+        "--export", type=Path, metavar="WEIGHTS", help="write a version's weights file with the run's head instead"
+    )  # fmt: skip
+    parser.add_argument("--version", type=int, default=2, help="with --export: the watermark version it is")
     args = parser.parse_args(argv)
+    if args.export:
+        if not (args.out / HEAD).exists():
+            parser.error(f"no head in {args.out}: train one first (without --export)")
+        export(args.out / HEAD, args.export, args.version, args.tile)
+        print(f"wrote {args.export}: watermark version {args.version}; add it first in model.VERSIONS to ship it")
+        return 0
     pooled, labels = examples(version_1_periodic(args.tile), args.images, args.seed)
     presence = fit(pooled, labels)
     with torch.no_grad():
@@ -231,9 +259,9 @@ def main(argv: list[str] | None = None) -> int:
     positive, negative = scores[labels > 0.5], scores[labels < 0.5]
     ranked_above = (positive[:, None] > negative[None, :]).float().mean().item()
     print(f"{len(labels)} examples, {int(labels.sum())} lined up; training AUC {ranked_above:.3f}")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    torch.save(presence.state_dict(), args.out)
-    print(f"wrote {args.out}")
+    args.out.mkdir(parents=True, exist_ok=True)
+    torch.save(presence.state_dict(), args.out / HEAD)
+    print(f"wrote {args.out / HEAD}")
     return 0
 
 

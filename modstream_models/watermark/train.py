@@ -36,12 +36,12 @@ from modstream_models.watermark.data import generated_images, random_crops, trai
 from modstream_models.watermark.model import (
     CURRENT_VERSION,
     MIN_PSNR,
-    VERSIONS,
     WEIGHTS_DIR,
     WORKING_SIZE,
     Decoder,
     Encoder,
     add_residual,
+    refuse_shipped,
     to_working_size,
 )
 from modstream_models.watermark.payload import CODE_BITS
@@ -217,11 +217,7 @@ def export(out: Path, weights: Path, version: int) -> None:
     """The networks of the last checkpoint, without the optimiser: the weights that ship, as watermark ``version``.
 
     A shipped version's file is never overwritten: images it marked must stay verifiable."""
-    if weights.resolve() in {path.resolve() for path in VERSIONS.values()}:
-        raise SystemExit(
-            f"{weights} holds shipped watermark version {weights.stem}: images it marked must stay verifiable; "
-            "export as a new version (--version) and add it first in model.VERSIONS"
-        )
+    refuse_shipped(weights)
     state = torch.load(out / CHECKPOINT, map_location="cpu", weights_only=False)
     exported = {
         "encoder": state["encoder"], "decoder": state["decoder"], "strength": state["strength"], "step": state["step"],

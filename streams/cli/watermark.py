@@ -13,7 +13,7 @@ from streams.cli.output import emit, json_option, open_image
 from streams.config import get_settings
 
 if TYPE_CHECKING:
-    from modstream_models.watermark.model import Reader, Watermarker
+    from modstream_models.watermark.model import Embedder, Reader
 
 IMAGE_FILE = click.Path(dir_okay=False, path_type=Path)
 WEIGHTS = click.option(
@@ -29,10 +29,10 @@ def _payload(_ctx: click.Context, _param: click.Parameter, value: str) -> bytes:
     return bytes.fromhex(value)
 
 
-def _watermarker(weights: Path | None) -> Watermarker:
-    from modstream_models.watermark.model import Watermarker
+def _embedder(weights: Path | None) -> Embedder:
+    from modstream_models.watermark.model import Embedder, Watermarker
 
-    return Watermarker.load(weights) if weights else Watermarker.load()
+    return Embedder([Watermarker.load(weights)]) if weights else Embedder.load()
 
 
 def _reader(weights: Path | None) -> Reader:
@@ -51,7 +51,8 @@ def watermark() -> None:
 
 @watermark.command(
     short_help="write a watermarked copy of an image",
-    help="Write a watermarked copy of IN (PNG, JPEG or WebP) to OUT (format by its extension).",
+    help="Write a watermarked copy of IN (PNG, JPEG or WebP) to OUT (format by its extension), with the newest "
+    "watermark version that suits its size (version 2 needs 512 px a side; smaller images get version 1).",
 )
 @IN
 @click.argument("out", metavar="OUT", type=IMAGE_FILE)
@@ -60,8 +61,10 @@ def watermark() -> None:
 @json_option()
 def embed(image: Path, out: Path, payload: bytes, weights: Path | None) -> None:
     source = open_image(image)  # before the weights load: a bad file fails at once
-    _watermarker(weights).embed_payload(source, payload).save(out)
-    emit({"out": str(out), "payload": payload.hex()}, f"wrote {out}")
+    marked, watermarker = _embedder(weights).embed_payload(source, payload)
+    marked.save(out)
+    number = watermarker.version_number
+    emit({"out": str(out), "payload": payload.hex(), "version": number}, f"wrote {out} (watermark version {number})")
 
 
 @watermark.command(

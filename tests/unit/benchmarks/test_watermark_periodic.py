@@ -8,13 +8,13 @@ from PIL import Image
 from benchmarks.watermark import ATTACKS, FPR, WITHIN_6
 from benchmarks.watermark_periodic import TURNED_OR_RESIZED, bits_at_true_shift, bound_per_image, main, markdown
 from benchmarks.watermark_tiles import CROPS
-from modstream_models.watermark.model import Watermarker
+from modstream_models.watermark.model import VERSIONS, Watermarker
 from modstream_models.watermark.payload import encode_payload
 from streams.stack import REPO_ROOT
 
 
 def test_a_crop_read_where_it_was_cut_gives_the_embedded_bits_and_elsewhere_not() -> None:
-    watermarker = Watermarker.load()
+    watermarker = Watermarker.load(VERSIONS[1])
     watermarker.use_layout("periodic")
     image = Image.open(REPO_ROOT / "samples" / "coffee.jpg").convert("RGB").resize((320, 256))
     bits = encode_payload(bytes(range(8)))

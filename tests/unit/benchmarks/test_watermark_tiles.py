@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from benchmarks.watermark_tiles import CROPS, embed_tiled, pixel_box, read_tiled, tile_boxes
-from modstream_models.watermark.model import Watermarker
+from modstream_models.watermark.model import VERSIONS, Watermarker
 from modstream_models.watermark.payload import decode_bits, encode_payload
 from streams.stack import REPO_ROOT
 
@@ -21,7 +21,7 @@ def test_tiles_cover_the_image_once() -> None:
 
 @pytest.mark.parametrize("crop", ["crop_w100%_h50%", "crop_w60%_h90%"])
 def test_a_crop_of_the_tiled_image_read_where_it_sat_gives_the_payload_back(crop: str) -> None:
-    watermarker = Watermarker.load()
+    watermarker = Watermarker.load(VERSIONS[1])
     image = Image.open(REPO_ROOT / "samples" / "coffee.jpg").convert("RGB").resize((384, 320))
     payload = bytes(range(8))
     marked = embed_tiled(watermarker, image, encode_payload(payload))

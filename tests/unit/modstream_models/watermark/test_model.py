@@ -3,9 +3,11 @@
 import json
 import random
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import cast
 
+import matplotlib
 import numpy as np
 import pytest
 import torch
@@ -18,11 +20,13 @@ from modstream_models.watermark.model import (
     ANY_ASPECT_CROPS,
     CANVAS,
     CURRENT_VERSION,
+    MIN_PSNR,
     MIN_SIDE,
     SAME_ASPECT_CROPS,
     VERSIONS,
     CanvasBox,
     Decoder,
+    Embedder,
     Encoder,
     Reader,
     Reading,
@@ -37,7 +41,8 @@ from tests.images import SAMPLES
 
 @pytest.fixture(scope="module")
 def watermarker() -> Watermarker:
-    return Watermarker.load()
+    """Version 1: it marks images under version 2's 512 px a side, as the crops below are."""
+    return Watermarker.load(VERSIONS[1])
 
 
 @pytest.fixture(scope="module")
@@ -54,9 +59,10 @@ def photos() -> list[Image.Image]:
     return out
 
 
-def test_shipped_weights_name_their_version(watermarker: Watermarker) -> None:
-    assert watermarker.version.startswith(f"modstream watermark {CURRENT_VERSION} (") and "step " in watermarker.version
-    assert watermarker.version_number == CURRENT_VERSION
+def test_shipped_weights_name_their_version() -> None:
+    newest = Watermarker.load()
+    assert newest.version.startswith(f"modstream watermark {CURRENT_VERSION} (") and "step " in newest.version
+    assert newest.version_number == CURRENT_VERSION == 2
     assert [Watermarker.load(path).version_number for path in VERSIONS.values()] == list(VERSIONS)
     assert all(path.stat().st_size < 5_000_000 for path in VERSIONS.values())
 
@@ -70,9 +76,50 @@ def test_images_watermarked_by_an_older_version_stay_verifiable(photos: list[Ima
     old = Watermarker.load(VERSIONS[1]).embed_payload(photos[0], payload)
     reading = reader.read_payload(jpeg_round_trip(old, 70))
     assert (reading.payload, reading.version, reading.to_json()["version"]) == (payload, 1, 1)
-    assert reader.model_version(reading) == reader.watermarkers[1].version  # what watermark_decode reports
+    assert reader.model_version(reading) == Watermarker.load(VERSIONS[1]).version  # what watermark_decode reports
     nothing = reader.read_payload(photos[0])
     assert nothing.version is None and reader.model_version(nothing) == "modstream watermark 9"  # the newest
+
+
+def test_version_2_is_version_1s_networks_in_the_periodic_layout_with_its_head() -> None:
+    """What benchmarks.watermark_periodic measures as version 1's networks with 256 px tiles and the shipped head."""
+    version_1, version_2 = (torch.load(VERSIONS[number], weights_only=True) for number in (1, 2))
+    for part in ("encoder", "decoder"):
+        assert all(torch.equal(version_2[part][name], value) for name, value in version_1[part].items())
+    loaded = Watermarker.load(VERSIONS[2])
+    assert (loaded.layout, loaded.tile, loaded.min_psnr, loaded.chroma_mask) == ("periodic", 256, MIN_PSNR, False)
+    assert loaded.presence is not None and loaded.strength == Watermarker.load(VERSIONS[1]).strength
+
+
+def test_an_image_gets_the_newest_version_that_suits_its_size_and_reads_back_as_that_version() -> None:
+    hopper = Image.open(Path(matplotlib.get_data_path()) / "sample_data" / "grace_hopper.jpg").convert("RGB")
+    embedder, reader, payload = Embedder.load(), Reader.load(), bytes(range(8))
+    assert min(hopper.size) == 2 * 256  # two of version 2's tiles a side: the smallest it marks
+    for image, version in [(hopper, 2), (hopper.resize((600, 511)), 1), (hopper.resize((128, 128)), 1)]:
+        marked, marked_by = embedder.embed_payload(image, payload)
+        assert marked_by.version_number == version and marked.size == image.size
+        reading = reader.read_payload(jpeg_round_trip(marked, 80))
+        assert (reading.payload, reading.version) == (payload, version)
+    with pytest.raises(ValueError, match="too small to hold a watermark"):
+        embedder.embed_payload(hopper.resize((63, 600)), payload)
+
+
+def test_the_reader_tries_every_version_on_the_image_as_it_is_before_any_search(
+    monkeypatch: pytest.MonkeyPatch, photos: list[Image.Image]
+) -> None:
+    """The publish check of an image version 1 marked reads it at once, not after version 2's searches (seconds)."""
+    reader, payload = Reader.load(), bytes(range(8))
+    version_2, version_1 = reader.watermarkers
+    read_by_version_2: list[Reading] = []
+
+    def counted(image: Image.Image, crops: bool = True) -> Iterator[Reading]:
+        for reading in Watermarker.readings(version_2, image, crops):
+            read_by_version_2.append(reading)
+            yield reading
+
+    monkeypatch.setattr(version_2, "readings", counted)
+    assert reader.read_payload(version_1.embed_payload(photos[0], payload)).version == 1
+    assert len(read_by_version_2) == 1
 
 
 @pytest.mark.parametrize("size", [(12, 12), (MIN_SIDE - 1, 300), (300, MIN_SIDE - 1)])
@@ -157,8 +204,8 @@ def test_unwatermarked_crops_are_not_detected(watermarker: Watermarker, photos: 
 
 def test_cli_embeds_and_decodes_a_payload(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
     photo, marked = str(SAMPLES / "coffee.jpg"), tmp_path / "marked.jpg"  # JPEG (quality 75) by its extension
-    assert modstream(["watermark", "embed", photo, str(marked), "--payload", "00112233aabbccdd"]) == 0
-    capsys.readouterr()
+    assert modstream(["watermark", "embed", photo, str(marked), "--payload", "00112233aabbccdd", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["version"] == 1  # 600 x 400: too small for version 2's tiles
     assert modstream(["watermark", "decode", str(marked), "--json"]) == 0
     found = json.loads(capsys.readouterr().out)
     assert found["detected"] is True and found["payload"] == "00112233aabbccdd" and found["bit_confidence"] > 0.5

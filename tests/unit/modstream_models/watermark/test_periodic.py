@@ -8,7 +8,7 @@ import torch
 from PIL import Image
 
 from modstream_models.watermark import periodic
-from modstream_models.watermark.model import Watermarker, version_1_periodic
+from modstream_models.watermark.model import VERSIONS, Watermarker, version_1_periodic
 from streams.stack import REPO_ROOT
 from tests.images import best_cyclic_match, periodic_pattern
 
@@ -53,7 +53,7 @@ def test_a_mirrored_crop_of_another_aspect_ratio_is_found_blind_and_an_unmarked_
 
 
 def test_reading_every_shift_at_once_reads_as_decoding_each_rolled_tile() -> None:
-    watermarker = Watermarker.load()
+    watermarker = Watermarker.load(VERSIONS[1])
     watermarker.use_layout("periodic")
     tile = torch.rand(1, 3, 64, 64, generator=torch.Generator().manual_seed(2))
     every = watermarker.read_every_shift(torch.cat([tile, tile.flip(-1)]))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import replace
 from pathlib import Path
 
 import matplotlib
@@ -14,7 +13,7 @@ from PIL import Image
 
 from modstream_models.images import jpeg_round_trip
 from modstream_models.watermark import periodic, sync
-from modstream_models.watermark.model import WORKING_SIZE, version_1_periodic
+from modstream_models.watermark.model import VERSIONS, WORKING_SIZE, Watermarker, version_1_periodic
 from tests.images import best_cyclic_match, periodic_pattern
 
 
@@ -46,9 +45,9 @@ def test_the_statistics_are_the_same_wherever_the_crop_began() -> None:
     assert torch.allclose(pooled[0], pooled[1], atol=1e-4)
 
 
-def test_a_turned_resized_jpeg_copy_is_read_blind_with_the_shipped_head_and_an_unmarked_one_is_not() -> None:
+def test_version_2_reads_a_turned_resized_jpeg_copy_blind_with_its_head_and_an_unmarked_one_not() -> None:
     hopper = Image.open(Path(matplotlib.get_data_path()) / "sample_data" / "grace_hopper.jpg").convert("RGB")
-    watermarker = version_1_periodic(256)  # the shipped head's networks; a photo neither trained on
+    watermarker = version_1_periodic(256)  # version 2's networks without its head; a photo neither trained on
     payload = bytes(range(8, 16))
 
     def reposted(image: Image.Image) -> Image.Image:
@@ -57,9 +56,9 @@ def test_a_turned_resized_jpeg_copy_is_read_blind_with_the_shipped_head_and_an_u
 
     copy = reposted(watermarker.embed_payload(hopper, payload))
     assert not watermarker.read_payload(copy).detected  # no search: the fold does not line up
-    searching = replace(watermarker, presence=sync.Presence.load())
+    searching = Watermarker.load(VERSIONS[2])
     found = searching.read_payload(copy)
-    assert found.payload == payload and found.version == watermarker.version_number
+    assert found.payload == payload and found.version == 2
     assert found.geometry is not None and not found.geometry.flipped  # what the search undid, within its tolerance
     assert abs(found.geometry.rotation + 8) <= 1 and abs(found.geometry.scale / 0.85 - 1) <= 0.02
     assert found.to_json()["scale"] == found.geometry.scale
@@ -76,9 +75,11 @@ def test_training_examples_label_the_candidates_near_a_marked_copys_turn_and_sca
     # per copy: two candidates near the true turn and scale, which only a marked image makes positives
     assert labels.view(-1, 5)[:, 2:].sum() == 0
     presence = sync.fit(pooled, labels, steps=5)
-    torch.save(presence.state_dict(), tmp_path / "head.pt")
-    loaded = sync.Presence.load(tmp_path / "head.pt")
-    assert torch.allclose(loaded(pooled), presence(pooled))
+    torch.save(presence.state_dict(), tmp_path / sync.HEAD)
+    sync.export(tmp_path / sync.HEAD, tmp_path / "v9.pt", version=9, tile=256)
+    exported = Watermarker.load(tmp_path / "v9.pt")
+    assert (exported.version_number, exported.layout, exported.tile) == (9, "periodic", 256)
+    assert exported.presence is not None and torch.allclose(exported.presence(pooled), presence(pooled))
 
 
 def test_repost_reports_the_turn_and_scale_it_applied() -> None:

@@ -44,7 +44,7 @@ from modstream_models.watermark.model import (
     CURRENT_VERSION,
     SEARCH_TRIES,
     VERSIONS,
-    WEIGHTS,
+    Embedder,
     Reader,
     Reading,
     Watermarker,
@@ -180,12 +180,17 @@ class Method:
     read: Callable[[Array], Array]  # RGB image -> read bits
 
 
-def modstream_method(watermarker: Watermarker, name: str = "modstream") -> Method:
+def modstream_method(watermarkers: list[Watermarker], name: str = "modstream") -> Method:
+    """The watermark as the stack uses ``watermarkers`` (newest first): each image marked by the newest version that
+    suits its size (model.Embedder), read by every version in turn (model.Reader, as ``verify`` reads)."""
+    embedder, reader = Embedder(watermarkers), Reader(watermarkers)
+
     def embed(image: Array, bits: Array) -> Array:
-        return np.asarray(watermarker.embed(_pil(image), bits))
+        original = _pil(image)
+        return np.asarray(embedder.version_for(original).embed(original, bits))
 
     def read(image: Array) -> Array:
-        return watermarker.read_payload(_pil(image)).bits  # where the image as it is fails: the crop search's
+        return reader.read_payload(_pil(image)).bits  # where the image as it is fails: the searches'
 
     return Method(name, CODE_BITS, embed, read)
 
@@ -211,9 +216,8 @@ def invisible_watermark_method(algorithm: str, bits: int) -> Method:
     return Method(algorithm, bits, embed, read)
 
 
-def load_watermarker(checkpoint: Path | None) -> Watermarker:
-    if checkpoint is None:
-        return Watermarker.load(WEIGHTS)
+def load_watermarker(checkpoint: Path) -> Watermarker:
+    """A training run's last checkpoint, as the next version."""
     state = torch.load(checkpoint / CHECKPOINT, map_location="cpu", weights_only=False)
     # a training run makes the next version: its reader searches crops as that version's will
     return Watermarker(
@@ -394,13 +398,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     torch.set_num_threads(max(1, torch.get_num_threads()))
-    watermarker = load_watermarker(args.checkpoint)
+    shipped = [Watermarker.load(path) for path in VERSIONS.values()]
+    watermarkers = [load_watermarker(args.checkpoint)] if args.checkpoint else shipped
     images = crops(held_out_photos(), args.images, random.Random(7))
     available = {
-        "modstream": lambda: modstream_method(watermarker),
+        "modstream": lambda: modstream_method(watermarkers),
         **{
-            f"modstream-v{number}": partial(modstream_method, Watermarker.load(path), f"modstream-v{number}")
-            for number, path in list(VERSIONS.items())[1:]
+            f"modstream-v{watermarker.version_number}": partial(
+                modstream_method, [watermarker], f"modstream-v{watermarker.version_number}"
+            )
+            for watermarker in shipped[1:]
         },
         "dwtDct": lambda: invisible_watermark_method("dwtDct", PAYLOAD_BITS),
         "dwtDctSvd": lambda: invisible_watermark_method("dwtDctSvd", PAYLOAD_BITS),
@@ -417,7 +424,7 @@ def main(argv: list[str] | None = None) -> int:
         log(f"{name}: embedding and attacking {len(images)} images")
         results["methods"][name] = evaluate(available[name](), images, np.random.default_rng(11), args.out)
     log(f"false positives on {args.fpr_crops} crops and {args.fpr_search_images} images through the searches")
-    reader = Reader([watermarker, *(Watermarker.load(path) for path in list(VERSIONS.values())[1:])])
+    reader = Reader([*watermarkers, *shipped[1:]] if args.checkpoint else shipped)
     results["false_positives"] = false_positives(
         reader, args.fpr_crops, args.fpr_search_images, args.fpr_crop_search_images, random.Random(13)
     )

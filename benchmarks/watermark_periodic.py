@@ -1,6 +1,6 @@
 """The periodic layout (modstream_models/watermark/periodic.py), read blind: crops of any aspect ratio, and JPEG.
 
-    .venv/bin/python -m benchmarks.watermark_periodic      # version 1: ~15 min, and 80 for false_positives
+    .venv/bin/python -m benchmarks.watermark_periodic      # ~45 min, and 2-3 hours for false_positives
     .venv/bin/python -m benchmarks.watermark_periodic --checkpoint var/watermark-periodic   # and a training run's
     .venv/bin/python -m benchmarks.watermark_periodic --sections tables --images 2 --tiles 128        # quick
     .venv/bin/python -m benchmarks.watermark_periodic --sections false_positives --fpr-images 200     # one part
@@ -14,10 +14,12 @@ each counted only with at most SHIFT_MAX_ERRORS corrections. Nothing about the c
 Reported per network and attack: PSNR and SSIM, bit accuracy at the true shift (what the networks can give), the
 payloads the blind reader finds, and wrong payloads; and whether the reader finds anything in the unwatermarked
 copies. A resized copy changes the period, so no resize is among these attacks. Then, on the photos with 256 px tiles:
-how far off a turn or a scale may be undone, and benchmarks.watermark's turns and resizes read with the shift search
-only, with the turn and scale search (sync.py, its shipped head), and with the turn and scale given; every attack of
-benchmarks.watermark read that way beside version 1 as it ships; and the false positives of that reader on 2,000
-unwatermarked images. Each section can be run alone (--sections); the others are kept as they were.
+how far off a turn or a scale may be undone; on those photos and three more that wheels on PyPI ship
+(benchmarks/photos.py), benchmarks.watermark's turns and resizes read with the shift search only, with the turn and
+scale search (sync.py, version 2's head), and with the turn and scale given, and every attack of benchmarks.watermark
+on each photo marked and read as the stack does (version 2, or version 1 where the photo is too small for it) beside
+version 1 alone; and the false positives of version 2's reader on 2,000 unwatermarked images. Each section can be run
+alone (--sections); the others are kept as they were.
 Results: benchmarks/results/watermark-periodic.json.
 """
 
@@ -38,12 +40,14 @@ import torch
 from PIL import Image
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
+from benchmarks.photos import DESCRIPTION as MORE_DESCRIPTION
+from benchmarks.photos import SOURCES, more_held_out_photos
 from benchmarks.watermark import ATTACKS as ISSUE_ATTACKS
-from benchmarks.watermark import load_watermarker, unwatermarked_images, within
+from benchmarks.watermark import load_watermarker, unwatermarked_images, within, write_difference
 from benchmarks.watermark_tiles import AFTER_CROP, CROPS, HELD_OUT_CROPS, held_out_crops, pixel_box, summary
 from modstream_models.watermark import model, periodic, sync
 from modstream_models.watermark.data import held_out_photos
-from modstream_models.watermark.model import WORKING_SIZE, Watermarker, version_1_periodic
+from modstream_models.watermark.model import WORKING_SIZE, Embedder, Reader, Watermarker, version_1_periodic
 from modstream_models.watermark.payload import DETECTION_MAX_ERRORS, encode_payload
 from streams.stack import REPO_ROOT
 
@@ -52,6 +56,7 @@ ATTACKS = {name: AFTER_CROP[name] for name in ("", "+jpeg60")}
 
 
 HELD_OUT_WHOLE = "the 3 held-out photos whole: Grace Hopper (512 x 600), the motorcycle pair (741 x 500)"
+HELD_OUT_NAMES = ["grace hopper", "motorcycle left", "motorcycle right"]
 
 
 def held_out_whole() -> list[Image.Image]:
@@ -182,29 +187,40 @@ def known_geometry(watermarker: Watermarker, images: list[Image.Image]) -> dict[
     return summary(rows)
 
 
-def issue_attacks(watermarker: Watermarker, images: list[Image.Image]) -> dict[str, dict[str, float]]:
-    """Every attack of benchmarks.watermark on the photos whole, read blind as ``verify`` would read version 2 if it
-    were these networks in this layout (the shift search, then the turn and scale search), beside version 1 as it
-    ships (the whole layout, its turn and crop searches) on the same photos: payload found, wrong payload, and the
-    bits of the reading each reader returns (where it finds the payload, the bits at the shift it found)."""
-    readers = {
-        "periodic": replace(watermarker, presence=version_2_head()),
-        "version 1": Watermarker.load(model.VERSIONS[1]),
-    }
+def issue_attacks(images: list[Image.Image], names: list[str], difference: Path) -> dict[str, Any]:
+    """Every attack of benchmarks.watermark on held-out photos whole, marked and read as the stack marks and reads them
+    (``shipped``: the Embedder picks the version by the photo's size, the Reader tries every version, as ``verify``),
+    beside version 1 alone (as it was before version 2 shipped): per photo the version that marked it, PSNR and SSIM;
+    per attack the payloads found, wrong payloads, and the bits of the reading the reader returns (where it finds the
+    payload, the bits where it found it). The least invisible photo's change, amplified, is written to ``difference``
+    for a person to look at."""
+    version_1 = Watermarker.load(model.VERSIONS[1])
+    stacks = {"shipped": (Embedder.load(), Reader.load()), "version 1": (Embedder([version_1]), Reader([version_1]))}
     rows: dict[str, list[float]] = {}
-    for index, image in enumerate(images):
+    photos: list[dict[str, Any]] = []
+    for index, (image, name) in enumerate(zip(images, names, strict=True)):
         payload = bytes(random.Random(100 + index).randrange(256) for _ in range(8))
         bits = encode_payload(payload)
-        for reader_name, reader in readers.items():
-            marked = np.asarray(reader.embed(image, bits))
-            for name, attack in ISSUE_ATTACKS.items():
-                reading = reader.read_payload(Image.fromarray(attack(marked)))
-                rows.setdefault(f"{reader_name} {name} bits", []).append(float((reading.bits == bits).mean()))
-                rows.setdefault(f"{reader_name} {name} payload", []).append(reading.payload == payload)
+        for stack, (embedder, reader) in stacks.items():
+            marked, marked_by = embedder.embed_payload(image, payload)
+            original, array = np.asarray(image), np.asarray(marked)
+            if stack == "shipped":
+                photos.append({
+                    "photo": name, "size": f"{image.width} x {image.height}", "version": marked_by.version_number,
+                    "psnr": round(float(peak_signal_noise_ratio(original, array)), 2),
+                    "ssim": round(float(structural_similarity(original, array, channel_axis=2)), 4),
+                })  # fmt: skip
+            for attack_name, attack in ISSUE_ATTACKS.items():
+                reading = reader.read_payload(Image.fromarray(attack(array)))
+                rows.setdefault(f"{stack} {attack_name} bits", []).append(float((reading.bits == bits).mean()))
+                rows.setdefault(f"{stack} {attack_name} payload", []).append(reading.payload == payload)
                 wrong = reading.detected and reading.payload != payload
-                rows.setdefault(f"{reader_name} {name} wrong", []).append(wrong)
+                rows.setdefault(f"{stack} {attack_name} wrong", []).append(wrong)
         print(f"... issue attacks: {index + 1}/{len(images)}", file=sys.stderr, flush=True)
-    return summary(rows)
+    worst = min(range(len(photos)), key=lambda index: photos[index]["psnr"])
+    marked, _ = stacks["shipped"][0].embed_payload(images[worst], bytes(8))
+    write_difference(np.asarray(images[worst]), np.asarray(marked), difference)
+    return {"photos": photos, "worst_photo": photos[worst]["photo"], "attacks": summary(rows)}
 
 
 def bound_per_image() -> float:
@@ -304,17 +320,23 @@ def markdown(results: dict[str, Any]) -> str:
         rows.append(f"| seconds (mean) | | {seconds[0]:.1f} | {seconds[1]:.1f} | |")
     attacked = results.get("issue_attacks")
     if attacked:
+        rows += ["", "| photo | size | version | PSNR dB | SSIM |", "|---|---|---|---|---|"]
+        rows += [
+            f"| {photo['photo']} | {photo['size']} | {photo['version']} | {photo['psnr']:.2f} | {photo['ssim']:.4f} |"
+            for photo in attacked["photos"]
+        ]
         rows += [
             "",
-            "| benchmarks.watermark's attacks, photos whole, bits / payload (wrong) "
-            f"| {results['geometry_tolerance_of']}, shift and turn and scale searches | version 1 as shipped |",
+            "| benchmarks.watermark's attacks, photos whole, bits / payload (wrong) | shipped (version by size, every "
+            "version read) | version 1 alone |",
             "|---|---|---|",
         ]
+        found = attacked["attacks"]
         for name in ISSUE_ATTACKS:
             cells = [
-                f"{attacked[f'{reader} {name} bits']['mean']:.3f} / {attacked[f'{reader} {name} payload']['mean']:.2f}"
-                f" ({attacked[f'{reader} {name} wrong']['mean']:.2f})"
-                for reader in ("periodic", "version 1")
+                f"{found[f'{stack} {name} bits']['mean']:.3f} / {found[f'{stack} {name} payload']['mean']:.2f}"
+                f" ({found[f'{stack} {name} wrong']['mean']:.2f})"
+                for stack in ("shipped", "version 1")
             ]
             rows.append(f"| {name} | {' | '.join(cells)} |")
     fpr = results.get("false_positives")
@@ -366,7 +388,9 @@ def main(argv: list[str] | None = None) -> int:
     for section in sections:
         if section == "tables":
             image_sets = {"crops": held_out_crops(args.images), "photos": photos}
-            results["images"] = {"crops": HELD_OUT_CROPS.format(count=args.images), "photos": HELD_OUT_WHOLE}
+            results.setdefault("images", {}).update(
+                {"crops": HELD_OUT_CROPS.format(count=args.images), "photos": HELD_OUT_WHOLE}
+            )
             results["networks"] = {
                 name: {
                     image_set: measure(watermarker, images, f"{name}, {image_set}")
@@ -378,9 +402,13 @@ def main(argv: list[str] | None = None) -> int:
         elif section == "geometry_tolerance":
             results["geometry_tolerance"] = geometry_tolerance(candidates[tolerance_of], photos)
         elif section == "known_geometry":
-            results["known_geometry"] = known_geometry(candidates[tolerance_of], photos)
+            results.setdefault("images", {})["known_geometry"] = f"{HELD_OUT_WHOLE}; {MORE_DESCRIPTION}"
+            results["known_geometry"] = known_geometry(candidates[tolerance_of], [*photos, *more_held_out_photos()])
         elif section == "issue_attacks":
-            results["issue_attacks"] = issue_attacks(candidates[tolerance_of], photos)
+            results.setdefault("images", {})["issue_attacks"] = f"{HELD_OUT_WHOLE}; {MORE_DESCRIPTION}"
+            names = [*HELD_OUT_NAMES, *SOURCES]
+            difference = args.out.with_name(f"{args.out.stem}-worst-difference.png")
+            results["issue_attacks"] = issue_attacks([*photos, *more_held_out_photos()], names, difference)
         else:
             results["false_positives"] = false_positives(candidates[tolerance_of], args.fpr_images)
         results["when"][section] = datetime.now().isoformat(timespec="seconds")

@@ -61,13 +61,15 @@ def test_the_table_lists_each_turn_and_resize_read_without_and_with_the_search_a
     assert table.endswith("| seconds (mean) | | 15.7 | 0.7 | |")
 
 
-def test_the_table_lists_every_attack_for_both_readers_and_the_false_positives_beside_coin_flips() -> None:
-    attacked = {
-        f"{reader} {name} {column}": {"mean": value, "min": value}
-        for reader in ("periodic", "version 1")
+def test_the_table_lists_each_photos_version_and_quality_every_attack_and_the_false_positives() -> None:
+    found = {
+        f"{stack} {name} {column}": {"mean": value, "min": value}
+        for stack in ("shipped", "version 1")
         for name in ATTACKS
         for column, value in (("bits", 0.995), ("payload", 1.0), ("wrong", 0.0))
     }
+    photo = {"photo": "raccoon", "size": "1024 x 768", "version": 2, "psnr": 42.21, "ssim": 0.9912}
+    attacked = {"photos": [photo], "worst_photo": "raccoon", "attacks": found}
     fpr = {
         "images": 2000, "detections": 0, "bch_decoded_readings": 32770000, "seconds_per_image": 2.3,
         "readings_by_corrections": {str(k): 0 for k in range(9)} | {"8": 301},
@@ -76,6 +78,7 @@ def test_the_table_lists_every_attack_for_both_readers_and_the_false_positives_b
     results = {"geometry_tolerance_of": "v1, 256 px tiles", "issue_attacks": attacked, "false_positives": fpr}
     table = markdown(results)
     assert "| crop_w60%_h90% | 0.995 / 1.00 (0.00) | 0.995 / 1.00 (0.00) |" in table
+    assert "| raccoon | 1024 x 768 | 2 | 42.21 | 0.9912 |" in table
     assert "0 detections in 32770000 BCH-decoded readings (2.3 s per image); bound per image 4.6e-07." in table
     readings, coin_flips = table.splitlines()[-2:]
     assert readings == "| readings | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 301 |"

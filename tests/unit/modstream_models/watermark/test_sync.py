@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+from dataclasses import replace
 from pathlib import Path
 
 import matplotlib
@@ -89,3 +90,16 @@ def test_repost_reports_the_turn_and_scale_it_applied() -> None:
         copy, turn, scale = sync.repost(image, rng)
         assert abs(turn) <= 11 and 0.55 <= scale <= 1.35
         assert copy.width <= math.ceil(500 * scale) and copy.height <= math.ceil(400 * scale)
+
+
+def test_a_turn_alone_is_found_by_the_decoders_own_sweep_where_the_head_ranks_it_nowhere() -> None:
+    hopper = Image.open(Path(matplotlib.get_data_path()) / "sample_data" / "grace_hopper.jpg").convert("RGB")
+    version_2, payload = Watermarker.load(VERSIONS[2]), bytes(range(16, 24))
+    assert version_2.presence is not None
+    blind = sync.Presence(len(version_2.presence.mean)).eval()  # untrained: ranks every candidate alike
+    torch.nn.init.zeros_(blind.head[-1].weight)
+    turned = version_2.embed_payload(hopper, payload).rotate(-8, resample=Image.Resampling.BILINEAR)
+    found = replace(version_2, presence=blind).read_payload(jpeg_round_trip(turned, 80))
+    assert found.payload == payload and found.geometry is not None
+    assert abs(found.geometry.rotation + 8) <= 1 and abs(found.geometry.scale - 1) <= 0.02
+    assert (-8.25, 1.0) in sync.around(-9.0, 1.0) and (-9.0, 1.0) in sync.sweeps()

@@ -14,8 +14,9 @@ search refines its most confident candidates and tries the payload there.
 In the periodic layout (periodic.py; version 2) the encoder's residual is made from the image folded onto one tile
 and repeated over every tile, and the reader folds the copy and tries every cyclic shift of the tile, as it is and
 mirrored, instead of the turn and crop searches; a copy that was turned or resized is turned and resized back first,
-where a small head on the decoder's features ranks a grid of turns and scales (sync.py). That layout needs images of
-two tiles a side or more (Watermarker.suits), so smaller ones are marked by version 1 (Embedder).
+where the decoder ranks the turns alone and the scales alone of a grid, and a small head on its features the
+combinations (sync.py). That layout needs images of one and a half tiles a side or more (Watermarker.suits), so
+smaller ones are marked by version 1 (Embedder).
 """
 
 from __future__ import annotations
@@ -562,8 +563,8 @@ class Reader:
 
     def read_payload(self, image: Image.Image) -> Reading:
         """The payload as the first version that finds one reads it; where none does, the most confident reading.
-        Every version reads the image as it is before any searches (a second or two each): the publish check of a
-        fresh image marked by an older version costs one reading more, not the newer versions' searches."""
+        Every version reads the image as it is before any version searches (which take seconds): the publish check
+        of a fresh image marked by an older version costs one reading more, not the newer versions' searches."""
         searches = [(watermarker, watermarker.readings(image)) for watermarker in self.watermarkers]
 
         def every_reading() -> Iterator[Reading]:
@@ -593,7 +594,8 @@ class Embedder:
 
     def version_for(self, image: Image.Image) -> Watermarker:
         """The newest version that suits ``image``; the oldest where none does (which refuses images too small)."""
-        return next((w for w in self.watermarkers if w.suits(image)), self.watermarkers[-1])
+        suited = (watermarker for watermarker in self.watermarkers if watermarker.suits(image))
+        return next(suited, self.watermarkers[-1])
 
     def embed_payload(self, image: Image.Image, payload: bytes) -> tuple[Image.Image, Watermarker]:
         """``image`` marked with ``payload``, and the version that marked it."""

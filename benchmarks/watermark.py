@@ -42,8 +42,11 @@ from modstream_models.images import jpeg_round_trip
 from modstream_models.watermark.data import generated_images, held_out_photos, training_photos
 from modstream_models.watermark.model import (
     CURRENT_VERSION,
+    GEOMETRY_MAX_ERRORS,
     SEARCH_TRIES,
+    SHIFT_MAX_ERRORS,
     VERSIONS,
+    WORKING_SIZE,
     Embedder,
     Reader,
     Reading,
@@ -338,7 +341,7 @@ def false_positives(
         "expected_within_8_bits_if_coin_flips": round(len(readings) * (WITHIN_8 - WITHIN_6), 3),
         "largest_bit_bias": round(float(np.abs(bits.mean(axis=0) - 0.5).max()), 4),
         "versions": [watermarker.version for watermarker in reader.watermarkers], "bound_per_reading": WITHIN_6,
-        "bound_per_image": WITHIN_6 * (1 + 2 * SEARCH_TRIES) * len(reader.watermarkers),
+        "bound_per_image": sum(bound_per_image(watermarker) for watermarker in reader.watermarkers),
     }  # fmt: skip
 
 
@@ -348,6 +351,21 @@ def within(errors: int) -> float:
 
 
 WITHIN_6, WITHIN_8 = within(DETECTION_MAX_ERRORS), within(8)
+
+
+def bound_per_image(watermarker: Watermarker) -> float:
+    """The chance that ``watermarker``'s reader detects a payload in an image whose bits are coin flips: the sum over
+    the readings it BCH-decodes of each one's chance (model.py's constants). The whole layout: the image as it is and
+    the SEARCH_TRIES best turns and crops; the periodic one: as it is, every shift of the fold, as it is and mirrored,
+    and every shift of the turn and scale search's one candidate."""
+    if watermarker.layout != "periodic":
+        return WITHIN_6 * (1 + 2 * SEARCH_TRIES)
+    readings = 2 * WORKING_SIZE**2  # every shift of a fold, as it is and mirrored
+    return (
+        WITHIN_6 * (1 + 2 * SEARCH_TRIES)  # as it is; the shift search's most confident
+        + within(GEOMETRY_MAX_ERRORS) * 2 * SEARCH_TRIES  # the turn and scale search's most confident
+        + within(SHIFT_MAX_ERRORS) * 2 * (readings - 2 * SEARCH_TRIES)  # every other shift, twice
+    )
 
 
 def markdown(results: dict[str, Any]) -> str:

@@ -43,12 +43,12 @@ from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 from benchmarks.photos import DESCRIPTION as MORE_DESCRIPTION
 from benchmarks.photos import SOURCES, more_held_out_photos
 from benchmarks.watermark import ATTACKS as ISSUE_ATTACKS
-from benchmarks.watermark import load_watermarker, unwatermarked_images, within, write_difference
+from benchmarks.watermark import bound_per_image, load_watermarker, unwatermarked_images, within, write_difference
 from benchmarks.watermark_tiles import AFTER_CROP, CROPS, HELD_OUT_CROPS, held_out_crops, pixel_box, summary
 from modstream_models.watermark import model, periodic, sync
 from modstream_models.watermark.data import held_out_photos
 from modstream_models.watermark.model import WORKING_SIZE, Embedder, Reader, Watermarker, version_1_periodic
-from modstream_models.watermark.payload import DETECTION_MAX_ERRORS, encode_payload
+from modstream_models.watermark.payload import encode_payload
 from streams.stack import REPO_ROOT
 
 RESULTS = REPO_ROOT / "benchmarks" / "results" / "watermark-periodic.json"
@@ -223,17 +223,6 @@ def issue_attacks(images: list[Image.Image], names: list[str], difference: Path)
     return {"photos": photos, "worst_photo": photos[worst]["photo"], "attacks": summary(rows)}
 
 
-def bound_per_image() -> float:
-    """The chance that the periodic reader with the turn and scale search detects a payload in an image whose bits
-    are coin flips: the sum over the readings it BCH-decodes of each one's chance (model.py's constants)."""
-    readings = 2 * WORKING_SIZE**2  # every shift of the fold, as it is and mirrored
-    return (
-        within(DETECTION_MAX_ERRORS) * (1 + 2 * model.SEARCH_TRIES)  # as it is; the shift search's most confident
-        + within(model.GEOMETRY_MAX_ERRORS) * 2 * model.SEARCH_TRIES  # the turn and scale search's most confident
-        + within(model.SHIFT_MAX_ERRORS) * 2 * (readings - 2 * model.SEARCH_TRIES)  # every other shift, twice
-    )
-
-
 def false_positives(watermarker: Watermarker, count: int) -> dict[str, Any]:
     """Detections on ``count`` unwatermarked images (benchmarks.watermark.unwatermarked_images: photo crops of 64-512
     px, the tiny generator's images, each also as JPEG 60 and at half its size; the same set that measures version 1)
@@ -264,7 +253,7 @@ def false_positives(watermarker: Watermarker, count: int) -> dict[str, Any]:
         "readings_by_corrections": {str(k): corrections.get(k, 0) for k in range(9)},
         # exactly k corrections: within k of a codeword, not within k - 1
         "expected_if_coin_flips": {str(k): round(readings * (within(k) - within(k - 1)), 4) for k in range(9)},
-        "bound_per_image": bound_per_image(),
+        "bound_per_image": bound_per_image(watermarker),
         "seconds_per_image": round((time.perf_counter() - started) / count, 2),
     }
 

@@ -46,7 +46,7 @@ from benchmarks.watermark import ATTACKS as ISSUE_ATTACKS
 from benchmarks.watermark import bound_per_image, load_watermarker, unwatermarked_images, within, write_difference
 from benchmarks.watermark_tiles import AFTER_CROP, CROPS, HELD_OUT_CROPS, held_out_crops, pixel_box, summary
 from modstream_models.watermark import model, periodic, sync
-from modstream_models.watermark.data import held_out_photos
+from modstream_models.watermark.data import TRAIN_IMAGES, as_tensor, held_out_photos, synthetic_pictures
 from modstream_models.watermark.model import WORKING_SIZE, Embedder, Reader, Watermarker, version_1_periodic
 from modstream_models.watermark.payload import encode_payload
 from streams.stack import REPO_ROOT
@@ -60,9 +60,11 @@ HELD_OUT_NAMES = ["grace hopper", "motorcycle left", "motorcycle right"]
 
 
 def held_out_whole() -> list[Image.Image]:
-    return [
-        Image.fromarray((photo.permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)) for photo in held_out_photos()
-    ]
+    return [_image(photo) for photo in held_out_photos()]
+
+
+def _image(picture: torch.Tensor) -> Image.Image:
+    return Image.fromarray((picture.permute(1, 2, 0).numpy() * 255).round().astype(np.uint8))
 
 
 def _tensor(image: Image.Image) -> torch.Tensor:
@@ -192,7 +194,7 @@ def issue_attacks(images: list[Image.Image], names: list[str], difference: Path)
     (``shipped``: the Embedder picks the version by the photo's size, the Reader tries every version, as ``verify``),
     beside version 1 alone (as it was before version 2 shipped): per photo the version that marked it, PSNR and SSIM;
     per attack the payloads found, wrong payloads, and the bits of the reading the reader returns (where it finds the
-    payload, the bits where it found it). The least invisible photo's change, amplified, is written to ``difference``
+    payload, the bits where it found it). The change to the photo of least SSIM, amplified, is written to ``difference``
     for a person to look at."""
     version_1 = Watermarker.load(model.VERSIONS[1])
     stacks = {"shipped": (Embedder.load(), Reader.load()), "version 1": (Embedder([version_1]), Reader([version_1]))}
@@ -217,10 +219,37 @@ def issue_attacks(images: list[Image.Image], names: list[str], difference: Path)
                 wrong = reading.detected and reading.payload != payload
                 rows.setdefault(f"{stack} {attack_name} wrong", []).append(wrong)
         print(f"... issue attacks: {index + 1}/{len(images)}", file=sys.stderr, flush=True)
-    worst = min(range(len(photos)), key=lambda index: photos[index]["psnr"])
+    worst = min(range(len(photos)), key=lambda index: photos[index]["ssim"])  # PSNR sits at the floor on most
     marked, _ = stacks["shipped"][0].embed_payload(images[worst], bytes(8))
     write_difference(np.asarray(images[worst]), np.asarray(marked), difference)
     return {"photos": photos, "worst_photo": photos[worst]["photo"], "attacks": summary(rows)}
+
+
+def invisibility() -> dict[str, Any]:
+    """Per image, PSNR and SSIM as version 3 marks it (under the texture mask) and as version 2 did, on pictures the
+    mask's two constants were not chosen on: scikit-image's photos and textures and the three synthetic pictures
+    (data.py), each at least 384 px a side (as the Embedder gives version 3); the worst of each version."""
+    import skimage.data
+
+    pictures = {name: _image(as_tensor(getattr(skimage.data, name)())) for name in TRAIN_IMAGES}
+    synthetic = zip(("page", "noise", "blotches"), synthetic_pictures(), strict=True)
+    pictures |= {name: _image(picture) for name, picture in synthetic}
+    versions = {number: Watermarker.load(model.VERSIONS[number]) for number in (3, 2)}
+    rows = []
+    for index, (name, picture) in enumerate(pictures.items()):
+        if min(picture.size) < versions[3].tile * model.PERIODIC_TILES_PER_SIDE:
+            continue
+        payload = bytes(random.Random(200 + index).randrange(256) for _ in range(8))
+        row: dict[str, Any] = {"image": name, "size": f"{picture.width} x {picture.height}"}
+        for number, watermarker in versions.items():
+            original, marked = np.asarray(picture), np.asarray(watermarker.embed_payload(picture, payload))
+            row[f"version {number} psnr"] = round(float(peak_signal_noise_ratio(original, marked)), 2)
+            row[f"version {number} ssim"] = round(float(structural_similarity(original, marked, channel_axis=2)), 4)
+        rows.append(row)
+    worst = {
+        f"version {number}": min(rows, key=lambda row: row[f"version {number} ssim"])["image"] for number in versions
+    }
+    return {"images": rows, "least_ssim": worst}
 
 
 def false_positives(watermarker: Watermarker, count: int) -> dict[str, Any]:
@@ -328,6 +357,19 @@ def markdown(results: dict[str, Any]) -> str:
                 for stack in ("shipped", "version 1")
             ]
             rows.append(f"| {name} | {' | '.join(cells)} |")
+    shown = results.get("invisibility")
+    if shown:
+        rows += [
+            "",
+            "| image (not used to choose the texture mask) | size | version 3 PSNR / SSIM | version 2 PSNR / SSIM |",
+            "|---|---|---|---|",
+        ]
+        rows += [
+            f"| {row['image']} | {row['size']} | "
+            + " | ".join(f"{row[f'version {n} psnr']:.2f} / {row[f'version {n} ssim']:.4f}" for n in (3, 2))
+            + " |"
+            for row in shown["images"]
+        ]
     fpr = results.get("false_positives")
     if fpr:
         rows += [
@@ -344,7 +386,7 @@ def markdown(results: dict[str, Any]) -> str:
     return "\n".join(rows)
 
 
-SECTIONS = ("tables", "geometry_tolerance", "known_geometry", "issue_attacks", "false_positives")
+SECTIONS = ("tables", "geometry_tolerance", "known_geometry", "issue_attacks", "invisibility", "false_positives")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -398,6 +440,8 @@ def main(argv: list[str] | None = None) -> int:
             names = [*HELD_OUT_NAMES, *SOURCES]
             difference = args.out.with_name(f"{args.out.stem}-worst-difference.png")
             results["issue_attacks"] = issue_attacks([*photos, *more_held_out_photos()], names, difference)
+        elif section == "invisibility":
+            results["invisibility"] = invisibility()
         else:
             results["false_positives"] = false_positives(candidates[tolerance_of], args.fpr_images)
         results["when"][section] = datetime.now().isoformat(timespec="seconds")

@@ -24,7 +24,7 @@ TRAIN_IMAGES = (
 )  # fmt: skip
 
 
-def _as_tensor(array: np.ndarray) -> torch.Tensor:
+def as_tensor(array: np.ndarray) -> torch.Tensor:
     if array.ndim == 2:
         array = np.stack([array] * 3, axis=-1)
     return torch.from_numpy(np.ascontiguousarray(array[..., :3], dtype=np.float32) / 255).permute(2, 0, 1)
@@ -33,7 +33,7 @@ def _as_tensor(array: np.ndarray) -> torch.Tensor:
 def training_photos() -> list[torch.Tensor]:
     import skimage.data
 
-    return [_as_tensor(getattr(skimage.data, name)()) for name in TRAIN_IMAGES] + synthetic_pictures()
+    return [as_tensor(getattr(skimage.data, name)()) for name in TRAIN_IMAGES] + synthetic_pictures()
 
 
 def synthetic_pictures(seed: int = 0) -> list[torch.Tensor]:
@@ -53,7 +53,7 @@ def synthetic_pictures(seed: int = 0) -> list[torch.Tensor]:
         (512, 512), Image.Resampling.BICUBIC
     )
     blotches = (np.asarray(coarse, dtype=np.float32) - 128) * 1.6 + 128 + rng.normal(0, 12, (512, 512, 3))
-    return [_as_tensor(np.asarray(page)), _as_tensor(noise), _as_tensor(blotches.clip(0, 255).astype(np.uint8))]
+    return [as_tensor(np.asarray(page)), as_tensor(noise), as_tensor(blotches.clip(0, 255).astype(np.uint8))]
 
 
 def held_out_photos() -> list[torch.Tensor]:
@@ -64,7 +64,7 @@ def held_out_photos() -> list[torch.Tensor]:
     hopper_file = Path(matplotlib.get_data_path()) / "sample_data" / "grace_hopper.jpg"
     hopper = np.asarray(Image.open(hopper_file).convert("RGB"))
     left, right = skimage.data.stereo_motorcycle()[:2]
-    return [_as_tensor(hopper), _as_tensor(left), _as_tensor(right)]
+    return [as_tensor(hopper), as_tensor(left), as_tensor(right)]
 
 
 def random_blotches(size: int, rng: random.Random) -> torch.Tensor:
@@ -90,7 +90,7 @@ def generated_images(directory: Path, count: int = 96, size: int = 128) -> list[
             (image,) = generator.generate([GenerationItem(f"watermark training image {seed}", 10_000 + seed)])
             image.save(directory / f"{seed:04d}.png")
         files = sorted(directory.glob("*.png"))
-    return [_as_tensor(np.asarray(Image.open(file).convert("RGB"))) for file in files[:count]]
+    return [as_tensor(np.asarray(Image.open(file).convert("RGB"))) for file in files[:count]]
 
 
 def random_crops(

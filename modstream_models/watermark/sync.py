@@ -15,7 +15,11 @@ the one the decoder is most confident about by half a grid step, and keeps the m
     .venv/bin/python -m modstream_models.watermark.sync --out var/watermark-sync --export var/watermark-sync/v2.pt
 
 The export writes a watermark version's weights file: version 1's networks in the periodic layout (``--tile``), the
-PSNR floor, and the head; version 2 is such a file (model.VERSIONS).
+PSNR floor, and the head; version 2 is such a file (model.VERSIONS), and version 3 is version 2's head marking under
+the texture mask:
+
+    .venv/bin/python -m modstream_models.watermark.sync --export modstream_models/watermark/weights/v3.pt \
+        --version 3 --head modstream_models/watermark/weights/v2.pt --texture-mask
 """
 
 from __future__ import annotations
@@ -228,16 +232,18 @@ def fit(pooled: torch.Tensor, labels: torch.Tensor, steps: int = 1500, seed: int
     return presence.eval()
 
 
-def export(head: Path, weights: Path, version: int, tile: int) -> None:
+def export(head: Path, weights: Path, version: int, tile: int, texture_mask: bool = False) -> None:
     """A watermark version's weights file: version 1's networks and step in the periodic layout with ``tile`` px tiles,
-    the PSNR floor, and the head in ``head`` (trained for those networks and that tile). A shipped version's file is
-    never overwritten: images it marked must stay verifiable."""
+    the PSNR floor, whether it marks under the texture mask, and the head in ``head`` (a trained head's file, or a
+    version's weights file holding one; trained for those networks and that tile). A shipped version's file is never
+    overwritten: images it marked must stay verifiable."""
     from modstream_models.watermark.model import MIN_PSNR, VERSIONS, refuse_shipped
 
     refuse_shipped(weights)
     state = torch.load(VERSIONS[1], map_location="cpu", weights_only=True)
-    presence = torch.load(head, map_location="cpu", weights_only=True)
-    exported = {**state, "version": version, "min_psnr": MIN_PSNR, "chroma_mask": False}
+    saved = torch.load(head, map_location="cpu", weights_only=True)
+    presence = saved.get("presence", saved)  # a version's file holds its head under "presence"
+    exported = {**state, "version": version, "min_psnr": MIN_PSNR, "chroma_mask": False, "texture_mask": texture_mask}
     torch.save({**exported, "layout": "periodic", "tile": tile, "presence": presence}, weights)
 
 
@@ -253,11 +259,18 @@ def main(argv: list[str] | None = None) -> int:
         "--export", type=Path, metavar="WEIGHTS", help="write a version's weights file with the run's head instead"
     )  # fmt: skip
     parser.add_argument("--version", type=int, default=2, help="with --export: the watermark version it is")
+    parser.add_argument(
+        "--head", type=Path, help="with --export: the head's file, or a version's weights file (default: the run's)"
+    )
+    parser.add_argument(
+        "--texture-mask", action="store_true", help="with --export: the version marks under the texture mask"
+    )
     args = parser.parse_args(argv)
     if args.export:
-        if not (args.out / HEAD).exists():
-            parser.error(f"no head in {args.out}: train one first (without --export)")
-        export(args.out / HEAD, args.export, args.version, args.tile)
+        head = args.head or args.out / HEAD
+        if not head.exists():
+            parser.error(f"no head in {head}: train one first (without --export), or name one with --head")
+        export(head, args.export, args.version, args.tile, args.texture_mask)
         print(f"wrote {args.export}: watermark version {args.version}; add it first in model.VERSIONS to ship it")
         return 0
     pooled, labels = examples(version_1_periodic(args.tile), args.images, args.seed)

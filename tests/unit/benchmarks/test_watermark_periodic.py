@@ -75,8 +75,11 @@ def test_the_table_lists_each_photos_version_and_quality_every_attack_and_the_fa
         "readings_by_corrections": {str(k): 0 for k in range(9)} | {"8": 301},
         "expected_if_coin_flips": {str(k): 0.0 for k in range(9)} | {"8": 355.5}, "bound_per_image": 4.6e-7,
     }  # fmt: skip
+    shown = {"images": [{"image": "retina", "size": "1411 x 1411", "version 3 psnr": 42.36, "version 3 ssim": 0.9669,
+                         "version 2 psnr": 42.66, "version 2 ssim": 0.9589}], "least_ssim": {}}  # fmt: skip
     results = {"geometry_tolerance_of": "v1, 256 px tiles", "issue_attacks": attacked, "false_positives": fpr}
-    table = markdown(results)
+    table = markdown(results | {"invisibility": shown})
+    assert "| retina | 1411 x 1411 | 42.36 / 0.9669 | 42.66 / 0.9589 |" in table
     assert "| crop_w60%_h90% | 0.995 / 1.00 (0.00) | 0.995 / 1.00 (0.00) |" in table
     assert "| raccoon | 1024 x 768 | 2 | 42.21 | 0.9912 |" in table
     assert "0 detections in 32770000 BCH-decoded readings (2.3 s per image); bound per image 4.6e-07." in table

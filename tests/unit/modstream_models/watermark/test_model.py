@@ -33,6 +33,7 @@ from modstream_models.watermark.model import (
     Watermarker,
     _most_confident,
     networks,
+    texture_mask,
 )
 from modstream_models.watermark.payload import encode_payload
 from streams.cli import main as modstream
@@ -62,7 +63,7 @@ def photos() -> list[Image.Image]:
 def test_shipped_weights_name_their_version() -> None:
     newest = Watermarker.load()
     assert newest.version.startswith(f"modstream watermark {CURRENT_VERSION} (") and "step " in newest.version
-    assert newest.version_number == CURRENT_VERSION == 2
+    assert newest.version_number == CURRENT_VERSION == 3
     assert [Watermarker.load(path).version_number for path in VERSIONS.values()] == list(VERSIONS)
     assert all(path.stat().st_size < 5_000_000 for path in VERSIONS.values())
 
@@ -91,11 +92,40 @@ def test_version_2_is_version_1s_networks_in_the_periodic_layout_with_its_head()
     assert loaded.presence is not None and loaded.strength == Watermarker.load(VERSIONS[1]).strength
 
 
+def test_version_3_is_version_2_marking_under_the_texture_mask_and_the_reader_reads_the_two_once() -> None:
+    version_3, version_2 = (Watermarker.load(VERSIONS[number]) for number in (3, 2))
+    assert version_3.texture_mask and not version_2.texture_mask
+    assert version_3.reads_like(version_2) and not version_3.reads_like(Watermarker.load(VERSIONS[1]))
+    assert [watermarker.version_number for watermarker in Reader.load().watermarkers] == [3, 1]
+    assert [watermarker.version_number for watermarker in Embedder.load().watermarkers] == [3, 2, 1]
+
+
+def test_the_texture_mask_spends_the_residual_on_texture_at_the_same_psnr() -> None:
+    """Half the picture flat grey, half fine noise: the mask's amplitude is far lower on the flat half, its root mean
+    square 1; version 3 keeps the PSNR floor, changes the flat half less than version 2 does, and reads back."""
+    rng = np.random.default_rng(4)
+    array = np.full((400, 520, 3), 120, dtype=np.uint8)
+    array[:, 260:] = rng.integers(40, 200, (400, 260, 3))
+    amplitude = texture_mask(torch.from_numpy(array / 255).permute(2, 0, 1)[None].float())
+    assert amplitude.shape == (1, 1, 400, 520)
+    assert amplitude.square().mean().item() == pytest.approx(1.0, rel=1e-4)
+    assert amplitude[..., 20:-20, 20:240].max() < 0.4 * amplitude[..., 20:-20, 280:-20].min()
+    image, payload = Image.fromarray(array), bytes(range(40, 48))
+    changes = {}
+    for number in (3, 2):
+        marked = Watermarker.load(VERSIONS[number]).embed_payload(image, payload)
+        assert peak_signal_noise_ratio(array, np.asarray(marked)) >= MIN_PSNR - 0.15  # 8-bit rounding
+        changes[number] = np.abs(np.asarray(marked, dtype=np.int16) - array)[:, :240].mean()
+        if number == 3:
+            assert Reader.load().read_payload(jpeg_round_trip(marked, 80)).payload == payload
+    assert changes[3] < 0.5 * changes[2]
+
+
 def test_an_image_gets_the_newest_version_that_suits_its_size_and_reads_back_as_that_version() -> None:
     hopper = Image.open(Path(matplotlib.get_data_path()) / "sample_data" / "grace_hopper.jpg").convert("RGB")
     embedder, reader, payload = Embedder.load(), Reader.load(), bytes(range(8))
     smallest = (round(384 * 600 / 512), 384)  # one and a half of version 2's 256 px tiles a side
-    sizes = [(hopper, 2), (hopper.resize(smallest), 2), (hopper.resize((600, 383)), 1), (hopper.resize((128, 128)), 1)]
+    sizes = [(hopper, 3), (hopper.resize(smallest), 3), (hopper.resize((600, 383)), 1), (hopper.resize((128, 128)), 1)]
     for image, version in sizes:
         marked, marked_by = embedder.embed_payload(image, payload)
         assert marked_by.version_number == version and marked.size == image.size
@@ -108,19 +138,19 @@ def test_an_image_gets_the_newest_version_that_suits_its_size_and_reads_back_as_
 def test_the_reader_tries_every_version_on_the_image_as_it_is_before_any_search(
     monkeypatch: pytest.MonkeyPatch, photos: list[Image.Image]
 ) -> None:
-    """The publish check of an image version 1 marked reads it at once, not after version 2's searches (seconds)."""
+    """The publish check of an image version 1 marked reads it at once, not after version 3's searches (seconds)."""
     reader, payload = Reader.load(), bytes(range(8))
-    version_2, version_1 = reader.watermarkers
-    read_by_version_2: list[Reading] = []
+    version_3, version_1 = reader.watermarkers
+    read_by_version_3: list[Reading] = []
 
     def counted(image: Image.Image, crops: bool = True) -> Iterator[Reading]:
-        for reading in Watermarker.readings(version_2, image, crops):
-            read_by_version_2.append(reading)
+        for reading in Watermarker.readings(version_3, image, crops):
+            read_by_version_3.append(reading)
             yield reading
 
-    monkeypatch.setattr(version_2, "readings", counted)
+    monkeypatch.setattr(version_3, "readings", counted)
     assert reader.read_payload(version_1.embed_payload(photos[0], payload)).version == 1
-    assert len(read_by_version_2) == 1
+    assert len(read_by_version_3) == 1
 
 
 @pytest.mark.parametrize("size", [(12, 12), (MIN_SIDE - 1, 300), (300, MIN_SIDE - 1)])
@@ -206,11 +236,11 @@ def test_unwatermarked_crops_are_not_detected(watermarker: Watermarker, photos: 
 def test_cli_embeds_and_decodes_a_payload(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
     photo, marked = str(SAMPLES / "coffee.jpg"), tmp_path / "marked.jpg"  # JPEG (quality 75) by its extension
     assert modstream(["watermark", "embed", photo, str(marked), "--payload", "00112233aabbccdd", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["version"] == 2  # 600 x 400: version 2's 384 px a side and more
+    assert json.loads(capsys.readouterr().out)["version"] == 3  # 600 x 400: version 3 from 384 px a side
     assert modstream(["watermark", "decode", str(marked), "--json"]) == 0
     found = json.loads(capsys.readouterr().out)
     assert found["detected"] is True and found["payload"] == "00112233aabbccdd" and found["bit_confidence"] > 0.5
-    assert found["version"] == 2 and found["rotation"] is None and found["flipped"] is False
+    assert found["version"] == 3 and found["rotation"] is None and found["flipped"] is False
     with Image.open(marked) as image:  # the whole width and half the height, off centre: another aspect ratio
         image.crop((0, 37, image.width, 37 + image.height // 2)).save(tmp_path / "cropped.png")
     assert modstream(["watermark", "decode", str(tmp_path / "cropped.png"), "--json"]) == 0
@@ -220,7 +250,7 @@ def test_cli_embeds_and_decodes_a_payload(tmp_path, capsys) -> None:  # type: ig
     assert modstream(["watermark", "decode", str(tmp_path / "t.png")]) == 0
     said = capsys.readouterr().out  # the turn is found to within the search's half step, 0.75 degrees
     assert "payload 00112233aabbccdd" in said and re.search(r"mirrored, turned by (7\.5|8|8\.25) degrees", said)
-    assert "watermark version 2" in said
+    assert "watermark version 3" in said
     assert modstream(["watermark", "decode", photo, "--json"]) == 3
     assert json.loads(capsys.readouterr().out)["detected"] is False
     assert modstream(["watermark", "embed", photo, str(marked), "--payload", "abc"]) == 2

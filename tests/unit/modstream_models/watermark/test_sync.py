@@ -9,6 +9,7 @@ from pathlib import Path
 
 import matplotlib
 import numpy as np
+import pytest
 import torch
 from PIL import Image
 
@@ -81,6 +82,18 @@ def test_training_examples_label_the_candidates_near_a_marked_copys_turn_and_sca
     exported = Watermarker.load(tmp_path / "v9.pt")
     assert (exported.version_number, exported.layout, exported.tile) == (9, "periodic", 256)
     assert exported.presence is not None and torch.allclose(exported.presence(pooled), presence(pooled))
+
+
+def test_a_version_marking_under_the_texture_mask_is_exported_with_a_shipped_versions_head(tmp_path: Path) -> None:
+    """As version 3 was written: version 2's head, the texture mask; a shipped version's file is refused."""
+    head = ["--head", str(VERSIONS[2]), "--texture-mask"]
+    assert sync.main(["--export", str(tmp_path / "v9.pt"), "--version", "9", *head]) == 0
+    exported, version_2 = Watermarker.load(tmp_path / "v9.pt"), Watermarker.load(VERSIONS[2])
+    assert exported.texture_mask and exported.version_number == 9 and exported.reads_like(version_2)
+    before = VERSIONS[3].read_bytes()
+    with pytest.raises(SystemExit, match="holds shipped watermark version"):
+        sync.main(["--export", str(VERSIONS[3]), "--version", "3", *head])
+    assert VERSIONS[3].read_bytes() == before
 
 
 def test_repost_reports_the_turn_and_scale_it_applied() -> None:

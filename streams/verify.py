@@ -22,10 +22,11 @@ from streams.provenance import load_credentials, read_credentials
 from streams.store import AuditStore, open_database
 
 
-def verify_image(settings: Settings, data: bytes) -> dict[str, Any]:
+def verify_image(settings: Settings, data: bytes, thorough: bool = False) -> dict[str, Any]:
+    """The image's watermark, Content Credentials and audit record; ``thorough``: Reader.thorough."""
     from modstream_models.watermark.model import Reader
 
-    mark = Reader.load().read_payload(Image.open(io.BytesIO(data))).to_json()
+    mark = Reader.load(thorough=thorough).read_payload(Image.open(io.BytesIO(data))).to_json()
     payload = mark["payload"]
     anchors = load_credentials(
         settings.c2pa_cert, settings.c2pa_key, settings.c2pa_trust_anchors, settings.data_dir

@@ -22,6 +22,7 @@ smaller ones are marked by version 1 (Embedder).
 from __future__ import annotations
 
 import hashlib
+import heapq
 import io
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -448,22 +449,23 @@ class Watermarker:
     def embed_payload(self, image: Image.Image, payload: bytes) -> Image.Image:
         return self.embed(image, encode_payload(payload))
 
-    def read_payload(self, image: Image.Image) -> Reading:
+    def read_payload(self, image: Image.Image, thorough: bool = False) -> Reading:
         """The payload of ``image`` as it is or, failing that, as a turned, mirrored or cropped copy of a
         watermarked original; where none is found, the most confident reading."""
-        return _found_by(self, _first_detected(self.readings(image)))
+        return _found_by(self, _first_detected(self.readings(image, thorough=thorough)))
 
-    def readings(self, image: Image.Image, crops: bool = True) -> Iterator[Reading]:
+    def readings(self, image: Image.Image, crops: bool = True, thorough: bool = False) -> Iterator[Reading]:
         """Every reading the reader BCH-decodes, in turn, each search only run when asked for the next one: the
         image as it is, then turned back and unmirrored, then (``crops``) placed as a crop of an original; in the
         periodic layout, the image as it is, then every shift of its fold, mirrored and not, then (with a presence
-        head) every shift of the copy turned and resized back as the turn and scale search (sync.py) found best."""
+        head) every shift of the copy turned and resized back as the turn and scale search (sync.py) found best,
+        ``thorough``: among every turn and scale of its grid."""
         yield Reading.of(self.read(image))
         copy = self._tensor(image)
         if self.layout == "periodic":
             yield from self._search_shifts(self._working_view(copy))
             if self.presence is not None:
-                yield from self._search_turns_and_scales(copy, self.presence)
+                yield from self._search_turns_and_scales(copy, self.presence, thorough)
             return
         yield from self._search_geometry(copy)
         if crops:
@@ -500,34 +502,45 @@ class Watermarker:
         for flipped, every_shift in zip((False, True), every_shift_of, strict=True):
             yield from _shift_readings(every_shift, geometry=Geometry(0.0, flipped, False) if flipped else None)
 
-    def _search_turns_and_scales(self, copy: torch.Tensor, presence: sync.Presence) -> Iterator[Reading]:
+    def _search_turns_and_scales(
+        self, copy: torch.Tensor, presence: sync.Presence, thorough: bool = False
+    ) -> Iterator[Reading]:
         """Readings of the copy turned and resized back as the decoder is most confident about among the presence
         head's best-ranked candidates and the sweeps of turns alone and scales alone (sync.sweeps), or one of its
         neighbours half a grid step away if the decoder is more confident there; its shifts read as ``_search_shifts``
-        reads them."""
+        reads them. ``thorough``: the decoder ranks every candidate of the grid and the sweeps (sync.every_candidate)
+        on the middle of the copy, and the neighbours of its THOROUGH_REFINED best are read on the whole copy."""
 
-        def most_confident(
-            candidates: list[tuple[float, float]], quick: bool = False
-        ) -> tuple[float, tuple[float, float], list[np.ndarray]]:
-            best: tuple[float, tuple[float, float], list[np.ndarray]] = (-1.0, candidates[0], [])
+        def confidences(
+            candidates: list[tuple[float, float]], quick: bool = False, step: int = 1, region: float | None = None
+        ) -> Iterator[tuple[float, tuple[float, float], list[np.ndarray]]]:
             turns_by_scale: dict[float, list[float]] = {}
             for turn, scale in candidates:
                 turns_by_scale.setdefault(scale, []).append(turn)
             for scale, turns in turns_by_scale.items():  # a scale's turns undone in one batch
                 if quick:  # ranking only: undone at twice the working resolution (sync.candidate_tiles)
-                    tiles = sync.candidate_tiles(copy, scale, turns, self.tile, WORKING_SIZE)
+                    tiles = sync.candidate_tiles(sync.middle(copy, scale, self.tile, region), scale, turns, self.tile,
+                                                 WORKING_SIZE)  # fmt: skip
                 else:
                     tiles = periodic.shrink(periodic.undo(copy, turns, scale, self.tile), WORKING_SIZE)
-                every_shift_of = self.read_every_shift(torch.cat([tiles, tiles.flip(-1)]))
+                every_shift_of = self.read_every_shift(torch.cat([tiles, tiles.flip(-1)]), step)
                 for index, turn in enumerate(turns):
                     every_shift = [every_shift_of[index], every_shift_of[len(turns) + index]]
-                    confidence = max(float(_confidence(shifts).max()) for shifts in every_shift)
-                    best = max(best, (confidence, (turn, scale), every_shift), key=lambda found: found[0])
-            return best
+                    yield max(float(_confidence(shifts).max()) for shifts in every_shift), (turn, scale), every_shift
 
-        ranked = presence.rank(self.decoder.features, copy, self.tile, WORKING_SIZE)
-        _, best, _ = most_confident(list(dict.fromkeys([*ranked, *sync.sweeps()])), quick=True)
-        _, (turn, scale), best_shifts = most_confident([best, *sync.around(*best)])
+        def most_confident(
+            found: Iterable[tuple[float, tuple[float, float], list[np.ndarray]]], count: int = 1
+        ) -> list[tuple[float, float]]:
+            return [candidate for _, candidate, _ in heapq.nlargest(count, found, key=lambda one: one[0])]
+
+        if thorough:
+            ranking = confidences(sync.every_candidate(), True, sync.THOROUGH_STEP, sync.THOROUGH_REGION)
+            best = most_confident(ranking, sync.THOROUGH_REFINED)
+        else:
+            ranked = presence.rank(self.decoder.features, copy, self.tile, WORKING_SIZE)
+            best = most_confident(confidences(list(dict.fromkeys([*ranked, *sync.sweeps()])), quick=True))
+        neighbours = list(dict.fromkeys(found for candidate in best for found in [candidate, *sync.around(*candidate)]))
+        _, (turn, scale), best_shifts = max(confidences(neighbours), key=lambda one: one[0])
         for flipped, shifts in zip((False, True), best_shifts, strict=True):
             yield from _shift_readings(shifts, GEOMETRY_MAX_ERRORS, Geometry(turn, flipped, False, scale))
 
@@ -592,9 +605,10 @@ class Reader:
     """The decoders of the watermark versions it was given (by default every one that shipped), newest first."""
 
     watermarkers: list[Watermarker]
+    thorough: bool = False  # the turn and scale search ranks its whole grid (sync.every_candidate): seconds more
 
     @classmethod
-    def load(cls, placement: devices.Placement = devices.CPU) -> Reader:
+    def load(cls, placement: devices.Placement = devices.CPU, thorough: bool = False) -> Reader:
         """Every shipped version but those that read exactly as a newer one (version 2, read as version 3): reading
         them again would double the time spent on unwatermarked images and tell nothing new. A payload they marked is
         named as found by the newest of them."""
@@ -603,13 +617,15 @@ class Reader:
             loaded = Watermarker.load(path, placement)
             if not any(loaded.reads_like(newer) for newer in watermarkers):
                 watermarkers.append(loaded)
-        return cls(watermarkers)
+        return cls(watermarkers, thorough)
 
     def read_payload(self, image: Image.Image) -> Reading:
         """The payload as the first version that finds one reads it; where none does, the most confident reading.
         Every version reads the image as it is before any version searches (which take seconds): the publish check
         of a fresh image marked by an older version costs one reading more, not the newer versions' searches."""
-        searches = [(watermarker, watermarker.readings(image)) for watermarker in self.watermarkers]
+        searches = [
+            (watermarker, watermarker.readings(image, thorough=self.thorough)) for watermarker in self.watermarkers
+        ]
 
         def every_reading() -> Iterator[Reading]:
             for watermarker, readings in searches:

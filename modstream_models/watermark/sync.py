@@ -51,6 +51,15 @@ SCALES = tuple(0.5 * 1.03**step for step in range(41))  # 0.5 to 1.63
 # resized copies of the training photos; the held-out rotate_-10 copy that 8 missed ranks its candidate 11th.
 TRIES = 16
 OVERSAMPLE = 2  # candidates are folded at this many times the working resolution, then shrunk
+# The thorough search ranks every candidate by the decoder's confidence over rolls this many working pixels apart
+# (Decoder.every_shift): a quarter of the work, and the right candidate's best roll is at most one pixel off.
+THOROUGH_STEP = 2
+# ... on the middle of the copy, this many tiles a side at most: far from the middle, a candidate's turn and scale,
+# up to half a grid step off, put the copy's tiles pixels away from where they fold (on the 1024 x 768 held-out photo
+# turned 10 degrees, resized to 75 % and JPEG'd the right candidate ranked 199th on the whole copy, 2nd on the middle
+# 3 tiles); the neighbours of the THOROUGH_REFINED best are then read on the whole copy, the most confident decoded.
+THOROUGH_REGION = 3.0
+THOROUGH_REFINED = 4
 HEAD_WIDTH = 64
 HEAD = "presence.pt"  # the trained head's file in the run's directory
 # what a training example's candidate counts as: within these of the true turn and scale (positive), or beyond
@@ -69,11 +78,25 @@ def candidate_tiles(copy: torch.Tensor, scale: float, turns: list[float], tile: 
     return periodic.shrink(periodic.undo(small, turns, 1.0, OVERSAMPLE * working), working)
 
 
+def middle(copy: torch.Tensor, scale: float, tile: int, tiles: float | None) -> torch.Tensor:
+    """The middle of the copy (1 x 3 x h x w), at most ``tiles`` of its tiles a side at ``scale`` (all of it: None)."""
+    if tiles is None:
+        return copy
+    side, (height, width) = round(tiles * tile * scale), copy.shape[-2:]
+    top, left = max(0, (height - side) // 2), max(0, (width - side) // 2)
+    return copy[..., top : top + side, left : left + side]
+
+
 def sweeps() -> list[tuple[float, float]]:
     """Every turn of the grid at the copy's own scale, and every scale of the grid unturned: the re-posts most often
     made (a turn alone, a resize alone), which the decoder itself then ranks. The head, trained on few photos, ranked
     the right candidate of such copies of photos unlike them (benchmarks.photos) hundreds of places down."""
     return [(turn, 1.0) for turn in TURNS] + [(0.0, scale) for scale in SCALES]
+
+
+def every_candidate() -> list[tuple[float, float]]:
+    """What the thorough search lets the decoder rank: every turn of the grid at every scale, and the sweeps."""
+    return [(turn, scale) for scale in SCALES for turn in TURNS] + sweeps()
 
 
 def around(turn: float, scale: float) -> list[tuple[float, float]]:

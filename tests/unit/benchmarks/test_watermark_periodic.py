@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 
 from benchmarks.watermark import ATTACKS, FPR, WITHIN_6, bound_per_image
-from benchmarks.watermark_periodic import TURNED_OR_RESIZED, bits_at_true_shift, main, markdown
+from benchmarks.watermark_periodic import READERS, TURNED_OR_RESIZED, bits_at_true_shift, main, markdown
 from benchmarks.watermark_tiles import CROPS
 from modstream_models.watermark.model import VERSIONS, Watermarker
 from modstream_models.watermark.payload import encode_payload
@@ -78,7 +78,14 @@ def test_the_table_lists_each_photos_version_and_quality_every_attack_and_the_fa
     shown = {"images": [{"image": "retina", "size": "1411 x 1411", "version 3 psnr": 42.36, "version 3 ssim": 0.9669,
                          "version 2 psnr": 42.66, "version 2 ssim": 0.9589}], "least_ssim": {}}  # fmt: skip
     results = {"geometry_tolerance_of": "v1, 256 px tiles", "issue_attacks": attacked, "false_positives": fpr}
-    table = markdown(results | {"invisibility": shown})
+    searched = {f"{reader} {name} {column}": {"mean": value, "min": value}
+                for reader in READERS for name in TURNED_OR_RESIZED
+                for column, value in (("payload", 0.5 if reader == "verify" else 1.0), ("wrong", 0.0))}  # fmt: skip
+    searched |= {f"{reader} {key}": {"mean": 0.0, "min": 0.0} for reader in READERS
+                 for key in ("copy seconds", "unwatermarked seconds", "unwatermarked detected")}  # fmt: skip
+    table = markdown(results | {"invisibility": shown, "thorough": searched})
+    assert "| rotate_10+resize_75%+jpeg60 | 0.50 (0.00) | 1.00 (0.00) |" in table
+    assert "| unwatermarked photos detected | 0.00 | 0.00 |" in table
     assert "| retina | 1411 x 1411 | 42.36 / 0.9669 | 42.66 / 0.9589 |" in table
     assert "| crop_w60%_h90% | 0.995 / 1.00 (0.00) | 0.995 / 1.00 (0.00) |" in table
     assert "| raccoon | 1024 x 768 | 2 | 42.21 | 0.9912 |" in table

@@ -62,6 +62,10 @@ def test_reading_every_shift_at_once_reads_as_decoding_each_rolled_tile() -> Non
     for down, right in [(0, 0), (5, 60), (33, 16), (63, 1), (17, 2)]:
         direct = watermarker.read_working_size(torch.roll(tile, (down, right), dims=(2, 3)))[0]
         assert np.allclose(every[0, down * 64 + right], direct, atol=1e-4)
+    for step in (2, 4):  # every step-th roll each way, the first strided convolutions kept strided
+        rows = watermarker.read_every_shift(tile, step)[0]
+        assert rows.shape == ((64 // step) ** 2, 120)
+        assert np.allclose(rows, every[0].reshape(64, 64, 120)[::step, ::step].reshape(-1, 120), atol=1e-5)
 
 
 def test_shrinking_a_tile_treats_it_as_a_torus() -> None:

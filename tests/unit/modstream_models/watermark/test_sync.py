@@ -116,3 +116,21 @@ def test_a_turn_alone_is_found_by_the_decoders_own_sweep_where_the_head_ranks_it
     assert found.payload == payload and found.geometry is not None
     assert abs(found.geometry.rotation + 8) <= 1 and abs(found.geometry.scale - 1) <= 0.02
     assert (-8.25, 1.0) in sync.around(-9.0, 1.0) and (-9.0, 1.0) in sync.sweeps()
+
+
+def test_a_turn_with_a_resize_is_found_by_the_thorough_search_where_the_head_ranks_it_nowhere() -> None:
+    """The head's ranking and the sweeps of turns alone and scales alone miss a copy both turned and resized; the
+    thorough search, the decoder ranking every candidate of the grid, finds it (a turn of 7 degrees, 85 %)."""
+    hopper = Image.open(Path(matplotlib.get_data_path()) / "sample_data" / "grace_hopper.jpg").convert("RGB")
+    version_3, payload = Watermarker.load(VERSIONS[3]), bytes(range(24, 32))
+    assert version_3.presence is not None
+    blind = sync.Presence(len(version_3.presence.mean)).eval()
+    torch.nn.init.zeros_(blind.head[-1].weight)
+    turned = version_3.embed_payload(hopper, payload).rotate(7, resample=Image.Resampling.BILINEAR)
+    copy = jpeg_round_trip(turned.resize((435, 510), Image.Resampling.BICUBIC), 80)
+    searching = replace(version_3, presence=blind)
+    assert not searching.read_payload(copy).detected
+    found = searching.read_payload(copy, thorough=True)
+    assert found.payload == payload and found.geometry is not None
+    assert abs(found.geometry.rotation - 7) <= 1 and abs(found.geometry.scale - 0.85) <= 0.02
+    assert len(sync.every_candidate()) == len(sync.TURNS) * len(sync.SCALES) + len(sync.sweeps())

@@ -143,8 +143,8 @@ def test_the_reader_tries_every_version_on_the_image_as_it_is_before_any_search(
     version_3, version_1 = reader.watermarkers
     read_by_version_3: list[Reading] = []
 
-    def counted(image: Image.Image, crops: bool = True) -> Iterator[Reading]:
-        for reading in Watermarker.readings(version_3, image, crops):
+    def counted(image: Image.Image, crops: bool = True, thorough: bool = False) -> Iterator[Reading]:
+        for reading in Watermarker.readings(version_3, image, crops, thorough):
             read_by_version_3.append(reading)
             yield reading
 

@@ -14,6 +14,8 @@ from collections.abc import Callable
 import torch
 import torch.nn.functional as F
 
+from modstream_models.watermark.perceptual import gaussian_blur
+
 Attack = Callable[[torch.Tensor], torch.Tensor]
 
 _LUMA = torch.tensor(
@@ -74,13 +76,7 @@ def gaussian_noise(images: torch.Tensor, sigma: float) -> torch.Tensor:
 
 
 def blur(images: torch.Tensor, sigma: float) -> torch.Tensor:
-    radius = max(1, math.ceil(2 * sigma))
-    positions = torch.arange(-radius, radius + 1, dtype=images.dtype, device=images.device)
-    kernel = torch.exp(-(positions**2) / (2 * sigma**2))
-    kernel = (kernel / kernel.sum()).view(1, 1, 1, -1).repeat(3, 1, 1, 1)
-    padded = F.pad(images, (radius, radius, radius, radius), mode="reflect")
-    horizontal = F.conv2d(padded, kernel, groups=3)
-    return F.conv2d(horizontal, kernel.transpose(-1, -2), groups=3)
+    return gaussian_blur(images, sigma, radius=max(1, math.ceil(2 * sigma)))
 
 
 def resize(images: torch.Tensor, scale: float) -> torch.Tensor:

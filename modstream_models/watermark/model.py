@@ -40,10 +40,10 @@ from modstream_models import device as devices
 from modstream_models.watermark import geometry, periodic, sync
 from modstream_models.watermark.geometry import Geometry
 from modstream_models.watermark.payload import CODE_BITS, DETECTION_MAX_ERRORS, decode_bits, encode_payload
+from modstream_models.watermark.perceptual import luminance, structural_similarity, texture_mask
 
 WORKING_SIZE = 64
 MESSAGE_SIDE = 16  # the encoder spreads the bits over a map of this many cells a side
-_LUMA_WEIGHTS = torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)  # ITU-R BT.601, as JPEG's YCbCr
 # Smaller images cannot carry the watermark robustly (any resize takes most of it), so they are refused;
 # the refinement below could sometimes still make a 12 px image read back, which proves nothing.
 MIN_SIDE = WORKING_SIZE
@@ -62,6 +62,11 @@ WEIGHTS = VERSIONS[CURRENT_VERSION]
 # From version 2 on, every watermarked image keeps at least this PSNR: the residual is scaled down where it would
 # change more (42 dB asked; the margin covers rounding to 8 bits). Version 1 was trained without it.
 MIN_PSNR = 42.3
+# And at least this SSIM, as scikit-image measures it on the stored 8-bit image (0.98 asked; 0.0005 for arithmetic).
+# At the PSNR floor, SSIM falls short only on images smooth almost everywhere (a retina photo's orange disc on black:
+# 0.967), where the change is scaled down further; a smooth image holds less watermark either way.
+MIN_SSIM = 0.9805
+SSIM_ROUNDS = 6
 REFINE_MARGIN = 6.0  # bit logits the refined residual reaches: headroom for JPEG and other attacks
 REFINE_STEP = 0.05  # largest change of the residual per refinement step, in its [-1, 1] units
 # The crop search works on canvases of twice the working size, so positions are exact to half a working pixel
@@ -87,12 +92,6 @@ GEOMETRY_MAX_ERRORS = 5
 # and lost only a turn with a resize and JPEG (1 and 2 of 4 against version 1's 4); smaller images lose more of
 # a half-height crop's tile (256-512 px crops: 0.955-0.970 of the bits without JPEG).
 PERIODIC_TILES_PER_SIDE = 1.5
-# The texture mask (version 3): the residual's amplitude at a pixel goes as the square root of the luminance's local
-# standard deviation (over a Gaussian of TEXTURE_SIGMA px) plus TEXTURE_FLOOR, at the same PSNR. A change hides in
-# texture and shows on smooth areas (contrast masking), where SSIM also counts it most: on six held-out photos at
-# 42.2 dB, SSIM rose from 0.966-0.994 to 0.981-0.997 with every payload probed still read (one probe, these values).
-TEXTURE_SIGMA = 3.0
-TEXTURE_FLOOR = 0.01
 
 Candidate = TypeVar("Candidate")
 Step = TypeVar("Step", int, float)
@@ -339,6 +338,10 @@ class Watermarker:
         least = round(PERIODIC_TILES_PER_SIDE * self.tile) if self.layout == "periodic" else MIN_SIDE
         return min(image.size) >= least
 
+    def suits_like(self, other: Watermarker) -> bool:
+        """Whether ``other`` suits exactly the images this one does (the same layout and tile)."""
+        return (self.layout, self.tile) == (other.layout, other.tile)
+
     def reads_like(self, other: Watermarker) -> bool:
         """Whether ``other`` reads every image exactly as this one does: the same decoder, layout and search."""
         if (self.layout, self.tile, self.presence is None) != (other.layout, other.tile, other.presence is None):
@@ -383,7 +386,9 @@ class Watermarker:
                 (gradient,) = torch.autograd.grad(shortfall, residual)
             step = REFINE_STEP * gradient / gradient.abs().amax().clamp_min(1e-12)
             residual = self._within_budget(full, (residual.detach() - step).clamp(-1, 1), marked)
-        return _to_image(marked(residual.detach()).cpu())
+        # SSIM once, at the end: kept at every step, it took 24 s instead of 7 to mark a smooth 1,411 px photo, for
+        # bit confidences after JPEG 60 and crops higher by under 0.01
+        return _to_image(marked(self._within_ssim(full, residual.detach(), marked)).cpu())
 
     @property
     def crop_search(self) -> CropSearch:
@@ -406,6 +411,21 @@ class Watermarker:
             if mse <= budget:
                 break
             residual = residual * (budget / mse) ** 0.5 * 0.999
+        return residual
+
+    def _within_ssim(
+        self, full: torch.Tensor, residual: torch.Tensor, marked: Callable[[torch.Tensor], torch.Tensor]
+    ) -> torch.Tensor:
+        """``residual`` scaled down as far as the image's SSIM, as 8-bit pixels, needs to stay at MIN_SSIM or above
+        (from version 2 on, as the PSNR floor). One minus SSIM grows about as the square of the change (the rounding
+        to 8 bits adds a little of its own), so the square root of the shortfall's ratio scales it, a few rounds."""
+        if self.min_psnr is None:
+            return residual
+        for _ in range(SSIM_ROUNDS):
+            similarity = structural_similarity(_as_8_bit(marked(residual)), full).item()
+            if similarity >= MIN_SSIM:
+                break
+            residual = residual * ((1 - MIN_SSIM) / (1 - similarity)) ** 0.5 * 0.99
         return residual
 
     def _marked(
@@ -612,12 +632,7 @@ class Reader:
         """Every shipped version but those that read exactly as a newer one (version 2, read as version 3): reading
         them again would double the time spent on unwatermarked images and tell nothing new. A payload they marked is
         named as found by the newest of them."""
-        watermarkers: list[Watermarker] = []
-        for path in VERSIONS.values():
-            loaded = Watermarker.load(path, placement)
-            if not any(loaded.reads_like(newer) for newer in watermarkers):
-                watermarkers.append(loaded)
-        return cls(watermarkers, thorough)
+        return cls(_shipped(placement, but_like=Watermarker.reads_like), thorough)
 
     def read_payload(self, image: Image.Image) -> Reading:
         """The payload as the first version that finds one reads it; where none does, the most confident reading.
@@ -643,14 +658,17 @@ class Reader:
 
 @dataclass
 class Embedder:
-    """The watermark versions it was given (by default every one that shipped), newest first: an image is marked by
-    the newest that suits it (Watermarker.suits), so images too small for version 2's tiles get version 1."""
+    """The watermark versions it was given (by default every shipped one that could mark an image), newest first: an
+    image is marked by the newest that suits it (Watermarker.suits), so images too small for version 3's tiles get
+    version 1."""
 
     watermarkers: list[Watermarker]
 
     @classmethod
     def load(cls, placement: devices.Placement = devices.CPU) -> Embedder:
-        return cls([Watermarker.load(path, placement) for path in VERSIONS.values()])
+        """Every shipped version but those that suit exactly the images a newer one suits (version 2, which version 3
+        replaces): they would never mark anything."""
+        return cls(_shipped(placement, but_like=Watermarker.suits_like))
 
     def version_for(self, image: Image.Image) -> Watermarker:
         """The newest version that suits ``image``; the oldest where none does (which refuses images too small)."""
@@ -661,6 +679,16 @@ class Embedder:
         """``image`` marked with ``payload``, and the version that marked it."""
         watermarker = self.version_for(image)
         return watermarker.embed_payload(image, payload), watermarker
+
+
+def _shipped(placement: devices.Placement, but_like: Callable[[Watermarker, Watermarker], bool]) -> list[Watermarker]:
+    """Every shipped version, newest first, but those ``but_like`` finds like a newer one."""
+    watermarkers: list[Watermarker] = []
+    for path in VERSIONS.values():
+        loaded = Watermarker.load(path, placement)
+        if not any(but_like(loaded, newer) for newer in watermarkers):
+            watermarkers.append(loaded)
+    return watermarkers
 
 
 def _found_by(watermarker: Watermarker, reading: Reading) -> Reading:
@@ -742,41 +770,13 @@ def add_residual(
     (faint red blotches on a saturated green). Its luminance part is added everywhere."""
     upsampled = F.interpolate(residual, size=images.shape[-2:], mode="bilinear", align_corners=False)
     if chroma_mask:
-        luminance = (upsampled * _LUMA_WEIGHTS.to(upsampled)).sum(dim=1, keepdim=True)
+        light = luminance(upsampled)
         brightest = images.amax(dim=1, keepdim=True)
         saturation = (brightest - images.amin(dim=1, keepdim=True)) / brightest.clamp_min(1e-3)
-        upsampled = luminance + (1 - saturation) * (upsampled - luminance)
+        upsampled = light + (1 - saturation) * (upsampled - light)
     if amplitude is not None:
         upsampled = upsampled * amplitude
     return (images + strength * upsampled).clamp(0, 1)
-
-
-def texture_mask(images: torch.Tensor) -> torch.Tensor:
-    """How much of the residual each pixel of ``images`` (n x 3 x h x w) takes: n x 1 x h x w, growing as the square
-    root of the local standard deviation of luminance (TEXTURE_SIGMA, TEXTURE_FLOOR), root mean square 1 per image
-    so the PSNR floor scales it as it would the plain residual."""
-    luminance = (images * _LUMA_WEIGHTS.to(images)).sum(dim=1, keepdim=True)
-    variance = _gaussian_blur(luminance.square(), TEXTURE_SIGMA) - _gaussian_blur(luminance, TEXTURE_SIGMA).square()
-    amplitude = (variance.clamp_min(0).sqrt() + TEXTURE_FLOOR).sqrt()
-    return amplitude / amplitude.square().mean(dim=(2, 3), keepdim=True).sqrt()
-
-
-def _gaussian_blur(images: torch.Tensor, sigma: float) -> torch.Tensor:
-    """Each channel blurred by a Gaussian of ``sigma`` px, its borders mirrored; one axis at a time."""
-    radius = int(3 * sigma)
-    taps = torch.exp(-torch.arange(-radius, radius + 1, dtype=images.dtype).square() / (2 * sigma**2))
-    kernel = (taps / taps.sum()).to(images.device)
-    channels = images.shape[1]
-    rows = F.conv2d(
-        F.pad(images, (radius, radius, 0, 0), mode="reflect"),
-        kernel.view(1, 1, 1, -1).repeat(channels, 1, 1, 1),
-        groups=channels,
-    )
-    return F.conv2d(
-        F.pad(rows, (0, 0, radius, radius), mode="reflect"),
-        kernel.view(1, 1, -1, 1).repeat(channels, 1, 1, 1),
-        groups=channels,
-    )
 
 
 def to_working_size(images: torch.Tensor) -> torch.Tensor:
@@ -785,6 +785,11 @@ def to_working_size(images: torch.Tensor) -> torch.Tensor:
 
 def _to_tensor(image: Image.Image) -> torch.Tensor:
     return torch.from_numpy(np.asarray(image.convert("RGB"), dtype=np.float32) / 255).permute(2, 0, 1)[None]
+
+
+def _as_8_bit(images: torch.Tensor) -> torch.Tensor:
+    """``images`` as _to_image will store them."""
+    return (images * 255).round() / 255
 
 
 def _to_image(tensor: torch.Tensor) -> Image.Image:

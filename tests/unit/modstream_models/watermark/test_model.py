@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
-from skimage.metrics import peak_signal_noise_ratio
+from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
 from modstream_models.images import jpeg_round_trip
 from modstream_models.watermark.data import held_out_photos
@@ -22,6 +22,7 @@ from modstream_models.watermark.model import (
     CURRENT_VERSION,
     MIN_PSNR,
     MIN_SIDE,
+    MIN_SSIM,
     SAME_ASPECT_CROPS,
     VERSIONS,
     CanvasBox,
@@ -33,9 +34,9 @@ from modstream_models.watermark.model import (
     Watermarker,
     _most_confident,
     networks,
-    texture_mask,
 )
 from modstream_models.watermark.payload import encode_payload
+from modstream_models.watermark.perceptual import texture_mask
 from streams.cli import main as modstream
 from tests.images import SAMPLES
 
@@ -92,12 +93,29 @@ def test_version_2_is_version_1s_networks_in_the_periodic_layout_with_its_head()
     assert loaded.presence is not None and loaded.strength == Watermarker.load(VERSIONS[1]).strength
 
 
-def test_version_3_is_version_2_marking_under_the_texture_mask_and_the_reader_reads_the_two_once() -> None:
+def test_version_3_is_version_2_marking_under_the_texture_mask_and_replaces_it_in_reader_and_embedder() -> None:
     version_3, version_2 = (Watermarker.load(VERSIONS[number]) for number in (3, 2))
     assert version_3.texture_mask and not version_2.texture_mask
     assert version_3.reads_like(version_2) and not version_3.reads_like(Watermarker.load(VERSIONS[1]))
     assert [watermarker.version_number for watermarker in Reader.load().watermarkers] == [3, 1]
-    assert [watermarker.version_number for watermarker in Embedder.load().watermarkers] == [3, 2, 1]
+    assert [watermarker.version_number for watermarker in Embedder.load().watermarkers] == [3, 1]
+
+
+def test_a_smooth_image_keeps_the_ssim_floor_and_its_payload(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An orange disc fading into black (as a retina photo is): at the PSNR floor alone its SSIM is near 0.95, so the
+    change is scaled down until SSIM is 0.98, and the payload still reads after JPEG 80."""
+    y, x = np.mgrid[:400, :400]
+    disc = np.clip(1 - np.hypot(x - 200, y - 200) / 180, 0, 1) ** 0.5
+    array = (disc[..., None] * np.array([230, 120, 40])).round().astype(np.uint8)
+    image, payload = Image.fromarray(array), bytes(range(60, 68))
+    version_3 = Watermarker.load(VERSIONS[3])
+    marked = np.asarray(version_3.embed_payload(image, payload))
+    assert structural_similarity(array, marked, channel_axis=2) >= 0.98
+    assert peak_signal_noise_ratio(array, marked) >= MIN_PSNR
+    assert Reader.load().read_payload(jpeg_round_trip(Image.fromarray(marked), 80)).payload == payload
+    monkeypatch.setattr("modstream_models.watermark.model.MIN_SSIM", 0.0)
+    at_the_psnr_floor = np.asarray(version_3.embed_payload(image, payload))
+    assert structural_similarity(array, at_the_psnr_floor, channel_axis=2) < MIN_SSIM - 0.02
 
 
 def test_the_texture_mask_spends_the_residual_on_texture_at_the_same_psnr() -> None:

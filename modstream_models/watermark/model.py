@@ -528,8 +528,9 @@ class Watermarker:
         """Readings of the copy turned and resized back as the decoder is most confident about among the presence
         head's best-ranked candidates and the sweeps of turns alone and scales alone (sync.sweeps), or one of its
         neighbours half a grid step away if the decoder is more confident there; its shifts read as ``_search_shifts``
-        reads them. ``thorough``: the decoder ranks every candidate of the grid and the sweeps (sync.every_candidate)
-        on the middle of the copy, and the neighbours of its THOROUGH_REFINED best are read on the whole copy."""
+        reads them. ``thorough``: the decoder also ranks every candidate of the grid and the sweeps
+        (sync.every_candidate) on the middle of the copy, and the neighbours of its THOROUGH_REFINED best are read on
+        the whole copy too; still only the one candidate the decoder is most confident about is BCH-decoded."""
 
         def confidences(
             candidates: list[tuple[float, float]], quick: bool = False, step: int = 1, region: float | None = None
@@ -553,12 +554,11 @@ class Watermarker:
         ) -> list[tuple[float, float]]:
             return [candidate for _, candidate, _ in heapq.nlargest(count, found, key=lambda one: one[0])]
 
-        if thorough:
+        ranked = presence.rank(self.decoder.features, copy, self.tile, WORKING_SIZE)
+        best = most_confident(confidences(list(dict.fromkeys([*ranked, *sync.sweeps()])), quick=True))
+        if thorough:  # the default's best kept: the grid's scales are 3 % apart, the sweep's exact where it finds one
             ranking = confidences(sync.every_candidate(), True, sync.THOROUGH_STEP, sync.THOROUGH_REGION)
-            best = most_confident(ranking, sync.THOROUGH_REFINED)
-        else:
-            ranked = presence.rank(self.decoder.features, copy, self.tile, WORKING_SIZE)
-            best = most_confident(confidences(list(dict.fromkeys([*ranked, *sync.sweeps()])), quick=True))
+            best = list(dict.fromkeys([*best, *most_confident(ranking, sync.THOROUGH_REFINED)]))
         neighbours = list(dict.fromkeys(found for candidate in best for found in [candidate, *sync.around(*candidate)]))
         _, (turn, scale), best_shifts = max(confidences(neighbours), key=lambda one: one[0])
         for flipped, shifts in zip((False, True), best_shifts, strict=True):

@@ -4,6 +4,8 @@
     .venv/bin/python -m benchmarks.watermark --checkpoint DIR     # a training run's last checkpoint
     .venv/bin/python -m benchmarks.watermark --images 8 --fpr-crops 500 --fpr-search-images 60 \
         --fpr-crop-search-images 10                               # quick
+    .venv/bin/python -m benchmarks.watermark --sections methods --methods modstream,modstream-v1
+        # the watermark as shipped and version 1 again; the baselines and the false positives kept from the last run
 
 Every method embeds a random message into the same crops of photos never used in training
 (modstream_models/watermark/data.py), then each image is attacked for real (Pillow's JPEG, resize,
@@ -397,6 +399,13 @@ def markdown(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+SECTIONS = ("methods", "false_positives")
+
+
+def _now() -> str:
+    return datetime.now().isoformat(timespec="seconds")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--images", type=int, default=24, help="held-out crops per method")
@@ -413,8 +422,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--checkpoint", type=Path, help="a training run's directory instead of the shipped weights")
     older = [f"modstream-v{number}" for number in list(VERSIONS)[1:]]  # the versions verify still reads
     parser.add_argument("--methods", default=",".join(["modstream", *older, "dwtDct", "dwtDctSvd", "rivaGan"]))
+    parser.add_argument(
+        "--sections", default=",".join(SECTIONS),
+        help="which to run (comma-separated, of %(default)s); the others, and the methods not named in --methods, are "
+        "kept from --out as they were, each with its own date under 'when'",
+    )  # fmt: skip
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
+    sections = args.sections.split(",")
+    if unknown := set(sections) - set(SECTIONS):
+        parser.error(f"unknown sections {sorted(unknown)}; choose from {', '.join(SECTIONS)}")
     torch.set_num_threads(max(1, torch.get_num_threads()))
     shipped = [Watermarker.load(path) for path in VERSIONS.values()]
     watermarkers = [load_watermarker(args.checkpoint)] if args.checkpoint else shipped
@@ -431,21 +448,23 @@ def main(argv: list[str] | None = None) -> int:
         "dwtDctSvd": lambda: invisible_watermark_method("dwtDctSvd", PAYLOAD_BITS),
         "rivaGan": lambda: invisible_watermark_method("rivaGan", 32),  # rivaGan's model carries 32 bits
     }
-    results: dict[str, Any] = {
-        "when": datetime.now().isoformat(timespec="seconds"),
-        "machine": f"{platform.machine()}, {torch.get_num_threads()} threads, no GPU used",
-        "images": f"{args.images} crops (256-512 px) of 3 held-out photos",
-        "methods": {},
-    }
+    results: dict[str, Any] = json.loads(args.out.read_text()) if args.out.exists() else {}
+    results["machine"] = f"{platform.machine()}, {torch.get_num_threads()} threads, no GPU used"
+    results["images"] = f"{args.images} crops (256-512 px) of 3 held-out photos"
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    for name in args.methods.split(","):
-        log(f"{name}: embedding and attacking {len(images)} images")
-        results["methods"][name] = evaluate(available[name](), images, np.random.default_rng(11), args.out)
-    log(f"false positives on {args.fpr_crops} crops and {args.fpr_search_images} images through the searches")
-    reader = Reader([*watermarkers, *shipped[1:]] if args.checkpoint else shipped)
-    results["false_positives"] = false_positives(
-        reader, args.fpr_crops, args.fpr_search_images, args.fpr_crop_search_images, random.Random(13)
-    )
+    if "methods" in sections:
+        methods = results.setdefault("methods", {})
+        for name in args.methods.split(","):
+            log(f"{name}: embedding and attacking {len(images)} images")
+            measured = evaluate(available[name](), images, np.random.default_rng(11), args.out)
+            methods[name] = {"when": _now(), **measured}
+    if "false_positives" in sections:
+        log(f"false positives on {args.fpr_crops} crops and {args.fpr_search_images} images through the searches")
+        reader = Reader([*watermarkers, *shipped[1:]] if args.checkpoint else shipped)
+        counted = false_positives(
+            reader, args.fpr_crops, args.fpr_search_images, args.fpr_crop_search_images, random.Random(13)
+        )
+        results["false_positives"] = {"when": _now(), **counted}
     args.out.write_text(json.dumps(results, indent=2) + "\n")
     print(markdown(results))
     log(f"wrote {args.out}")

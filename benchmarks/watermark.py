@@ -249,7 +249,9 @@ def evaluate(method: Method, images: list[Array], rng: np.random.Generator, out:
     needed = matches_needed(method.bits)
     quality: dict[str, list[float]] = {"psnr": [], "ssim": [], "embed_ms": [], "decode_ms": [], "decode_crop_ms": []}
     per_attack: dict[str, dict[str, list[float]]] = {name: {"bit_accuracy": [], "detected": []} for name in ATTACKS}
-    for image in images:
+    for index, image in enumerate(images):
+        if index:
+            log(f"{method.name}: {index}/{len(images)} images")
         if method.name.startswith("modstream"):
             payload = rng.integers(0, 256, PAYLOAD_BITS // 8, dtype=np.uint8).tobytes()
             message = encode_payload(payload)

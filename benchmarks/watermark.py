@@ -404,8 +404,16 @@ def markdown(results: dict[str, Any]) -> str:
 SECTIONS = ("methods", "false_positives")
 
 
-def _now() -> str:
+def now() -> str:
     return datetime.now().isoformat(timespec="seconds")
+
+
+def chosen_sections(parser: argparse.ArgumentParser, value: str, known: tuple[str, ...]) -> list[str]:
+    """The comma-separated sections of ``value``; an unknown one ends the program with the known ones listed."""
+    sections = value.split(",")
+    if unknown := set(sections) - set(known):
+        parser.error(f"unknown sections {sorted(unknown)}; choose from {', '.join(known)}")
+    return sections
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -431,9 +439,7 @@ def main(argv: list[str] | None = None) -> int:
     )  # fmt: skip
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
-    sections = args.sections.split(",")
-    if unknown := set(sections) - set(SECTIONS):
-        parser.error(f"unknown sections {sorted(unknown)}; choose from {', '.join(SECTIONS)}")
+    sections = chosen_sections(parser, args.sections, SECTIONS)
     torch.set_num_threads(max(1, torch.get_num_threads()))
     shipped = [Watermarker.load(path) for path in VERSIONS.values()]
     watermarkers = [load_watermarker(args.checkpoint)] if args.checkpoint else shipped
@@ -459,14 +465,14 @@ def main(argv: list[str] | None = None) -> int:
         for name in args.methods.split(","):
             log(f"{name}: embedding and attacking {len(images)} images")
             measured = evaluate(available[name](), images, np.random.default_rng(11), args.out)
-            methods[name] = {"when": _now(), **measured}
+            methods[name] = {"when": now(), **measured}
     if "false_positives" in sections:
         log(f"false positives on {args.fpr_crops} crops and {args.fpr_search_images} images through the searches")
         reader = Reader([*watermarkers, *shipped[1:]] if args.checkpoint else shipped)
         counted = false_positives(
             reader, args.fpr_crops, args.fpr_search_images, args.fpr_crop_search_images, random.Random(13)
         )
-        results["false_positives"] = {"when": _now(), **counted}
+        results["false_positives"] = {"when": now(), **counted}
     args.out.write_text(json.dumps(results, indent=2) + "\n")
     print(markdown(results))
     log(f"wrote {args.out}")

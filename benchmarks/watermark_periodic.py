@@ -33,7 +33,6 @@ import random
 import sys
 import time
 from dataclasses import replace
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +44,15 @@ from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 from benchmarks.photos import DESCRIPTION as MORE_DESCRIPTION
 from benchmarks.photos import SOURCES, more_held_out_photos
 from benchmarks.watermark import ATTACKS as ISSUE_ATTACKS
-from benchmarks.watermark import bound_per_image, load_watermarker, unwatermarked_images, within, write_difference
+from benchmarks.watermark import (
+    bound_per_image,
+    chosen_sections,
+    load_watermarker,
+    now,
+    unwatermarked_images,
+    within,
+    write_difference,
+)
 from benchmarks.watermark_tiles import AFTER_CROP, CROPS, HELD_OUT_CROPS, held_out_crops, pixel_box, summary
 from modstream_models.images import jpeg_round_trip
 from modstream_models.watermark import model, periodic, sync
@@ -463,9 +470,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
-    sections = args.sections.split(",")
-    if unknown := set(sections) - set(SECTIONS):
-        parser.error(f"unknown sections {sorted(unknown)}; choose from {', '.join(SECTIONS)}")
+    sections = chosen_sections(parser, args.sections, SECTIONS)
     tiles = [int(side) for side in args.tiles.split(",")]
     candidates = {f"version 1 networks, {tile} px tiles": version_1_periodic(tile) for tile in tiles}
     if args.checkpoint:
@@ -506,7 +511,7 @@ def main(argv: list[str] | None = None) -> int:
             results["invisibility"] = invisibility()
         else:
             results["false_positives"] = false_positives(candidates[tolerance_of], args.fpr_images)
-        results["when"][section] = datetime.now().isoformat(timespec="seconds")
+        results["when"][section] = now()
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(results, indent=2) + "\n")  # after each section: a long run keeps its parts
     print(markdown(results))

@@ -18,11 +18,13 @@ from modstream_models.images import jpeg_round_trip
 from modstream_models.watermark.data import held_out_photos
 from modstream_models.watermark.model import (
     ANY_ASPECT_CROPS,
+    AS_IS,
     CANVAS,
     CURRENT_VERSION,
     MIN_PSNR,
     MIN_SIDE,
     MIN_SSIM,
+    QUICK,
     SAME_ASPECT_CROPS,
     VERSIONS,
     CanvasBox,
@@ -31,6 +33,7 @@ from modstream_models.watermark.model import (
     Encoder,
     Reader,
     Reading,
+    Search,
     Watermarker,
     _most_confident,
     networks,
@@ -153,22 +156,46 @@ def test_an_image_gets_the_newest_version_that_suits_its_size_and_reads_back_as_
         embedder.embed_payload(hopper.resize((63, 600)), payload)
 
 
+def _counting_readings(monkeypatch: pytest.MonkeyPatch, watermarker: Watermarker) -> dict[int, int]:
+    """How many readings each of ``watermarker``'s searches, by cost, is asked for."""
+    made: dict[int, int] = {}
+
+    def counted(search: Search) -> Iterator[Reading]:
+        for reading in search.readings:
+            made[search.cost] = made.get(search.cost, 0) + 1
+            yield reading
+
+    def searches(image: Image.Image, crops: bool = True, thorough: bool = False) -> list[Search]:
+        made_by = Watermarker.searches(watermarker, image, crops, thorough)
+        return [Search(found.cost, counted(found)) for found in made_by]
+
+    monkeypatch.setattr(watermarker, "searches", searches)
+    return made
+
+
 def test_the_reader_tries_every_version_on_the_image_as_it_is_before_any_search(
     monkeypatch: pytest.MonkeyPatch, photos: list[Image.Image]
 ) -> None:
     """The publish check of an image version 1 marked reads it at once, not after version 3's searches (seconds)."""
     reader, payload = Reader.load(), bytes(range(8))
     version_3, version_1 = reader.watermarkers
-    read_by_version_3: list[Reading] = []
-
-    def counted(image: Image.Image, crops: bool = True, thorough: bool = False) -> Iterator[Reading]:
-        for reading in Watermarker.readings(version_3, image, crops, thorough):
-            read_by_version_3.append(reading)
-            yield reading
-
-    monkeypatch.setattr(version_3, "readings", counted)
+    read_by_version_3 = _counting_readings(monkeypatch, version_3)
     assert reader.read_payload(version_1.embed_payload(photos[0], payload)).version == 1
-    assert len(read_by_version_3) == 1
+    assert read_by_version_3 == {AS_IS: 1}
+
+
+def test_a_crop_of_an_image_version_1_marked_is_found_before_version_3_turns_and_scales_it(
+    monkeypatch: pytest.MonkeyPatch, photos: list[Image.Image]
+) -> None:
+    """Version 1's crop search (under a second) runs before version 3's turn and scale search (seconds)."""
+    reader, payload = Reader.load(), bytes(range(8))
+    version_3, version_1 = reader.watermarkers
+    read_by_version_3 = _counting_readings(monkeypatch, version_3)
+    marked = version_1.embed_payload(photos[0], payload)
+    crop = marked.crop((0, 0, round(marked.width * 0.84), round(marked.height * 0.84)))
+    reading = reader.read_payload(crop)
+    assert (reading.payload, reading.version) == (payload, 1) and reading.placement is not None
+    assert set(read_by_version_3) == {AS_IS, QUICK}
 
 
 @pytest.mark.parametrize("size", [(12, 12), (MIN_SIDE - 1, 300), (300, MIN_SIDE - 1)])

@@ -37,7 +37,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 from PIL import Image
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
@@ -57,7 +56,15 @@ from benchmarks.watermark_tiles import AFTER_CROP, CROPS, HELD_OUT_CROPS, held_o
 from modstream_models.images import jpeg_round_trip
 from modstream_models.watermark import model, periodic, sync
 from modstream_models.watermark.data import TRAIN_IMAGES, as_tensor, held_out_photos, synthetic_pictures
-from modstream_models.watermark.model import WORKING_SIZE, Embedder, Reader, Watermarker, version_1_periodic
+from modstream_models.watermark.model import (
+    WORKING_SIZE,
+    Embedder,
+    Reader,
+    Watermarker,
+    to_image,
+    to_tensor,
+    version_1_periodic,
+)
 from modstream_models.watermark.payload import encode_payload
 from streams.stack import REPO_ROOT
 
@@ -70,20 +77,12 @@ HELD_OUT_NAMES = ["grace hopper", "motorcycle left", "motorcycle right"]
 
 
 def held_out_whole() -> list[Image.Image]:
-    return [_image(photo) for photo in held_out_photos()]
-
-
-def _image(picture: torch.Tensor) -> Image.Image:
-    return Image.fromarray((picture.permute(1, 2, 0).numpy() * 255).round().astype(np.uint8))
-
-
-def _tensor(image: Image.Image) -> torch.Tensor:
-    return torch.from_numpy(np.asarray(image.convert("RGB"), dtype=np.float32) / 255).permute(2, 0, 1)[None]
+    return [to_image(photo[None]) for photo in held_out_photos()]
 
 
 def bits_at_true_shift(watermarker: Watermarker, piece: Image.Image, top: int, left: int) -> np.ndarray:
     """The bits read from a copy folded where it was cut from the original: what a perfect search would give."""
-    folded = periodic.working_tile(_tensor(piece), WORKING_SIZE, watermarker.tile, top, left)
+    folded = periodic.working_tile(to_tensor(piece), WORKING_SIZE, watermarker.tile, top, left)
     return (watermarker.read_working_size(folded)[0] > 0.5).astype(np.uint8)
 
 
@@ -123,7 +122,7 @@ SCALE_ERRORS = (-0.04, -0.02, -0.01, 0.0, 0.01, 0.02, 0.04)  # fractions the rea
 def _undone(watermarker: Watermarker, copy: Image.Image, payload: bytes) -> tuple[float, bool]:
     """The decoder's largest confidence over every shift of a copy as the reader undid it, and whether the reader
     finds the payload in it."""
-    tile = periodic.working_tile(_tensor(copy), WORKING_SIZE, watermarker.tile)
+    tile = periodic.working_tile(to_tensor(copy), WORKING_SIZE, watermarker.tile)
     confidence = float(np.abs(watermarker.read_every_shift(tile)[0] - 0.5).mean(axis=1).max() * 2)
     return confidence, watermarker.read_payload(copy).payload == payload
 
@@ -277,9 +276,9 @@ def invisibility() -> dict[str, Any]:
     scales the change down, a smooth picture holds less of it)."""
     import skimage.data
 
-    pictures = {name: _image(as_tensor(getattr(skimage.data, name)())) for name in TRAIN_IMAGES}
+    pictures = {name: to_image(as_tensor(getattr(skimage.data, name)())[None]) for name in TRAIN_IMAGES}
     synthetic = zip(("page", "noise", "blotches"), synthetic_pictures(), strict=True)
-    pictures |= {name: _image(picture) for name, picture in synthetic}
+    pictures |= {name: to_image(picture[None]) for name, picture in synthetic}
     versions = {number: Watermarker.load(model.VERSIONS[number]) for number in (3, 2)}
     reader = Reader.load()
     rows = []

@@ -394,7 +394,7 @@ class Watermarker:
             residual = self._within_budget(full, (residual.detach() - step).clamp(-1, 1), marked)
         # SSIM once, at the end: kept at every step, it took 24 s instead of 7 to mark a smooth 1,411 px photo, for
         # bit confidences after JPEG 60 and crops higher by under 0.01
-        return _to_image(marked(self._within_ssim(full, residual.detach(), marked)).cpu())
+        return to_image(marked(self._within_ssim(full, residual.detach(), marked)).cpu())
 
     @property
     def crop_search(self) -> CropSearch:
@@ -454,7 +454,7 @@ class Watermarker:
         return periodic.shrink(periodic.undo(copy, [turn], scale, self.tile), WORKING_SIZE)
 
     def _tensor(self, image: Image.Image) -> torch.Tensor:
-        return _to_tensor(image).to(self.device)
+        return to_tensor(image).to(self.device)
 
     @classmethod
     def load(cls, path: Path = WEIGHTS, placement: devices.Placement = devices.CPU) -> Watermarker:
@@ -569,12 +569,15 @@ class Watermarker:
             return [candidate for _, candidate, _ in heapq.nlargest(count, found, key=lambda one: one[0])]
 
         ranked = presence.rank(self.decoder.features, copy, self.tile, WORKING_SIZE)
-        best = most_confident(confidences(list(dict.fromkeys([*ranked, *sync.sweeps()])), quick=True))
+        swept = [*sync.sweeps(), *sync.turned_sweep(sync.turn_of_edges(copy))]
+        best = most_confident(confidences(list(dict.fromkeys([*ranked, *swept])), quick=True))
         if thorough:  # the default's best kept: the grid's scales are 3 % apart, the sweep's exact where it finds one
             ranking = confidences(sync.every_candidate(), True, sync.THOROUGH_STEP, sync.THOROUGH_REGION)
             best = list(dict.fromkeys([*best, *most_confident(ranking, sync.THOROUGH_REFINED)]))
         neighbours = list(dict.fromkeys(found for candidate in best for found in [candidate, *sync.around(*candidate)]))
-        _, (turn, scale), best_shifts = max(confidences(neighbours), key=lambda one: one[0])
+        found = max(confidences(neighbours), key=lambda one: one[0])
+        closer = confidences(sync.closer(*found[1]))
+        _, (turn, scale), best_shifts = max([found, *closer], key=lambda one: one[0])
         for flipped, shifts in zip((False, True), best_shifts, strict=True):
             yield from _shift_readings(shifts, GEOMETRY_MAX_ERRORS, Geometry(turn, flipped, False, scale))
 
@@ -805,14 +808,14 @@ def to_working_size(images: torch.Tensor) -> torch.Tensor:
     return F.interpolate(images, size=(WORKING_SIZE, WORKING_SIZE), mode="bilinear", antialias=True)
 
 
-def _to_tensor(image: Image.Image) -> torch.Tensor:
+def to_tensor(image: Image.Image) -> torch.Tensor:
     return torch.from_numpy(np.asarray(image.convert("RGB"), dtype=np.float32) / 255).permute(2, 0, 1)[None]
 
 
 def _as_8_bit(images: torch.Tensor) -> torch.Tensor:
-    """``images`` as _to_image will store them."""
+    """``images`` as to_image will store them."""
     return (images * 255).round() / 255
 
 
-def _to_image(tensor: torch.Tensor) -> Image.Image:
+def to_image(tensor: torch.Tensor) -> Image.Image:
     return Image.fromarray((tensor[0].permute(1, 2, 0).numpy() * 255).round().astype(np.uint8))

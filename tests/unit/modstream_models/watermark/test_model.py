@@ -293,8 +293,9 @@ def test_cli_embeds_and_decodes_a_payload(tmp_path, capsys) -> None:  # type: ig
     with Image.open(marked) as image:  # mirrored, then turned by 8 degrees
         image.transpose(Image.Transpose.FLIP_LEFT_RIGHT).rotate(8, Image.Resampling.BILINEAR).save(tmp_path / "t.png")
     assert modstream(["watermark", "decode", str(tmp_path / "t.png")]) == 0
-    said = capsys.readouterr().out  # the turn is found to within the search's half step, 0.75 degrees
-    assert "payload 00112233aabbccdd" in said and re.search(r"mirrored, turned by (7\.5|8|8\.25) degrees", said)
+    said = capsys.readouterr().out
+    turned = re.search(r"mirrored, turned by ([0-9.]+) degrees", said)  # to within the search's half step
+    assert "payload 00112233aabbccdd" in said and turned is not None and abs(float(turned[1]) - 8) <= 0.75
     assert "watermark version 3" in said
     assert modstream(["watermark", "decode", photo, "--json"]) == 3
     assert json.loads(capsys.readouterr().out)["detected"] is False

@@ -488,12 +488,11 @@ class Watermarker:
         """The ways this version reads ``image``, none run yet: the image as it is, then turned back and unmirrored,
         then (``crops``) placed as a crop of an original; in the periodic layout, the image as it is, then every shift
         of its fold, mirrored and not, then (with a presence head) every shift of the copy turned and resized back as
-        the turn and scale search (sync.py) found best, ``thorough``: among every turn and scale of its grid. Only the
-        fold is made here (milliseconds)."""
+        the turn and scale search (sync.py) found best, ``thorough``: among every turn and scale of its grid."""
         copy = self._tensor(image)
         found = [Search(AS_IS, self._read_as_is(image))]
         if self.layout == "periodic":
-            found.append(Search(QUICK, self._search_shifts(self._working_view(copy))))
+            found.append(Search(QUICK, self._search_fold(copy)))
             if self.presence is not None:
                 found.append(Search(SLOW, self._search_turns_and_scales(copy, self.presence, thorough)))
             return found
@@ -504,6 +503,9 @@ class Watermarker:
 
     def _read_as_is(self, image: Image.Image) -> Iterator[Reading]:
         yield Reading.of(self.read(image))
+
+    def _search_fold(self, copy: torch.Tensor) -> Iterator[Reading]:
+        yield from self._search_shifts(self._working_view(copy))
 
     def _search_geometry(self, copy: torch.Tensor) -> Iterator[Reading]:
         """Readings of the copy turned back and unmirrored as the most confident geometries say."""
@@ -540,11 +542,12 @@ class Watermarker:
         self, copy: torch.Tensor, presence: sync.Presence, thorough: bool = False
     ) -> Iterator[Reading]:
         """Readings of the copy turned and resized back as the decoder is most confident about among the presence
-        head's best-ranked candidates and the sweeps of turns alone and scales alone (sync.sweeps), or one of its
-        neighbours half a grid step away if the decoder is more confident there; its shifts read as ``_search_shifts``
-        reads them. ``thorough``: the decoder also ranks every candidate of the grid and the sweeps
-        (sync.every_candidate) on the middle of the copy, and the neighbours of its THOROUGH_REFINED best are read on
-        the whole copy too; still only the one candidate the decoder is most confident about is BCH-decoded."""
+        head's best-ranked candidates, the sweeps of turns alone and scales alone (sync.sweeps) and every scale at the
+        turn of the copy's edges (sync.turn_of_edges), or one of its neighbours half a grid step away, then closer
+        (sync.closer), if the decoder is more confident there; its shifts read as ``_search_shifts`` reads them.
+        ``thorough``: the decoder also ranks every candidate of the grid and the sweeps (sync.every_candidate) on the
+        middle of the copy, and the neighbours of its THOROUGH_REFINED best are read on the whole copy too; still only
+        the one candidate the decoder is most confident about is BCH-decoded."""
 
         def confidences(
             candidates: list[tuple[float, float]], quick: bool = False, step: int = 1, region: float | None = None

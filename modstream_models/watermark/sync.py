@@ -7,9 +7,11 @@ candidate at twice the working resolution (17 turns 1.5 degrees apart x 41 scale
 the decoder's convolutions once, and a small head on their pooled statistics (per channel: mean, mean absolute value,
 root mean square) says how much the fold looks like a watermark lined up with its tile. Pooled statistics do not
 depend on where the crop began, which only shifts the fold; the head is trained for one encoder and tile, on the
-training photos only. The reader then decodes every shift of the TRIES best-ranked candidates and of the sweeps (every
-turn alone, every scale alone: the head, trained on a dozen photos, ranks those badly on photos unlike them), refines
-the one the decoder is most confident about by half a grid step, and keeps the most confident of those.
+training photos only. The reader then decodes every shift of the TRIES best-ranked candidates, of the sweeps (every
+turn alone, every scale alone: the head, trained on a dozen photos, ranks those badly on photos unlike them) and of
+every scale at the turn of the copy's longest straight edges (turn_of_edges: a turn and a resize together), refines
+the one the decoder is most confident about by half a grid step and then closer along the scale (closer), and keeps
+the most confident of those.
 
     .venv/bin/python -m modstream_models.watermark.sync --out var/watermark-sync      # the head (9 min on 2 cores)
     .venv/bin/python -m modstream_models.watermark.sync --out var/watermark-sync --export var/watermark-sync/v2.pt

@@ -490,7 +490,7 @@ class Watermarker:
         of its fold, mirrored and not, then (with a presence head) every shift of the copy turned and resized back as
         the turn and scale search (sync.py) found best, ``thorough``: among every turn and scale of its grid."""
         copy = self._tensor(image)
-        found = [Search(AS_IS, self._read_as_is(image))]
+        found = [Search(AS_IS, self._read_as_is(copy))]
         if self.layout == "periodic":
             found.append(Search(QUICK, self._search_fold(copy)))
             if self.presence is not None:
@@ -501,8 +501,8 @@ class Watermarker:
             found.append(Search(QUICK, self._search_crops(copy)))
         return found
 
-    def _read_as_is(self, image: Image.Image) -> Iterator[Reading]:
-        yield Reading.of(self.read(image))
+    def _read_as_is(self, copy: torch.Tensor) -> Iterator[Reading]:
+        yield Reading.of(self._read_copy(copy))
 
     def _search_fold(self, copy: torch.Tensor) -> Iterator[Reading]:
         yield from self._search_shifts(self._working_view(copy))
@@ -597,10 +597,13 @@ class Watermarker:
         for best, probabilities in _most_confident(search.coarse(), read, search.around, search.refine):
             yield Reading.of(probabilities, Placement(*(value / CANVAS for value in best)))
 
-    @torch.no_grad()
     def read(self, image: Image.Image) -> np.ndarray:
         """The probability of each code bit being 1, for the image as it is."""
-        return torch.sigmoid(self.decoder(self._working_view(self._tensor(image))))[0].cpu().numpy()
+        return self._read_copy(self._tensor(image))
+
+    @torch.no_grad()
+    def _read_copy(self, copy: torch.Tensor) -> np.ndarray:
+        return torch.sigmoid(self.decoder(self._working_view(copy)))[0].cpu().numpy()
 
     def _read_placed(self, crop: torch.Tensor, boxes: list[CanvasBox]) -> np.ndarray:
         """Bit probabilities of ``crop`` laid on a grey canvas in each box."""
@@ -669,13 +672,13 @@ class Reader:
         (0.4 s), not the newer version's turn and scale search (seconds). An unwatermarked image gets every reading
         either way, so the order leaves the false-positive rate as it is."""
         searches = [
-            (search.cost, watermarker, search)
+            (watermarker, search)
             for watermarker in self.watermarkers
             for search in watermarker.searches(image, thorough=self.thorough)
         ]
-        cheapest_first = sorted(searches, key=lambda found: found[0])  # stable: newest version first at each cost
+        cheapest_first = sorted(searches, key=lambda found: found[1].cost)  # stable: newest version first at each cost
         return _first_detected(
-            _found_by(watermarker, reading) for _, watermarker, search in cheapest_first for reading in search.readings
+            _found_by(watermarker, reading) for watermarker, search in cheapest_first for reading in search.readings
         )
 
     def model_version(self, reading: Reading) -> str:

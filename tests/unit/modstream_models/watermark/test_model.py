@@ -4,10 +4,8 @@ import json
 import random
 import re
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import cast
 
-import matplotlib
 import numpy as np
 import pytest
 import torch
@@ -41,7 +39,7 @@ from modstream_models.watermark.model import (
 from modstream_models.watermark.payload import encode_payload
 from modstream_models.watermark.perceptual import texture_mask
 from streams.cli import main as modstream
-from tests.images import SAMPLES
+from tests.images import SAMPLES, grace_hopper
 
 
 @pytest.fixture(scope="module")
@@ -143,7 +141,7 @@ def test_the_texture_mask_spends_the_residual_on_texture_at_the_same_psnr() -> N
 
 
 def test_an_image_gets_the_newest_version_that_suits_its_size_and_reads_back_as_that_version() -> None:
-    hopper = Image.open(Path(matplotlib.get_data_path()) / "sample_data" / "grace_hopper.jpg").convert("RGB")
+    hopper = grace_hopper()
     embedder, reader, payload = Embedder.load(), Reader.load(), bytes(range(8))
     smallest = (round(384 * 600 / 512), 384)  # one and a half of version 2's 256 px tiles a side
     sizes = [(hopper, 3), (hopper.resize(smallest), 3), (hopper.resize((600, 383)), 1), (hopper.resize((128, 128)), 1)]

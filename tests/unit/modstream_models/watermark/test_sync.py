@@ -7,7 +7,6 @@ import random
 from dataclasses import replace
 from pathlib import Path
 
-import matplotlib
 import numpy as np
 import pytest
 import torch
@@ -16,7 +15,7 @@ from PIL import Image
 from modstream_models.images import jpeg_round_trip
 from modstream_models.watermark import periodic, sync
 from modstream_models.watermark.model import VERSIONS, WORKING_SIZE, Watermarker, to_tensor, version_1_periodic
-from tests.images import best_cyclic_match, periodic_pattern
+from tests.images import best_cyclic_match, grace_hopper, periodic_pattern
 
 
 def _pattern_copy(size: int, turn: float, scale: float) -> torch.Tensor:
@@ -48,7 +47,7 @@ def test_the_statistics_are_the_same_wherever_the_crop_began() -> None:
 
 
 def test_version_2_reads_a_turned_resized_jpeg_copy_blind_with_its_head_and_an_unmarked_one_not() -> None:
-    hopper = Image.open(Path(matplotlib.get_data_path()) / "sample_data" / "grace_hopper.jpg").convert("RGB")
+    hopper = grace_hopper()
     watermarker = version_1_periodic(256)  # version 2's networks without its head; a photo neither trained on
     payload = bytes(range(8, 16))
 
@@ -114,7 +113,7 @@ def _blind(watermarker: Watermarker) -> Watermarker:
 
 
 def test_a_turn_alone_is_found_by_the_decoders_own_sweep_where_the_head_ranks_it_nowhere() -> None:
-    hopper = Image.open(Path(matplotlib.get_data_path()) / "sample_data" / "grace_hopper.jpg").convert("RGB")
+    hopper = grace_hopper()
     version_2, payload = Watermarker.load(VERSIONS[2]), bytes(range(16, 24))
     turned = version_2.embed_payload(hopper, payload).rotate(-8, resample=Image.Resampling.BILINEAR)
     found = _blind(version_2).read_payload(jpeg_round_trip(turned, 80))
@@ -125,7 +124,7 @@ def test_a_turn_alone_is_found_by_the_decoders_own_sweep_where_the_head_ranks_it
 
 @pytest.mark.parametrize("turn", [-10.0, -4.5, 6.0, 11.0])
 def test_the_turn_of_a_copy_turned_within_its_canvas_is_found_from_the_edges_of_its_filled_corners(turn: float) -> None:
-    hopper = Image.open(Path(matplotlib.get_data_path()) / "sample_data" / "grace_hopper.jpg").convert("RGB")
+    hopper = grace_hopper()
     turned = hopper.rotate(turn, resample=Image.Resampling.BILINEAR)
     copy = jpeg_round_trip(turned.resize((384, 450), Image.Resampling.BICUBIC), 60)
     assert sync.turn_of_edges(to_tensor(copy)) == pytest.approx(turn, abs=sync.EDGE_TURN_STEP)
@@ -143,31 +142,39 @@ def test_a_candidate_is_refined_closer_along_the_scale_than_the_grid_step_halved
     assert {(turn, scale) for turn, scale in closer if turn != 6.0} == {(5.625, 0.8), (6.375, 0.8)}
 
 
-def test_a_turn_with_a_resize_is_found_by_the_turn_of_the_copys_edges_where_the_head_ranks_it_nowhere() -> None:
+TURNED_AND_RESIZED_PAYLOAD = bytes(range(24, 32))
+
+
+@pytest.fixture(scope="module")
+def turned_and_resized() -> tuple[Watermarker, Image.Image]:
+    """Version 3 with an untrained head, and Grace Hopper marked by it, turned 7 degrees, resized to 85 %, JPEG 80."""
+    version_3 = Watermarker.load(VERSIONS[3])
+    marked = version_3.embed_payload(grace_hopper(), TURNED_AND_RESIZED_PAYLOAD)
+    turned = marked.rotate(7, resample=Image.Resampling.BILINEAR)
+    return _blind(version_3), jpeg_round_trip(turned.resize((435, 510), Image.Resampling.BICUBIC), 80)
+
+
+def test_a_turn_with_a_resize_is_found_by_the_turn_of_the_copys_edges_where_the_head_ranks_it_nowhere(
+    turned_and_resized: tuple[Watermarker, Image.Image],
+) -> None:
     """The head's ranking and the sweeps of turns alone and scales alone miss a copy both turned and resized; the
-    scales swept at the turn of its filled corners' edges find it (a turn of 7 degrees, 85 %, JPEG 80)."""
-    hopper = Image.open(Path(matplotlib.get_data_path()) / "sample_data" / "grace_hopper.jpg").convert("RGB")
-    version_3, payload = Watermarker.load(VERSIONS[3]), bytes(range(24, 32))
-    turned = version_3.embed_payload(hopper, payload).rotate(7, resample=Image.Resampling.BILINEAR)
-    found = _blind(version_3).read_payload(jpeg_round_trip(turned.resize((435, 510), Image.Resampling.BICUBIC), 80))
-    assert found.payload == payload and found.geometry is not None
+    scales swept at the turn of its filled corners' edges find it."""
+    searching, copy = turned_and_resized
+    found = searching.read_payload(copy)
+    assert found.payload == TURNED_AND_RESIZED_PAYLOAD and found.geometry is not None
     assert abs(found.geometry.rotation - 7) <= 1 and abs(found.geometry.scale - 0.85) <= 0.02
 
 
 def test_a_turn_with_a_resize_is_found_by_the_thorough_search_where_the_head_ranks_it_nowhere(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, turned_and_resized: tuple[Watermarker, Image.Image]
 ) -> None:
     """Where nothing in a copy tells its turn (a crop inside the filled corners of a photo without straight lines:
     here the edges' turn is put at 0), the default search misses the same copy; the thorough search, the decoder
     ranking every candidate of the grid, finds it."""
-    hopper = Image.open(Path(matplotlib.get_data_path()) / "sample_data" / "grace_hopper.jpg").convert("RGB")
-    version_3, payload = Watermarker.load(VERSIONS[3]), bytes(range(24, 32))
-    turned = version_3.embed_payload(hopper, payload).rotate(7, resample=Image.Resampling.BILINEAR)
-    copy = jpeg_round_trip(turned.resize((435, 510), Image.Resampling.BICUBIC), 80)
+    searching, copy = turned_and_resized
     monkeypatch.setattr(sync, "turn_of_edges", lambda _: 0.0)
-    searching = _blind(version_3)
     assert not searching.read_payload(copy).detected
     found = searching.read_payload(copy, thorough=True)
-    assert found.payload == payload and found.geometry is not None
+    assert found.payload == TURNED_AND_RESIZED_PAYLOAD and found.geometry is not None
     assert abs(found.geometry.rotation - 7) <= 1 and abs(found.geometry.scale - 0.85) <= 0.02
     assert len(sync.every_candidate()) == len(sync.TURNS) * len(sync.SCALES) + len(sync.sweeps())

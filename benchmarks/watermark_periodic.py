@@ -3,7 +3,9 @@
     .venv/bin/python -m benchmarks.watermark_periodic      # ~45 min, and 2-3 hours for false_positives
     .venv/bin/python -m benchmarks.watermark_periodic --checkpoint var/watermark-periodic   # and a training run's
     .venv/bin/python -m benchmarks.watermark_periodic --sections tables --images 2 --tiles 128        # quick
-    .venv/bin/python -m benchmarks.watermark_periodic --sections false_positives --fpr-images 200     # one part
+    .venv/bin/python -m benchmarks.watermark_periodic --sections false_positives --fpr-images 200     # fewer images
+    .venv/bin/python -m benchmarks.watermark_periodic --sections false_positives --fpr-shard 1/2 \
+        --out benchmarks/results/watermark-periodic-fpr-1-of-2.json         # half of the 2,000; 2/2 the other half
 
 One residual, made by the encoder from the folded original, repeated over every tile of 128 x 128 (or 256 x 256)
 pixels of the image, at 42 dB or more. Two sets of held-out images: crops of 256-512 px (2-4 tiles of 128 a side, as
@@ -301,18 +303,22 @@ def invisibility() -> dict[str, Any]:
     return {"images": rows, "least_ssim": worst}
 
 
-def false_positives(watermarker: Watermarker, count: int) -> dict[str, Any]:
+def false_positives(watermarker: Watermarker, count: int, shard: tuple[int, int] = (1, 1)) -> dict[str, Any]:
     """Detections on ``count`` unwatermarked images (benchmarks.watermark.unwatermarked_images: photo crops of 64-512
     px, the tiny generator's images, each also as JPEG 60 and at half its size; the same set that measures version 1)
     by the periodic reader with the turn and scale search, as ``verify`` would read them; every BCH-decoded reading
     counted by the corrections BCH needed to reach a codeword (up to its 8). For coin-flip bits exactly k corrections
     come with probability C(120, k) / 2^56, so where detections are too rare to count, the counts at 7 and 8 test the
-    assumption behind the bound."""
+    assumption behind the bound. ``shard`` (part, parts): only every parts-th image of the ``count``, from the part-th
+    on, so that a long run can be split over sessions; the parts' counts add up to the whole set's."""
+    part, parts = shard
+    every_image = unwatermarked_images(count, random.Random(13))
+    images = [image for index, image in enumerate(every_image) if index % parts == part - 1]
     searching = replace(watermarker, presence=version_2_head())
     corrections: dict[int, int] = {}
     detections = readings = 0
     started = time.perf_counter()
-    for index, image in enumerate(unwatermarked_images(count, random.Random(13))):
+    for index, image in enumerate(images):
         for reading in searching.readings(image):
             readings += 1
             detections += reading.detected
@@ -320,19 +326,20 @@ def false_positives(watermarker: Watermarker, count: int) -> dict[str, Any]:
                 corrections[reading.corrected_bits] = corrections.get(reading.corrected_bits, 0) + 1
         if (index + 1) % 50 == 0:
             print(
-                f"... false positives: {index + 1}/{count} images, {detections} detections, {readings} readings, "
+                f"... false positives: {index + 1}/{len(images)} images, {detections} detections, {readings} readings, "
                 f"by corrections {dict(sorted(corrections.items()))}, {time.perf_counter() - started:.0f} s",
                 file=sys.stderr, flush=True,
             )  # fmt: skip
     return {
-        "images": count,
+        "images": len(images),
+        **({"shard": f"{part}/{parts} of {count}"} if parts > 1 else {}),
         "detections": detections,
         "bch_decoded_readings": readings,
         "readings_by_corrections": {str(k): corrections.get(k, 0) for k in range(9)},
         # exactly k corrections: within k of a codeword, not within k - 1
         "expected_if_coin_flips": {str(k): round(readings * (within(k) - within(k - 1)), 4) for k in range(9)},
         "bound_per_image": bound_per_image(watermarker),
-        "seconds_per_image": round((time.perf_counter() - started) / count, 2),
+        "seconds_per_image": round((time.perf_counter() - started) / len(images), 2),
     }
 
 
@@ -435,10 +442,11 @@ def markdown(results: dict[str, Any]) -> str:
         ]
     fpr = results.get("false_positives")
     if fpr:
+        part = f" (part {fpr['shard']})" if "shard" in fpr else ""
         rows += [
             "",
             f"{results['geometry_tolerance_of']} with the turn and scale search on {fpr['images']} unwatermarked "
-            f"images: {fpr['detections']} detections in {fpr['bch_decoded_readings']} BCH-decoded readings "
+            f"images{part}: {fpr['detections']} detections in {fpr['bch_decoded_readings']} BCH-decoded readings "
             f"({fpr['seconds_per_image']} s per image); bound per image {fpr['bound_per_image']:.1e}.",
             "",
             "| corrections BCH needed | " + " | ".join(fpr["readings_by_corrections"]) + " |",
@@ -454,6 +462,14 @@ SECTIONS = (
 )  # fmt: skip
 
 
+def shard(value: str) -> tuple[int, int]:
+    """``K/N`` (1 <= K <= N) as (K, N), for --fpr-shard."""
+    part, _, parts = value.partition("/")
+    if not (part.isdigit() and parts.isdigit() and 1 <= int(part) <= int(parts)):
+        raise argparse.ArgumentTypeError(f"{value!r}: give the part and the number of parts as K/N, 1 <= K <= N")
+    return int(part), int(parts)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--images", type=int, default=12, help="held-out crops (256-512 px)")
@@ -467,6 +483,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--fpr-images", type=int, default=2000, help="unwatermarked images for false_positives (2-3 s each on 2 cores)"
     )
+    parser.add_argument(
+        "--fpr-shard", type=shard, default=(1, 1), metavar="K/N",
+        help="false_positives on every N-th of the --fpr-images images from the K-th on (a long run split in N parts)",
+    )  # fmt: skip
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     sections = chosen_sections(parser, args.sections, SECTIONS)
@@ -509,7 +529,7 @@ def main(argv: list[str] | None = None) -> int:
         elif section == "invisibility":
             results["invisibility"] = invisibility()
         else:
-            results["false_positives"] = false_positives(candidates[tolerance_of], args.fpr_images)
+            results["false_positives"] = false_positives(candidates[tolerance_of], args.fpr_images, args.fpr_shard)
         results["when"][section] = now()
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(results, indent=2) + "\n")  # after each section: a long run keeps its parts

@@ -105,3 +105,20 @@ def test_an_unknown_section_is_refused_before_any_work() -> None:
     with pytest.raises(SystemExit) as refused:
         main(["--sections", "known_geometry,speed"])
     assert refused.value.code == 2
+
+
+def test_the_false_positives_split_in_parts_say_which_part() -> None:
+    fpr = {
+        "images": 1000, "shard": "1/2 of 2000", "detections": 0, "bch_decoded_readings": 16385000,
+        "seconds_per_image": 3.9, "readings_by_corrections": {str(k): 0 for k in range(9)},
+        "expected_if_coin_flips": {str(k): 0.0 for k in range(9)}, "bound_per_image": 4.6e-7,
+    }  # fmt: skip
+    table = markdown({"geometry_tolerance_of": "v1, 256 px tiles", "false_positives": fpr})
+    assert "on 1000 unwatermarked images (part 1/2 of 2000): 0 detections in 16385000" in table
+
+
+@pytest.mark.parametrize("given", ["0/2", "3/2", "1", "a/2", "1/0"])
+def test_a_part_that_is_not_k_of_n_is_refused_before_any_work(given: str) -> None:
+    with pytest.raises(SystemExit) as refused:
+        main(["--sections", "false_positives", "--fpr-shard", given])
+    assert refused.value.code == 2

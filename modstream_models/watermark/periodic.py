@@ -83,14 +83,14 @@ def undo(copy: torch.Tensor, turns: Sequence[float], scale: float, size: int = T
     out_height, out_width = round(height / scale), round(width / scale)
     angles = torch.tensor([math.radians(turn) for turn in turns], dtype=copy.dtype)
     cos, sin = (torch.cos(angles) * scale).view(-1, 1, 1), (torch.sin(angles) * scale).view(-1, 1, 1)
-    # where each pixel of the original lands in the copy (y points down, so a counter-clockwise turn is -angle), from
-    # the centre, in the coordinates grid_sample takes (-1 to 1 across the image): x and y are sums of a term per
-    # column and a term per row, made by broadcasting (a meshgrid of the whole image took twice as long)
-    across = (torch.arange(out_width, dtype=copy.dtype) * 2 + 1) / out_width - 1
-    down = ((torch.arange(out_height, dtype=copy.dtype) * 2 + 1) / out_height - 1).view(-1, 1)
+    columns = torch.arange(out_width, dtype=copy.dtype) - (out_width - 1) / 2
+    rows = (torch.arange(out_height, dtype=copy.dtype) - (out_height - 1) / 2).view(-1, 1)
+    # where each pixel of the original lands in the copy (y points down, so a counter-clockwise turn is -angle), as
+    # offsets from the centre normalised as grid_sample takes them: a term per column plus a term per row, broadcast
+    # (a meshgrid of the whole image took twice as long)
     grid = torch.empty(len(turns), out_height, out_width, 2, dtype=copy.dtype)
-    grid[..., 0] = (cos * across * out_width + sin * down * out_height) / width
-    grid[..., 1] = (cos * down * out_height - sin * across * out_width) / height
+    grid[..., 0] = (cos * columns + sin * rows) * (2 / width)
+    grid[..., 1] = (cos * rows - sin * columns) * (2 / height)
     with_coverage = torch.cat([copy, torch.ones_like(copy[:, :1])], 1).expand(len(turns), -1, -1, -1)
     sampled = F.grid_sample(with_coverage, grid, align_corners=False)
     covered = (sampled[:, -1:] > 0.999).to(copy.dtype)

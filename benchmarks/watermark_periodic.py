@@ -4,8 +4,8 @@
     .venv/bin/python -m benchmarks.watermark_periodic --checkpoint var/watermark-periodic   # and a training run's
     .venv/bin/python -m benchmarks.watermark_periodic --sections tables --images 2 --tiles 128        # quick
     .venv/bin/python -m benchmarks.watermark_periodic --sections false_positives --fpr-images 200     # fewer images
-    .venv/bin/python -m benchmarks.watermark_periodic --sections false_positives --fpr-shard 1/2 \
-        --out benchmarks/results/watermark-periodic-fpr-1-of-2.json         # half of the 2,000; 2/2 the other half
+    .venv/bin/python -m benchmarks.watermark_periodic --sections false_positives --fpr-shard 1/4 \
+        --out benchmarks/results/watermark-periodic-fpr-1-of-4.json         # a quarter of the 2,000; 2/4 the next
 
 One residual, made by the encoder from the folded original, repeated over every tile of 128 x 128 (or 256 x 256)
 pixels of the image, at 42 dB or more. Two sets of held-out images: crops of 256-512 px (2-4 tiles of 128 a side, as

@@ -13,13 +13,6 @@ def sample(name: str) -> Image.Image:
     return Image.open(SAMPLES / name).convert("RGB")
 
 
-def grace_hopper() -> Image.Image:
-    """Matplotlib's sample portrait (512 x 600), a photo no watermark network was trained on."""
-    import matplotlib
-
-    return Image.open(Path(matplotlib.get_data_path()) / "sample_data" / "grace_hopper.jpg").convert("RGB")
-
-
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
+from PIL import Image
 
 TRAIN_IMAGES = (
     "astronaut", "chelsea", "coffee", "rocket", "hubble_deep_field", "immunohistochemistry", "retina",
@@ -38,7 +39,7 @@ def training_photos() -> list[torch.Tensor]:
 
 def synthetic_pictures(seed: int = 0) -> list[torch.Tensor]:
     """A page of black text on white, uniform colour noise, and colour blotches (512 x 512 each)."""
-    from PIL import Image, ImageDraw, ImageFont
+    from PIL import ImageDraw, ImageFont
 
     rng = np.random.default_rng(seed)
     page = Image.new("RGB", (512, 512), "white")
@@ -56,15 +57,18 @@ def synthetic_pictures(seed: int = 0) -> list[torch.Tensor]:
     return [as_tensor(np.asarray(page)), as_tensor(noise), as_tensor(blotches.clip(0, 255).astype(np.uint8))]
 
 
-def held_out_photos() -> list[torch.Tensor]:
+def grace_hopper() -> Image.Image:
+    """Matplotlib's sample portrait of Grace Hopper (512 x 600), one of the held-out photos."""
     import matplotlib
-    import skimage.data
-    from PIL import Image
 
-    hopper_file = Path(matplotlib.get_data_path()) / "sample_data" / "grace_hopper.jpg"
-    hopper = np.asarray(Image.open(hopper_file).convert("RGB"))
+    return Image.open(Path(matplotlib.get_data_path()) / "sample_data" / "grace_hopper.jpg").convert("RGB")
+
+
+def held_out_photos() -> list[torch.Tensor]:
+    import skimage.data
+
     left, right = skimage.data.stereo_motorcycle()[:2]
-    return [as_tensor(hopper), as_tensor(left), as_tensor(right)]
+    return [as_tensor(np.asarray(grace_hopper())), as_tensor(left), as_tensor(right)]
 
 
 def random_blotches(size: int, rng: random.Random) -> torch.Tensor:
@@ -79,8 +83,6 @@ def random_blotches(size: int, rng: random.Random) -> torch.Tensor:
 
 def generated_images(directory: Path, count: int = 96, size: int = 128) -> list[torch.Tensor]:
     """Images of the tiny random development generator (what the pipeline's tests publish), cached as PNG."""
-    from PIL import Image
-
     files = sorted(directory.glob("*.png"))
     if len(files) < count:
         from modstream_models.generator import GenerationItem, Generator, tiny_random_pipeline

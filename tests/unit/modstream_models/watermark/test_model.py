@@ -13,7 +13,7 @@ from PIL import Image
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
 from modstream_models.images import jpeg_round_trip
-from modstream_models.watermark.data import held_out_photos
+from modstream_models.watermark.data import grace_hopper, held_out_photos
 from modstream_models.watermark.model import (
     ANY_ASPECT_CROPS,
     AS_IS,
@@ -39,7 +39,7 @@ from modstream_models.watermark.model import (
 from modstream_models.watermark.payload import encode_payload
 from modstream_models.watermark.perceptual import texture_mask
 from streams.cli import main as modstream
-from tests.images import SAMPLES, grace_hopper
+from tests.images import SAMPLES
 
 
 @pytest.fixture(scope="module")

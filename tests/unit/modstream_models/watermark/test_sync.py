@@ -14,8 +14,9 @@ from PIL import Image
 
 from modstream_models.images import jpeg_round_trip
 from modstream_models.watermark import periodic, sync
+from modstream_models.watermark.data import grace_hopper
 from modstream_models.watermark.model import VERSIONS, WORKING_SIZE, Watermarker, to_tensor, version_1_periodic
-from tests.images import best_cyclic_match, grace_hopper, periodic_pattern
+from tests.images import best_cyclic_match, periodic_pattern
 
 
 def _pattern_copy(size: int, turn: float, scale: float) -> torch.Tensor:

@@ -6,6 +6,8 @@
     .venv/bin/python -m benchmarks.watermark_periodic --sections false_positives --fpr-images 200     # fewer images
     .venv/bin/python -m benchmarks.watermark_periodic --sections false_positives --fpr-shard 1/4 \
         --out benchmarks/results/watermark-periodic-fpr-1-of-4.json         # a quarter of the 2,000; 2/4 the next
+    .venv/bin/python -m benchmarks.watermark_periodic --out benchmarks/results/watermark-periodic-fpr-2000.json \
+        --join-parts benchmarks/results/watermark-periodic-fpr-?-of-4.json  # the four quarters added up
 
 One residual, made by the encoder from the folded original, repeated over every tile of 128 x 128 (or 256 x 256)
 pixels of the image, at 42 dB or more. Two sets of held-out images: crops of 256-512 px (2-4 tiles of 128 a side, as
@@ -443,6 +445,7 @@ def markdown(results: dict[str, Any]) -> str:
     fpr = results.get("false_positives")
     if fpr:
         part = f" (part {fpr['shard']})" if "shard" in fpr else ""
+        part = f" ({fpr['parts']} parts added up)" if "parts" in fpr else part
         rows += [
             "",
             f"{results['geometry_tolerance_of']} with the turn and scale search on {fpr['images']} unwatermarked "
@@ -470,6 +473,37 @@ def shard(value: str) -> tuple[int, int]:
     return int(part), int(parts)
 
 
+def joined_parts(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """The false positives of a run split with --fpr-shard (each part's ``false_positives``), added up as one run on the
+    whole set would have counted them. Refused (ValueError) unless the parts are 1/N to N/N of one set, each once, read
+    with the same bound."""
+    labels = [fpr.get("shard", "") for fpr in parts]
+    split = [label.replace(" of ", "/").split("/") for label in labels]
+    if not all(len(numbers) == 3 and all(number.isdigit() for number in numbers) for numbers in split):
+        raise ValueError(f"every part must be one of a --fpr-shard run (a 'shard' like '2/4 of 2000'), got {labels}")
+    wholes = {(int(parts_in), int(count)) for _, parts_in, count in split}
+    numbers = sorted(int(part) for part, _, _ in split)
+    if len(wholes) != 1 or numbers != list(range(1, next(iter(wholes))[0] + 1)):
+        raise ValueError(f"the parts must be 1/N to N/N of one set, each once; got {sorted(labels)}")
+    if len({fpr["bound_per_image"] for fpr in parts}) != 1:
+        raise ValueError("the parts were read with different bounds (different readers); rerun them with one reader")
+    images = sum(fpr["images"] for fpr in parts)
+
+    def added(key: str) -> dict[str, float]:
+        return {k: round(sum(fpr[key][k] for fpr in parts), 4) for k in parts[0][key]}
+
+    return {
+        "images": images,
+        "parts": len(parts),
+        "detections": sum(fpr["detections"] for fpr in parts),
+        "bch_decoded_readings": sum(fpr["bch_decoded_readings"] for fpr in parts),
+        "readings_by_corrections": added("readings_by_corrections"),
+        "expected_if_coin_flips": added("expected_if_coin_flips"),
+        "bound_per_image": parts[0]["bound_per_image"],
+        "seconds_per_image": round(sum(fpr["seconds_per_image"] * fpr["images"] for fpr in parts) / images, 2),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--images", type=int, default=12, help="held-out crops (256-512 px)")
@@ -487,8 +521,32 @@ def main(argv: list[str] | None = None) -> int:
         "--fpr-shard", type=shard, default=(1, 1), metavar="K/N",
         help="false_positives on every N-th of the --fpr-images images from the K-th on (a long run split in N parts)",
     )  # fmt: skip
+    parser.add_argument(
+        "--join-parts", type=Path, nargs="+", metavar="FILE",
+        help="instead of running anything: add up the false_positives of every part of a --fpr-shard run (their --out "
+        "files) into --out's",
+    )  # fmt: skip
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
+    results: dict[str, Any] = json.loads(args.out.read_text()) if args.out.exists() else {}
+    results.setdefault("when", {})
+    if args.join_parts:
+        missing = [str(path) for path in args.join_parts if not path.exists()]
+        if missing:
+            parser.error(f"no such part: {', '.join(missing)}; run each with --fpr-shard K/N --out FILE first")
+        runs = [json.loads(path.read_text()) for path in args.join_parts]
+        try:
+            results["false_positives"] = joined_parts([run["false_positives"] for run in runs])
+            results["when"]["false_positives"] = max(run["when"]["false_positives"] for run in runs)
+        except KeyError as missing_key:
+            parser.error(f"{missing_key} missing in one of the parts: give the --out files of a --fpr-shard run")
+        except ValueError as refused:
+            parser.error(str(refused))
+        results["geometry_tolerance_of"] = runs[0]["geometry_tolerance_of"]
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(results, indent=2) + "\n")
+        print(markdown(results))
+        return 0
     sections = chosen_sections(parser, args.sections, SECTIONS)
     tiles = [int(side) for side in args.tiles.split(",")]
     candidates = {f"version 1 networks, {tile} px tiles": version_1_periodic(tile) for tile in tiles}
@@ -496,8 +554,6 @@ def main(argv: list[str] | None = None) -> int:
         candidates[f"{args.checkpoint.name}, {periodic.TILE} px tiles"] = load_watermarker(args.checkpoint)
     tolerance_of = f"version 1 networks, {max(tiles)} px tiles"  # the layout that reads the photos best
     photos = held_out_whole()
-    results: dict[str, Any] = json.loads(args.out.read_text()) if args.out.exists() else {}
-    results.setdefault("when", {})
     results["geometry_tolerance_of"] = tolerance_of
     for section in sections:
         if section == "tables":

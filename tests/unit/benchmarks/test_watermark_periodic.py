@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Any
+
 import pytest
 from PIL import Image
 
 from benchmarks.watermark import ATTACKS, FPR, WITHIN_6, bound_per_image
-from benchmarks.watermark_periodic import READERS, TURNED_OR_RESIZED, bits_at_true_shift, main, markdown
+from benchmarks.watermark_periodic import (
+    READERS,
+    TURNED_OR_RESIZED,
+    bits_at_true_shift,
+    joined_parts,
+    main,
+    markdown,
+)
 from benchmarks.watermark_tiles import CROPS
 from modstream_models.watermark.model import VERSIONS, Watermarker
 from modstream_models.watermark.payload import encode_payload
@@ -121,4 +132,57 @@ def test_the_false_positives_split_in_parts_say_which_part() -> None:
 def test_a_part_that_is_not_k_of_n_is_refused_before_any_work(given: str) -> None:
     with pytest.raises(SystemExit) as refused:
         main(["--sections", "false_positives", "--fpr-shard", given])
+    assert refused.value.code == 2
+
+
+def part(shard: str, images: int, at_8: int, seconds: float) -> dict[str, Any]:
+    return {
+        "images": images, "shard": shard, "detections": 0, "bch_decoded_readings": images * 16385,
+        "readings_by_corrections": {**{str(k): 0 for k in range(8)}, "8": at_8},
+        "expected_if_coin_flips": {**{str(k): 0.0 for k in range(8)}, "8": images * 0.19},
+        "bound_per_image": 4.6e-7, "seconds_per_image": seconds,
+    }  # fmt: skip
+
+
+def test_the_parts_of_a_split_run_add_up_to_the_whole_set() -> None:
+    whole = joined_parts([part("2/2 of 2000", 1000, 90, 5.0), part("1/2 of 2000", 1000, 97, 3.0)])
+    assert whole["images"] == 2000 and whole["parts"] == 2 and whole["bch_decoded_readings"] == 32770000
+    assert whole["readings_by_corrections"]["8"] == 187 and whole["expected_if_coin_flips"]["8"] == 380.0
+    assert whole["seconds_per_image"] == 4.0 and "shard" not in whole
+    table = markdown({"geometry_tolerance_of": "v1, 256 px tiles", "false_positives": whole})
+    assert "on 2000 unwatermarked images (2 parts added up): 0 detections in 32770000" in table
+
+
+@pytest.mark.parametrize(
+    "shards",
+    [
+        ["1/2 of 2000", "1/2 of 2000"],  # a part twice
+        ["1/3 of 2000", "2/3 of 2000"],  # a part missing
+        ["1/2 of 2000", "2/2 of 300"],  # parts of different sets
+        ["1/2 of 2000", ""],  # a run of its own, not a part
+    ],
+)
+def test_parts_that_are_not_each_part_of_one_set_once_are_refused(shards: list[str]) -> None:
+    with pytest.raises(ValueError, match="part"):
+        joined_parts([part(shard, 500, 90, 4.0) for shard in shards])
+
+
+def test_joining_writes_the_whole_set_and_refuses_a_file_that_is_no_part(tmp_path: Path) -> None:
+    files = []
+    for number in (1, 2):
+        files.append(tmp_path / f"part-{number}.json")
+        run = {
+            "when": {"false_positives": f"2026-12-0{number}T10:00:00"},
+            "geometry_tolerance_of": "version 1 networks, 256 px tiles",
+            "false_positives": part(f"{number}/2 of 2000", 1000, 50, 4.0),
+        }
+        files[-1].write_text(json.dumps(run))
+    out = tmp_path / "whole.json"
+    assert main(["--join-parts", *map(str, files), "--out", str(out)]) == 0
+    written = json.loads(out.read_text())
+    assert written["false_positives"]["readings_by_corrections"]["8"] == 100
+    assert written["when"]["false_positives"] == "2026-12-02T10:00:00"
+    (tmp_path / "other.json").write_text(json.dumps({"when": {}, "tables": {}}))
+    with pytest.raises(SystemExit) as refused:
+        main(["--join-parts", str(files[0]), str(tmp_path / "other.json"), "--out", str(out)])
     assert refused.value.code == 2

@@ -305,6 +305,12 @@ def invisibility() -> dict[str, Any]:
     return {"images": rows, "least_ssim": worst}
 
 
+def coin_flip_counts(readings: int) -> dict[str, float]:
+    """How many of ``readings`` readings of coin-flip bits BCH corrects with exactly k corrections, k = 0..8: within k
+    of a codeword, not within k - 1."""
+    return {str(k): round(readings * (within(k) - within(k - 1)), 4) for k in range(9)}
+
+
 def false_positives(watermarker: Watermarker, count: int, shard: tuple[int, int] = (1, 1)) -> dict[str, Any]:
     """Detections on ``count`` unwatermarked images (benchmarks.watermark.unwatermarked_images: photo crops of 64-512
     px, the tiny generator's images, each also as JPEG 60 and at half its size; the same set that measures version 1)
@@ -338,8 +344,7 @@ def false_positives(watermarker: Watermarker, count: int, shard: tuple[int, int]
         "detections": detections,
         "bch_decoded_readings": readings,
         "readings_by_corrections": {str(k): corrections.get(k, 0) for k in range(9)},
-        # exactly k corrections: within k of a codeword, not within k - 1
-        "expected_if_coin_flips": {str(k): round(readings * (within(k) - within(k - 1)), 4) for k in range(9)},
+        "expected_if_coin_flips": coin_flip_counts(readings),
         "bound_per_image": bound_per_image(watermarker),
         "seconds_per_image": round((time.perf_counter() - started) / len(images), 2),
     }
@@ -488,17 +493,16 @@ def joined_parts(parts: list[dict[str, Any]]) -> dict[str, Any]:
     if len({fpr["bound_per_image"] for fpr in parts}) != 1:
         raise ValueError("the parts were read with different bounds (different readers); rerun them with one reader")
     images = sum(fpr["images"] for fpr in parts)
-
-    def added(key: str) -> dict[str, float]:
-        return {k: round(sum(fpr[key][k] for fpr in parts), 4) for k in parts[0][key]}
-
+    readings = sum(fpr["bch_decoded_readings"] for fpr in parts)
     return {
         "images": images,
         "parts": len(parts),
         "detections": sum(fpr["detections"] for fpr in parts),
-        "bch_decoded_readings": sum(fpr["bch_decoded_readings"] for fpr in parts),
-        "readings_by_corrections": added("readings_by_corrections"),
-        "expected_if_coin_flips": added("expected_if_coin_flips"),
+        "bch_decoded_readings": readings,
+        "readings_by_corrections": {
+            k: sum(fpr["readings_by_corrections"][k] for fpr in parts) for k in parts[0]["readings_by_corrections"]
+        },
+        "expected_if_coin_flips": coin_flip_counts(readings),
         "bound_per_image": parts[0]["bound_per_image"],
         "seconds_per_image": round(sum(fpr["seconds_per_image"] * fpr["images"] for fpr in parts) / images, 2),
     }

@@ -44,7 +44,6 @@ from modstream_models.images import jpeg_round_trip
 from modstream_models.watermark.data import generated_images, held_out_photos, training_photos
 from modstream_models.watermark.model import (
     CURRENT_VERSION,
-    GEOMETRY_MAX_ERRORS,
     SEARCH_TRIES,
     SHIFT_MAX_ERRORS,
     VERSIONS,
@@ -342,9 +341,9 @@ def false_positives(
         "searched_images": searched, "fully_searched_images": fully_searched,
         "bch_decoded_readings": len(readings), "detections_with_search": sum(r.detected for r in readings),
         "readings_within_8_bits": near,
-        "expected_within_8_bits_if_coin_flips": round(len(readings) * (WITHIN_8 - WITHIN_6), 3),
+        "expected_within_8_bits_if_coin_flips": round(len(readings) * (WITHIN_8 - WITHIN_DETECTION), 3),
         "largest_bit_bias": round(float(np.abs(bits.mean(axis=0) - 0.5).max()), 4),
-        "versions": [watermarker.version for watermarker in reader.watermarkers], "bound_per_reading": WITHIN_6,
+        "versions": [watermarker.version for watermarker in reader.watermarkers], "bound_per_reading": WITHIN_DETECTION,
         "bound_per_image": sum(bound_per_image(watermarker) for watermarker in reader.watermarkers),
     }  # fmt: skip
 
@@ -354,7 +353,7 @@ def within(errors: int) -> float:
     return sum(math.comb(CODE_BITS, k) for k in range(errors + 1)) / 2 ** (CODE_BITS - PAYLOAD_BITS)
 
 
-WITHIN_6, WITHIN_8 = within(DETECTION_MAX_ERRORS), within(8)
+WITHIN_DETECTION, WITHIN_8 = within(DETECTION_MAX_ERRORS), within(8)
 
 
 def bound_per_image(watermarker: Watermarker) -> float:
@@ -363,12 +362,11 @@ def bound_per_image(watermarker: Watermarker) -> float:
     the SEARCH_TRIES best turns and crops; the periodic one: as it is, every shift of the fold, as it is and mirrored,
     and every shift of the turn and scale search's one candidate."""
     if watermarker.layout != "periodic":
-        return WITHIN_6 * (1 + 2 * SEARCH_TRIES)
+        return WITHIN_DETECTION * (1 + 2 * SEARCH_TRIES)
     readings = 2 * WORKING_SIZE**2  # every shift of a fold, as it is and mirrored
     return (
-        WITHIN_6 * (1 + 2 * SEARCH_TRIES)  # as it is; the shift search's most confident
-        + within(GEOMETRY_MAX_ERRORS) * 2 * SEARCH_TRIES  # the turn and scale search's most confident
-        + within(SHIFT_MAX_ERRORS) * 2 * (readings - 2 * SEARCH_TRIES)  # every other shift, twice
+        WITHIN_DETECTION * (1 + 2 * 2 * SEARCH_TRIES)  # as it is; the two searches' most confident shifts
+        + within(SHIFT_MAX_ERRORS) * 2 * (readings - 2 * SEARCH_TRIES)  # every other shift of both
     )
 
 

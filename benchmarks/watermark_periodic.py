@@ -207,11 +207,13 @@ def issue_attacks(images: list[Image.Image], names: list[str], difference: Path)
     (``shipped``: the Embedder picks the version by the photo's size, the Reader tries every version, as ``verify``),
     beside version 1 alone (as it was before version 2 shipped): per photo the version that marked it, PSNR and SSIM;
     per attack the payloads found, wrong payloads, and the bits of the reading the reader returns (where it finds the
-    payload, the bits where it found it). The change to the photo of least SSIM, amplified, is written to ``difference``
-    for a person to look at."""
+    payload, the bits where it found it) and the corrections BCH needed for each payload found (how near the detection
+    threshold, DETECTION_MAX_ERRORS, each one was). The change to the photo of least SSIM, amplified, is written to
+    ``difference`` for a person to look at."""
     version_1 = Watermarker.load(model.VERSIONS[1])
     stacks = {"shipped": (Embedder.load(), Reader.load()), "version 1": (Embedder([version_1]), Reader([version_1]))}
     rows: dict[str, list[float]] = {}
+    corrections: dict[str, list[int]] = {}
     photos: list[dict[str, Any]] = []
     for index, (image, name) in enumerate(zip(images, names, strict=True)):
         payload = bytes(random.Random(100 + index).randrange(256) for _ in range(8))
@@ -231,11 +233,16 @@ def issue_attacks(images: list[Image.Image], names: list[str], difference: Path)
                 rows.setdefault(f"{stack} {attack_name} payload", []).append(reading.payload == payload)
                 wrong = reading.detected and reading.payload != payload
                 rows.setdefault(f"{stack} {attack_name} wrong", []).append(wrong)
+                if reading.payload == payload:
+                    corrections.setdefault(f"{stack} {attack_name}", []).append(reading.corrected_bits)
         print(f"... issue attacks: {index + 1}/{len(images)}", file=sys.stderr, flush=True)
     worst = min(range(len(photos)), key=lambda index: photos[index]["ssim"])  # PSNR sits at the floor on most
     marked, _ = stacks["shipped"][0].embed_payload(images[worst], bytes(8))
     write_difference(np.asarray(images[worst]), np.asarray(marked), difference)
-    return {"photos": photos, "worst_photo": photos[worst]["photo"], "attacks": summary(rows)}
+    return {
+        "photos": photos, "worst_photo": photos[worst]["photo"], "attacks": summary(rows),
+        "corrections_of_found_payloads": {key: sorted(found) for key, found in corrections.items()},
+    }  # fmt: skip
 
 
 READERS = ("verify", "verify --thorough")
@@ -409,17 +416,19 @@ def markdown(results: dict[str, Any]) -> str:
         rows += [
             "",
             "| benchmarks.watermark's attacks, photos whole, bits / payload (wrong) | shipped (version by size, every "
-            "version read) | version 1 alone |",
-            "|---|---|---|",
+            "version read) | version 1 alone | most corrections a found payload needed: shipped / version 1 |",
+            "|---|---|---|---|",
         ]
-        found = attacked["attacks"]
+        found, corrections = attacked["attacks"], attacked.get("corrections_of_found_payloads", {})
+        stacks = ("shipped", "version 1")
         for name in ISSUE_ATTACKS:
             cells = [
                 f"{found[f'{stack} {name} bits']['mean']:.3f} / {found[f'{stack} {name} payload']['mean']:.2f}"
                 f" ({found[f'{stack} {name} wrong']['mean']:.2f})"
-                for stack in ("shipped", "version 1")
+                for stack in stacks
             ]
-            rows.append(f"| {name} | {' | '.join(cells)} |")
+            most = " / ".join(str(max(corrections.get(f"{stack} {name}", []), default="-")) for stack in stacks)
+            rows.append(f"| {name} | {' | '.join(cells)} | {most} |")
     searched = results.get("thorough")
     if searched:
         rows += ["", "| turned or resized, photos whole: payloads (wrong) | " + " | ".join(READERS) + " |"]

@@ -35,6 +35,7 @@ from modstream_models.watermark.model import (
     Watermarker,
     _most_confident,
     networks,
+    to_working_size,
 )
 from modstream_models.watermark.payload import encode_payload
 from modstream_models.watermark.perceptual import texture_mask
@@ -360,3 +361,19 @@ def test_a_tiled_message_repeats_every_bit_in_each_quarter() -> None:
     spread = captured["mix"][:, 32:36]  # the message's 4 channels after the image features
     for top, left in [(0, 0), (0, 32), (32, 0), (32, 32)]:
         assert torch.allclose(spread[..., top : top + 32 : 4, left : left + 32 : 4], message)
+
+
+def test_boxes_on_half_canvas_pixels_are_read_on_a_canvas_twice_as_fine(watermarker: Watermarker) -> None:
+    crop = torch.rand(1, 3, 90, 70, generator=torch.Generator().manual_seed(5))
+
+    def on_canvas(side: int, width: int, height: int, left: int, top: int) -> np.ndarray:
+        resized = torch.nn.functional.interpolate(crop, size=(height, width), mode="bilinear", antialias=True)
+        canvas = torch.nn.functional.pad(resized, (left, side - width - left, top, side - height - top), value=0.5)
+        return watermarker.read_working_size(to_working_size(canvas))[0]
+
+    whole, half = (100, 100, 8, 8), (100.5, 100.5, 8.5, 8)
+    assert np.allclose(watermarker._read_placed(crop, [whole])[0], on_canvas(CANVAS, *whole))
+    read_together = watermarker._read_placed(crop, [whole, half])
+    assert np.allclose(read_together[0], on_canvas(2 * CANVAS, 200, 200, 16, 16))
+    assert np.allclose(read_together[1], on_canvas(2 * CANVAS, 201, 201, 17, 16))
+    assert SAME_ASPECT_CROPS.refine[-1] == 0.5  # version 1's last refinement: a quarter of a working pixel

@@ -538,7 +538,7 @@ class Watermarker:
         copy's working view (1 x 3 x 64 x 64)."""
         every_shift_of = self.read_every_shift(torch.cat([tile, tile.flip(-1)]))
         for flipped, every_shift in zip((False, True), every_shift_of, strict=True):
-            yield from _shift_readings(every_shift, geometry=Geometry(0.0, flipped, False) if flipped else None)
+            yield from _shift_readings(every_shift, Geometry(0.0, flipped, False) if flipped else None)
 
     def _search_turns_and_scales(
         self, copy: torch.Tensor, presence: sync.Presence, thorough: bool = False
@@ -584,7 +584,7 @@ class Watermarker:
         closer = confidences(sync.closer(*found[1]))
         _, (turn, scale), best_shifts = max([found, *closer], key=lambda one: one[0])
         for flipped, shifts in zip((False, True), best_shifts, strict=True):
-            yield from _shift_readings(shifts, geometry=Geometry(turn, flipped, False, scale))
+            yield from _shift_readings(shifts, Geometry(turn, flipped, False, scale))
 
     @torch.no_grad()
     def read_every_shift(self, tiles: torch.Tensor, step: int = 1) -> np.ndarray:
@@ -742,16 +742,14 @@ def _first_detected(readings: Iterable[Reading]) -> Reading:
     return max(tried, key=lambda reading: reading.bit_confidence)
 
 
-def _shift_readings(
-    every_shift: np.ndarray, max_errors: int = DETECTION_MAX_ERRORS, geometry: Geometry | None = None
-) -> Iterator[Reading]:
+def _shift_readings(every_shift: np.ndarray, geometry: Geometry | None = None) -> Iterator[Reading]:
     """Readings of every shift of a fold (read_every_shift's rows) of a copy undone as ``geometry`` says. The decoder
     is most confident at or next to the shift that lines up (within its 3 most confident on the held-out photos after
-    JPEG 60), so those are decoded first and allowed ``max_errors`` corrections; the rest need to be closer to a
-    codeword (SHIFT_MAX_ERRORS)."""
+    JPEG 60), so those are decoded first as any reading is (DETECTION_MAX_ERRORS corrections); the rest need to be
+    closer to a codeword (SHIFT_MAX_ERRORS)."""
     most_confident = np.argsort(-_confidence(every_shift))[:SEARCH_TRIES]
     for row in most_confident:
-        yield Reading.of(every_shift[row], geometry=geometry, max_errors=max_errors)
+        yield Reading.of(every_shift[row], geometry=geometry)
     for probabilities in np.delete(every_shift, most_confident, axis=0):
         yield Reading.of(probabilities, geometry=geometry, max_errors=SHIFT_MAX_ERRORS)
 

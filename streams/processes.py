@@ -24,27 +24,30 @@ class Part:
     name: str
     process: subprocess.Popen[bytes]
     log: Path
+    # What the process leaves behind when it does not exit cleanly (Triton's shared memory), removed once it is gone.
+    remove_leftovers: Callable[[], None] = lambda: None
 
     def alive(self) -> bool:
         return self.process.poll() is None
 
     def stop(self, grace_s: float = 15.0) -> None:
-        if not self.alive():
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(grace_s)
-        except subprocess.TimeoutExpired:
+        if self.alive():
             with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
+                os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(grace_s)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self.remove_leftovers()
 
     def kill(self) -> None:
         """SIGKILL, as a crash would: used by tests of at-least-once delivery."""
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait()
+        self.remove_leftovers()
 
 
 def spawn(name: str, argv: list[str], log_dir: Path, cwd: Path, env: dict[str, str] | None = None) -> Part:

@@ -14,6 +14,7 @@ import os
 import shutil
 import sys
 import sysconfig
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,9 +26,9 @@ from streams.kafka import ensure_topics
 from streams.processes import Part, StackError, http_ok, port_open, spawn, start_until_ready, wait_until
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-# Triton's python backend now and then aborts while it launches its model stubs (boost::interprocess::lock_exception,
-# an intermittent upstream bug, triton-inference-server/server#8882); starting it again gets past it.
+# A Triton that aborts before it is ready (its python backend launching the model stubs) is started once more.
 TRITON_START_ATTEMPTS = 2
+SHARED_MEMORY = Path("/dev/shm")
 
 
 def _spawn(name: str, argv: list[str], log_dir: Path, env: dict[str, str] | None = None) -> Part:
@@ -129,10 +130,31 @@ def start_triton(settings: Settings, log_dir: Path) -> Part:
         *triton_trace_arguments(),
     ]
     ready = f"http://127.0.0.1:{settings.triton_http_port}/v2/health/ready"
-    return start_until_ready(
-        lambda: _spawn("triton", argv, log_dir, env=triton_environment(settings)),
-        lambda: http_ok(ready), "Triton server", 180, TRITON_START_ATTEMPTS,
-    )  # fmt: skip
+
+    def spawn_triton() -> Part:
+        prefix = shared_memory_prefix()
+        backend_config = f"--backend-config=python,shm-region-prefix-name={prefix}"
+        part = _spawn("triton", [*argv, backend_config], log_dir, env=triton_environment(settings))
+        part.remove_leftovers = lambda: remove_shared_memory(prefix)
+        return part
+
+    return start_until_ready(spawn_triton, lambda: http_ok(ready), "Triton server", 180, TRITON_START_ATTEMPTS)
+
+
+def shared_memory_prefix() -> str:
+    """A name prefix of its own for one Triton server's python-backend shared memory.
+
+    The backend names its regions prefix + a count of the stubs it launched, and opens a region of that name if one
+    exists: with the default prefix, two servers on one host (a test's beside the session stack's) or a server
+    started after one was killed share regions, and abort with boost::interprocess::lock_exception.
+    """
+    return f"modstream_{uuid.uuid4().hex[:12]}_"
+
+
+def remove_shared_memory(prefix: str) -> None:
+    """The regions a server with ``prefix`` left behind (it removes its own when it exits cleanly, not when killed)."""
+    for region in SHARED_MEMORY.glob(f"{prefix}*"):
+        region.unlink(missing_ok=True)
 
 
 def worker_environment(settings: Settings) -> dict[str, str]:

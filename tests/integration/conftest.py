@@ -22,7 +22,8 @@ from streams.client import ModstreamClient, wait_for_ends
 from streams.config import Settings
 from streams.kafka import partitions_of, read_to_end
 from streams.policy import DEFAULT_POLICY
-from streams.stack import Stack, running_stack
+from streams.processes import Part
+from streams.stack import SHARED_MEMORY, Stack, running_stack
 
 pytestmark = pytest.mark.integration
 
@@ -48,6 +49,13 @@ def stack_settings(data_dir: Path, offset: int) -> Settings:
         gateway_port=28090 + offset,
         triton_retries=2,
     )
+
+
+def shared_memory_regions(triton: Part) -> list[Path]:
+    """The shared memory regions of ``triton``'s python backend, found by the name prefix it was started with."""
+    option = next(arg for arg in triton.process.args if "shm-region-prefix-name=" in str(arg))
+    prefix = str(option).rpartition("=")[2]
+    return sorted(SHARED_MEMORY.glob(f"{prefix}*"))
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,15 @@ from streams.config import Settings
 from streams.inference import PROMPT_PII_MODEL, SAFETY_MODELS
 from streams.stack import Stack
 from tests.images import SAMPLES
-from tests.integration.conftest import Reviewers, audit_events, outcome_after_review, run, submit_images, submit_prompts
+from tests.integration.conftest import (
+    Reviewers,
+    audit_events,
+    outcome_after_review,
+    run,
+    shared_memory_regions,
+    submit_images,
+    submit_prompts,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -37,8 +45,11 @@ def assert_published_after_every_check(outcome: dict) -> None:
 def test_requests_in_flight_when_triton_stops_go_to_review_and_none_is_lost(stack: Stack, settings: Settings) -> None:
     request_ids = run(submit_prompts(settings, [f"a lighthouse at dusk, study {n}" for n in range(8)]))
     wait_for_a_generated_image(settings, request_ids)
-    stack.parts["triton"].kill()
+    killed = stack.parts["triton"]
+    assert shared_memory_regions(killed)
+    killed.kill()
     try:
+        assert not shared_memory_regions(killed)  # a killed server leaves none behind in /dev/shm
         ends = run(wait_for_ends(settings, request_ids, timeout_s=120, settle_s=3))
     finally:
         stack.restart_triton()

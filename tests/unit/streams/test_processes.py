@@ -1,5 +1,5 @@
 """Starting the stack's parts: a part that aborts while starting is started again (Triton's python backend does,
-now and then); one that hangs is not."""
+now and then); one that hangs is not. What a part leaves behind is removed once it is gone."""
 
 import sys
 from collections.abc import Callable
@@ -47,3 +47,21 @@ def test_a_part_that_hangs_is_stopped_and_not_started_again(tmp_path: Path) -> N
     with pytest.raises(StackError, match="did not become ready within 1 s"):
         start_until_ready(start_next, lambda: False, "the part", 1, attempts=2)
     assert len(started) == 1 and not started[0].alive()
+
+
+@pytest.mark.parametrize("end", ["stop", "kill", "exited"])
+def test_what_a_part_leaves_behind_is_removed_once_it_is_gone(tmp_path: Path, end: str) -> None:
+    leftover = tmp_path / "leftover"
+    script = f"import pathlib, time; pathlib.Path({str(leftover)!r}).touch(); time.sleep(30)"
+    part = spawn("part", [sys.executable, "-c", script], tmp_path, tmp_path)
+    part.remove_leftovers = lambda: leftover.unlink(missing_ok=True)
+    start_until_ready(lambda: part, leftover.exists, "the part", 20, attempts=1)
+    if end == "exited":
+        part.process.terminate()
+        part.process.wait()
+        assert leftover.exists()
+    if end == "kill":
+        part.kill()
+    else:
+        part.stop()
+    assert not part.alive() and not leftover.exists()

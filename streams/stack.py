@@ -151,9 +151,14 @@ def shared_memory_prefix() -> str:
     return f"modstream_{uuid.uuid4().hex[:12]}_"
 
 
+def shared_memory_regions(prefix: str) -> list[Path]:
+    """The python-backend shared memory regions of the server started with ``prefix``."""
+    return sorted(SHARED_MEMORY.glob(f"{prefix}*"))
+
+
 def remove_shared_memory(prefix: str) -> None:
     """The regions a server with ``prefix`` left behind (it removes its own when it exits cleanly, not when killed)."""
-    for region in SHARED_MEMORY.glob(f"{prefix}*"):
+    for region in shared_memory_regions(prefix):
         region.unlink(missing_ok=True)
 
 

@@ -23,7 +23,7 @@ from streams.config import Settings
 from streams.kafka import partitions_of, read_to_end
 from streams.policy import DEFAULT_POLICY
 from streams.processes import Part
-from streams.stack import SHARED_MEMORY, Stack, running_stack
+from streams.stack import Stack, running_stack, shared_memory_regions
 
 pytestmark = pytest.mark.integration
 
@@ -51,11 +51,10 @@ def stack_settings(data_dir: Path, offset: int) -> Settings:
     )
 
 
-def shared_memory_regions(triton: Part) -> list[Path]:
+def triton_shared_memory(triton: Part) -> list[Path]:
     """The shared memory regions of ``triton``'s python backend, found by the name prefix it was started with."""
     option = next(arg for arg in triton.process.args if "shm-region-prefix-name=" in str(arg))
-    prefix = str(option).rpartition("=")[2]
-    return sorted(SHARED_MEMORY.glob(f"{prefix}*"))
+    return shared_memory_regions(str(option).rpartition("=")[2])
 
 
 @pytest.fixture(scope="session")

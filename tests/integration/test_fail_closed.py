@@ -16,9 +16,9 @@ from tests.integration.conftest import (
     audit_events,
     outcome_after_review,
     run,
-    shared_memory_regions,
     submit_images,
     submit_prompts,
+    triton_shared_memory,
 )
 
 pytestmark = pytest.mark.integration
@@ -46,10 +46,10 @@ def test_requests_in_flight_when_triton_stops_go_to_review_and_none_is_lost(stac
     request_ids = run(submit_prompts(settings, [f"a lighthouse at dusk, study {n}" for n in range(8)]))
     wait_for_a_generated_image(settings, request_ids)
     killed = stack.parts["triton"]
-    assert shared_memory_regions(killed)
+    assert triton_shared_memory(killed)
     killed.kill()
     try:
-        assert not shared_memory_regions(killed)  # a killed server leaves none behind in /dev/shm
+        assert not triton_shared_memory(killed)  # a killed server leaves none behind in /dev/shm
         ends = run(wait_for_ends(settings, request_ids, timeout_s=120, settle_s=3))
     finally:
         stack.restart_triton()

@@ -14,7 +14,7 @@ from streams.inference import TritonClient
 from streams.processes import Part
 from streams.stack import Stack, start_triton
 from tests.images import PII_LINES, render_text
-from tests.integration.conftest import run, shared_memory_regions, stack_settings
+from tests.integration.conftest import run, stack_settings, triton_shared_memory
 
 pytestmark = pytest.mark.integration
 
@@ -50,6 +50,6 @@ def test_the_pii_model_reads_with_tesseract_when_configured(tesseract_triton: tu
 
 def test_two_servers_on_one_host_share_no_shared_memory(stack: Stack, tesseract_triton: tuple[Settings, Part]) -> None:
     _, second = tesseract_triton
-    ours = set(shared_memory_regions(second))
-    theirs = set(shared_memory_regions(stack.parts["triton"]))
+    ours = set(triton_shared_memory(second))
+    theirs = set(triton_shared_memory(stack.parts["triton"]))
     assert ours and theirs and not ours & theirs

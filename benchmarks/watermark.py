@@ -8,6 +8,8 @@
         # the watermark as shipped and version 1 again; the baselines and the false positives kept from the last run
     .venv/bin/python -m benchmarks.watermark --photos more --sections methods
         # every method on crops of three more photos, to benchmarks/results/watermark-more-photos.json
+    .venv/bin/python -m benchmarks.watermark --photos small --sections methods --methods modstream,modstream-v1
+        # crops under 384 px on the shorter side (the stack marks them with version 4), to watermark-small-images.json
 
 Every method embeds a random message into the same crops of photos never used in training
 (modstream_models/watermark/data.py), then each image is attacked for real (Pillow's JPEG, resize,
@@ -68,7 +70,6 @@ from modstream_models.watermark.train import CHECKPOINT
 from streams.stack import REPO_ROOT
 
 RESULTS = REPO_ROOT / "benchmarks" / "results" / "watermark.json"
-MORE_PHOTOS_RESULTS = RESULTS.with_name("watermark-more-photos.json")
 GENERATED = REPO_ROOT / "var" / "benchmarks" / "generated"  # the tiny generator's images, made once
 FPR = 1e-6
 Array = np.ndarray
@@ -234,13 +235,15 @@ def load_watermarker(checkpoint: Path) -> Watermarker:
     )  # fmt: skip
 
 
-def crops(photos: list[torch.Tensor], count: int, rng: random.Random, min_side: int = 256) -> list[Array]:
+def crops(
+    photos: list[torch.Tensor], count: int, rng: random.Random, min_side: int = 256, max_height: int = 512
+) -> list[Array]:
     """Crops of 256 to 512 pixels a side (the baselines need at least 256 x 256) from ``photos``."""
     out = []
     for _ in range(count):
         photo = (rng.choice(photos).permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
         h, w = photo.shape[:2]
-        ch, cw = rng.randint(min_side, min(512, h)), rng.randint(min_side, min(512, w))
+        ch, cw = rng.randint(min_side, min(max_height, h)), rng.randint(min_side, min(512, w))
         top, left = rng.randint(0, h - ch), rng.randint(0, w - cw)
         out.append(np.ascontiguousarray(photo[top : top + ch, left : left + cw]))
     return out
@@ -412,12 +415,26 @@ def _more_photos() -> list[torch.Tensor]:
     return [as_tensor(np.asarray(photo)) for photo in more_held_out_photos()]
 
 
-# whose crops (as data.py gives photos: 3 x H x W in [0, 1]), the seed of the crops (the payloads' is 4 more), and
-# how the results describe them
-PHOTO_SETS: dict[str, tuple[Callable[[], list[torch.Tensor]], int, str]] = {
-    "held-out": (held_out_photos, 7, "3 held-out photos"),
-    "more": (_more_photos, 2026, "3 more photos no setting of version 1 was chosen on (benchmarks/photos.py)"),
-}
+@dataclass
+class PhotoSet:
+    photos: Callable[[], list[torch.Tensor]]  # as data.py gives photos: 3 x H x W in [0, 1]
+    seed: int  # of the crops; the payloads' is 4 more
+    described: str
+    results: Path
+    max_height: int = 512  # of the crops: under 384, every crop is one the stack marks with version 4
+
+
+PHOTO_SETS = {
+    "held-out": PhotoSet(held_out_photos, 7, "3 held-out photos", RESULTS),
+    "more": PhotoSet(
+        _more_photos, 2026, "3 more photos no setting of version 1 was chosen on (benchmarks/photos.py)",
+        RESULTS.with_name("watermark-more-photos.json"),
+    ),
+    "small": PhotoSet(
+        lambda: held_out_photos() + _more_photos(), 384, "the 6 photos of the other two sets, under 384 px tall",
+        RESULTS.with_name("watermark-small-images.json"), max_height=383,
+    ),
+}  # fmt: skip
 
 
 def now() -> str:
@@ -455,19 +472,21 @@ def main(argv: list[str] | None = None) -> int:
     )  # fmt: skip
     parser.add_argument(
         "--photos", choices=list(PHOTO_SETS), default="held-out",
-        help="whose crops: the held-out photos of data.py (the default, what the search settings were chosen on), or "
-        "three more that no setting of version 1 was chosen on (benchmarks/photos.py; with crops and payloads of a "
-        f"seed of their own, written to {MORE_PHOTOS_RESULTS.name} unless --out says otherwise)",
+        help="whose crops: the held-out photos of data.py (the default, what the search settings were chosen on), "
+        "three more that no setting of version 1 was chosen on (benchmarks/photos.py), or crops of all six under "
+        "384 px tall, which the stack marks with version 4 (crops and payloads of a seed of their own; written to "
+        + " and ".join(f"{PHOTO_SETS[name].results.name} ({name})" for name in ("more", "small"))
+        + " unless --out says otherwise)",
     )  # fmt: skip
     parser.add_argument("--out", type=Path, help=f"results file (default {RESULTS.name})")
     args = parser.parse_args(argv)
-    args.out = args.out or (MORE_PHOTOS_RESULTS if args.photos == "more" else RESULTS)
+    photo_set = PHOTO_SETS[args.photos]
+    args.out = args.out or photo_set.results
     sections = chosen_sections(parser, args.sections, SECTIONS)
     torch.set_num_threads(max(1, torch.get_num_threads()))
     shipped = [Watermarker.load(path) for path in VERSIONS.values()]
     watermarkers = [load_watermarker(args.checkpoint)] if args.checkpoint else shipped
-    photos, seed, described = PHOTO_SETS[args.photos]
-    images = crops(photos(), args.images, random.Random(seed))
+    images = crops(photo_set.photos(), args.images, random.Random(photo_set.seed), max_height=photo_set.max_height)
     available = {
         "modstream": lambda: modstream_method(watermarkers),
         **{
@@ -482,13 +501,13 @@ def main(argv: list[str] | None = None) -> int:
     }
     results: dict[str, Any] = json.loads(args.out.read_text()) if args.out.exists() else {}
     results["machine"] = f"{platform.machine()}, {torch.get_num_threads()} threads, no GPU used"
-    results["images"] = f"{args.images} crops (256-512 px) of {described}"
+    results["images"] = f"{args.images} crops (256-{photo_set.max_height} px tall) of {photo_set.described}"
     args.out.parent.mkdir(parents=True, exist_ok=True)
     if "methods" in sections:
         methods = results.setdefault("methods", {})
         for name in args.methods.split(","):
             log(f"{name}: embedding and attacking {len(images)} images")
-            measured = evaluate(available[name](), images, np.random.default_rng(seed + 4), args.out)
+            measured = evaluate(available[name](), images, np.random.default_rng(photo_set.seed + 4), args.out)
             methods[name] = {"when": now(), **measured}
     if "false_positives" in sections:
         log(f"false positives on {args.fpr_crops} crops and {args.fpr_search_images} images through the searches")

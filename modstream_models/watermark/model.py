@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import heapq
 import io
+import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from functools import partial
@@ -55,10 +56,11 @@ MIN_SIDE = WORKING_SIZE
 # with room for bits that are not quite coin flips; a version with networks of its own adds its readings. Version 2
 # is version 1's networks in the periodic layout with 256 px tiles, a PSNR floor and the turn and scale search's head
 # (sync.py writes the file); version 3 is version 2 marking under the texture mask (texture_mask), so it reads as
-# version 2 does and the reader reads the two once (Reader.load). No retrained networks ship (README, "Watermark and
-# provenance").
+# version 2 does and the reader reads the two once (Reader.load). Version 4 is version 1's networks and layout under
+# version 2's floors, for the images too small for version 3's tiles (below), so it reads as version 1 does and marks
+# every image version 1 marked. No retrained networks ship (README, "Watermark and provenance").
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
-VERSIONS = {3: WEIGHTS_DIR / "v3.pt", 2: WEIGHTS_DIR / "v2.pt", 1: WEIGHTS_DIR / "v1.pt"}
+VERSIONS = {4: WEIGHTS_DIR / "v4.pt", 3: WEIGHTS_DIR / "v3.pt", 2: WEIGHTS_DIR / "v2.pt", 1: WEIGHTS_DIR / "v1.pt"}
 CURRENT_VERSION = next(iter(VERSIONS))
 WEIGHTS = VERSIONS[CURRENT_VERSION]
 # From version 2 on, every watermarked image keeps at least this PSNR: the residual is scaled down where it would
@@ -331,6 +333,11 @@ class Watermarker:
     texture_mask: bool = False  # the residual held back on smooth areas and spent on texture (texture_mask)
     layout: str = "whole"  # "whole": one residual over the image (version 1); "periodic": repeated (periodic.py)
     tile: int = periodic.TILE  # the periodic layout's period, in pixels
+    # Where the floors cost a bit (one read wrong from the stored image), the image is marked without them as version 1
+    # marks: version 4's networks cannot hold the mark at 42 dB on the tiny generator's noise images (34-35 dB needed)
+    floors_give_way: bool = False
+    below: int | None = None  # marks only images whose shorter side is under this (version 4: where version 3 cannot)
+    same_aspect_crops: bool = False  # the crop search keeps the aspect ratio (SAME_ASPECT_CROPS): version 1's decoder
     presence: sync.Presence | None = None  # the periodic layout's turn and scale search (sync.py); None: no search
     refine_steps: int = 20
     device: str = "cpu"
@@ -341,18 +348,35 @@ class Watermarker:
         self.use_layout(self.layout)
 
     def suits(self, image: Image.Image) -> bool:
-        """Whether ``image`` is large enough for this version's layout to hold the watermark through the attacks it
-        was measured on (the periodic layout: PERIODIC_TILES_PER_SIDE tiles a side)."""
-        least = round(PERIODIC_TILES_PER_SIDE * self.tile) if self.layout == "periodic" else MIN_SIDE
-        return min(image.size) >= least
+        """Whether this version marks ``image``: large enough for its layout to hold the watermark through the attacks
+        it was measured on (the periodic layout: PERIODIC_TILES_PER_SIDE tiles a side), and under ``below``."""
+        return self.suits_side(min(image.size))
 
-    def suits_like(self, other: Watermarker) -> bool:
-        """Whether ``other`` suits exactly the images this one does (the same layout and tile)."""
-        return (self.layout, self.tile) == (other.layout, other.tile)
+    def suits_side(self, side: float) -> bool:
+        least, below = self.sides
+        return least <= side < below
+
+    @property
+    def sides(self) -> tuple[float, float]:
+        """The shorter sides of the images this version suits: from the least its layout holds the watermark on
+        (PERIODIC_TILES_PER_SIDE tiles in the periodic layout, MIN_SIDE otherwise), under ``below``."""
+        least = round(PERIODIC_TILES_PER_SIDE * self.tile) if self.layout == "periodic" else MIN_SIDE
+        return least, self.below or math.inf
+
+    def suited_by(self, newer: list[Watermarker]) -> bool:
+        """Whether every image this version suits is suited by one of ``newer`` (which would mark it instead)."""
+        # which versions suit a side changes only where one's range starts or ends: those sides tell
+        ends = {self.sides[0], *(end for watermarker in newer for end in watermarker.sides)}
+        return all(any(watermarker.suits_side(side) for watermarker in newer) for side in ends if self.suits_side(side))
+
+    def read_by(self, newer: list[Watermarker]) -> bool:
+        """Whether one of ``newer`` reads every image exactly as this version does (reads_like)."""
+        return any(self.reads_like(watermarker) for watermarker in newer)
 
     def reads_like(self, other: Watermarker) -> bool:
-        """Whether ``other`` reads every image exactly as this one does: the same decoder, layout and search."""
-        if (self.layout, self.tile, self.presence is None) != (other.layout, other.tile, other.presence is None):
+        """Whether ``other`` reads every image exactly as this one does: the same decoder, layout and searches."""
+        ours = (self.layout, self.tile, self.presence is None, self.same_aspect_crops)
+        if ours != (other.layout, other.tile, other.presence is None, other.same_aspect_crops):
             return False
         modules: list[tuple[nn.Module, nn.Module]] = [(self.decoder, other.decoder)]
         if self.presence is not None and other.presence is not None:
@@ -370,7 +394,8 @@ class Watermarker:
 
     @torch.no_grad()
     def embed(self, image: Image.Image, bits: np.ndarray) -> Image.Image:
-        """The encoder's residual, then refined against the decoder until every bit reads back with a margin.
+        """The encoder's residual, then refined against the decoder until every bit reads back with a margin, within
+        the PSNR and SSIM floors (min_psnr); where that reads a bit wrong and the floors give way, without them.
 
         The encoder alone misses a few bits on images unlike its training data (the tiny generator's
         noise); a few normalised gradient steps on the residual (at the working size, so it stays as
@@ -382,7 +407,20 @@ class Watermarker:
         full = self._tensor(image)
         marked = partial(self._marked, full, amplitude=texture_mask(full) if self.texture_mask else None)
         target = torch.from_numpy(bits.astype(np.float32))[None].to(self.device)
-        residual = self._within_budget(full, self.encoder(self._working_view(full), target), marked)
+        stored = self._embed_within(full, target, marked, self.min_psnr)
+        if self.floors_give_way and self.min_psnr is not None and not self._reads_back(stored, target):
+            stored = self._embed_within(full, target, marked, None)
+        return to_image(stored.cpu())
+
+    def _embed_within(
+        self,
+        full: torch.Tensor,
+        target: torch.Tensor,
+        marked: Callable[[torch.Tensor], torch.Tensor],
+        min_psnr: float | None,
+    ) -> torch.Tensor:
+        """The marked image as it will be stored (8-bit), at ``min_psnr`` and MIN_SSIM or above (None: no floors)."""
+        residual = self._within_budget(full, self.encoder(self._working_view(full), target), marked, min_psnr)
         sign = target * 2 - 1
         for _ in range(self.refine_steps):
             with torch.enable_grad():
@@ -393,27 +431,37 @@ class Watermarker:
                     break
                 (gradient,) = torch.autograd.grad(shortfall, residual)
             step = REFINE_STEP * gradient / gradient.abs().amax().clamp_min(1e-12)
-            residual = self._within_budget(full, (residual.detach() - step).clamp(-1, 1), marked)
-        # SSIM once, at the end: kept at every step, it took 24 s instead of 7 to mark a smooth 1,411 px photo, for
-        # bit confidences after JPEG 60 and crops higher by under 0.01
-        return to_image(marked(self._within_ssim(full, residual.detach(), marked)).cpu())
+            residual = self._within_budget(full, (residual.detach() - step).clamp(-1, 1), marked, min_psnr)
+        if min_psnr is not None:
+            # SSIM once, at the end: kept at every step, it took 24 s instead of 7 to mark a smooth 1,411 px photo,
+            # for bit confidences after JPEG 60 and crops higher by under 0.01
+            residual = self._within_ssim(full, residual.detach(), marked)
+        return _as_8_bit(marked(residual.detach()))
+
+    def _reads_back(self, stored: torch.Tensor, target: torch.Tensor) -> bool:
+        """Whether every bit of ``target`` reads back from ``stored`` as it is."""
+        return bool(((self.decoder(self._working_view(stored)) > 0) == (target > 0.5)).all())
 
     @property
     def crop_search(self) -> CropSearch:
         """The placements this version's decoder learnt to read crops in (see SAME_ASPECT_CROPS)."""
-        return SAME_ASPECT_CROPS if self.version_number == 1 else ANY_ASPECT_CROPS
+        return SAME_ASPECT_CROPS if self.same_aspect_crops else ANY_ASPECT_CROPS
 
     def _within_budget(
-        self, full: torch.Tensor, residual: torch.Tensor, marked: Callable[[torch.Tensor], torch.Tensor]
+        self,
+        full: torch.Tensor,
+        residual: torch.Tensor,
+        marked: Callable[[torch.Tensor], torch.Tensor],
+        min_psnr: float | None,
     ) -> torch.Tensor:
         """``residual`` scaled down as far as the image's PSNR needs to stay at ``min_psnr`` or above.
 
         Clipping at black and white takes part of the change back, so the scale is found again on the
         result until it holds (at most a few rounds; the change only shrinks).
         """
-        if self.min_psnr is None:
+        if min_psnr is None:
             return residual
-        budget = 10 ** (-self.min_psnr / 10)
+        budget = 10 ** (-min_psnr / 10)
         for _ in range(4):
             mse = (marked(residual) - full).pow(2).mean().item()
             if mse <= budget:
@@ -427,8 +475,6 @@ class Watermarker:
         """``residual`` scaled down as far as the image's SSIM, as 8-bit pixels, needs to stay at MIN_SSIM or above
         (from version 2 on, as the PSNR floor). One minus SSIM grows about as the square of the change (the rounding
         to 8 bits adds a little of its own), so the square root of the shortfall's ratio scales it, a few rounds."""
-        if self.min_psnr is None:
-            return residual
         for _ in range(SSIM_ROUNDS):
             similarity = structural_similarity(_as_8_bit(marked(residual)), full).item()
             if similarity >= MIN_SSIM:
@@ -470,7 +516,9 @@ class Watermarker:
         return cls(
             encoder, decoder, float(state["strength"]), version, number, floor, chroma_mask,
             texture_mask=bool(state.get("texture_mask", False)),
-            layout=state.get("layout", "whole"), tile=int(state.get("tile", periodic.TILE)), presence=presence,
+            layout=state.get("layout", "whole"), tile=int(state.get("tile", periodic.TILE)),
+            floors_give_way=bool(state.get("floors_give_way", False)), below=state.get("below"),
+            same_aspect_crops=bool(state.get("same_aspect_crops", number == 1)), presence=presence,
             device=placement.device,
         )  # fmt: skip
 
@@ -669,7 +717,7 @@ class Reader:
         """Every shipped version but those that read exactly as a newer one (version 2, read as version 3): reading
         them again would double the time spent on unwatermarked images and tell nothing new. A payload they marked is
         named as found by the newest of them."""
-        return cls(_shipped(placement, but_like=Watermarker.reads_like), thorough)
+        return cls(_shipped(placement, but=Watermarker.read_by), thorough)
 
     def read_payload(self, image: Image.Image) -> Reading:
         """The payload as the first version that finds one reads it; where none does, the most confident reading.
@@ -697,15 +745,15 @@ class Reader:
 class Embedder:
     """The watermark versions it was given (by default every shipped one that could mark an image), newest first: an
     image is marked by the newest that suits it (Watermarker.suits), so images too small for version 3's tiles get
-    version 1."""
+    version 4."""
 
     watermarkers: list[Watermarker]
 
     @classmethod
     def load(cls, placement: devices.Placement = devices.CPU) -> Embedder:
-        """Every shipped version but those that suit exactly the images a newer one suits (version 2, which version 3
-        replaces): they would never mark anything."""
-        return cls(_shipped(placement, but_like=Watermarker.suits_like))
+        """Every shipped version but those whose every image a newer one suits (version 2, which version 3 replaces,
+        and version 1, which versions 3 and 4 replace): they would never mark anything."""
+        return cls(_shipped(placement, but=Watermarker.suited_by))
 
     def version_for(self, image: Image.Image) -> Watermarker:
         """The newest version that suits ``image``; the oldest where none does (which refuses images too small)."""
@@ -718,12 +766,12 @@ class Embedder:
         return watermarker.embed_payload(image, payload), watermarker
 
 
-def _shipped(placement: devices.Placement, but_like: Callable[[Watermarker, Watermarker], bool]) -> list[Watermarker]:
-    """Every shipped version, newest first, but those ``but_like`` finds like a newer one."""
+def _shipped(placement: devices.Placement, but: Callable[[Watermarker, list[Watermarker]], bool]) -> list[Watermarker]:
+    """Every shipped version, newest first, but those that ``but`` finds replaced by the newer ones."""
     watermarkers: list[Watermarker] = []
     for path in VERSIONS.values():
         loaded = Watermarker.load(path, placement)
-        if not any(but_like(loaded, newer) for newer in watermarkers):
+        if not but(loaded, watermarkers):
             watermarkers.append(loaded)
     return watermarkers
 

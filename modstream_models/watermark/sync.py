@@ -22,6 +22,12 @@ the texture mask:
 
     .venv/bin/python -m modstream_models.watermark.sync --export modstream_models/watermark/weights/v3.pt \
         --version 3 --head modstream_models/watermark/weights/v2.pt --texture-mask
+
+and version 4 is version 1's networks and layout under the same floors, for the images too small for those tiles (the
+floors give way where the networks cannot hold the mark within them; no head):
+
+    .venv/bin/python -m modstream_models.watermark.sync --export modstream_models/watermark/weights/v4.pt \
+        --version 4 --layout whole
 """
 
 from __future__ import annotations
@@ -304,19 +310,28 @@ def fit(pooled: torch.Tensor, labels: torch.Tensor, steps: int = 1500, seed: int
     return presence.eval()
 
 
-def export(head: Path, weights: Path, version: int, tile: int, texture_mask: bool = False) -> None:
-    """A watermark version's weights file: version 1's networks and step in the periodic layout with ``tile`` px tiles,
-    the PSNR floor, whether it marks under the texture mask, and the head in ``head`` (a trained head's file, or a
-    version's weights file holding one; trained for those networks and that tile). A shipped version's file is never
-    overwritten: images it marked must stay verifiable."""
-    from modstream_models.watermark.model import MIN_PSNR, VERSIONS, refuse_shipped
+def export(
+    head: Path | None, weights: Path, version: int, tile: int, texture_mask: bool = False, layout: str = "periodic"
+) -> None:
+    """A watermark version's weights file: version 1's networks and step under the PSNR and SSIM floors, marking under
+    the texture mask or not. In the periodic layout with ``tile`` px tiles and the head in ``head`` (a trained head's
+    file, or a version's weights file holding one; trained for those networks and that tile); in the whole layout for
+    the images too small for such tiles, reading crops as version 1 does, the floors giving way where the networks
+    cannot hold the mark within them. A shipped version's file is never overwritten: images it marked must stay
+    verifiable."""
+    from modstream_models.watermark.model import MIN_PSNR, PERIODIC_TILES_PER_SIDE, VERSIONS, refuse_shipped
 
     refuse_shipped(weights)
     state = torch.load(VERSIONS[1], map_location="cpu", weights_only=True)
-    saved = torch.load(head, map_location="cpu", weights_only=True)
-    presence = saved.get("presence", saved)  # a version's file holds its head under "presence"
     exported = {**state, "version": version, "min_psnr": MIN_PSNR, "chroma_mask": False, "texture_mask": texture_mask}
-    torch.save({**exported, "layout": "periodic", "tile": tile, "presence": presence}, weights)
+    if layout == "whole":
+        below = round(PERIODIC_TILES_PER_SIDE * tile)
+        exported |= {"floors_give_way": True, "below": below, "same_aspect_crops": True}
+    else:
+        assert head is not None, "the periodic layout needs a head"
+        saved = torch.load(head, map_location="cpu", weights_only=True)
+        exported |= {"layout": "periodic", "tile": tile, "presence": saved.get("presence", saved)}
+    torch.save(exported, weights)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -337,12 +352,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--texture-mask", action="store_true", help="with --export: the version marks under the texture mask"
     )
+    parser.add_argument(
+        "--layout", choices=["periodic", "whole"], default="periodic",
+        help="with --export: periodic (with a head), or whole for the images too small for --tile's periodic layout",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     if args.export:
         head = args.head or args.out / HEAD
-        if not head.exists():
+        if args.layout == "periodic" and not head.exists():
             parser.error(f"no head in {head}: train one first (without --export), or name one with --head")
-        export(head, args.export, args.version, args.tile, args.texture_mask)
+        export(head if args.layout == "periodic" else None, args.export, args.version, args.tile, args.texture_mask,
+               args.layout)  # fmt: skip
         print(f"wrote {args.export}: watermark version {args.version}; add it first in model.VERSIONS to ship it")
         return 0
     pooled, labels = examples(version_1_periodic(args.tile), args.images, args.seed)

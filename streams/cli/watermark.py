@@ -58,7 +58,7 @@ def watermark() -> None:
 @watermark.command(
     short_help="write a watermarked copy of an image",
     help="Write a watermarked copy of IN (PNG, JPEG or WebP) to OUT (format by its extension), with the newest "
-    "watermark version that suits its size (version 3 needs 384 px a side; smaller images get version 1).",
+    "watermark version that suits its size (version 3 needs 384 px a side; smaller images get version 4).",
 )
 @IN
 @click.argument("out", metavar="OUT", type=IMAGE_FILE)

@@ -96,6 +96,20 @@ def test_a_version_marking_under_the_texture_mask_is_exported_with_a_shipped_ver
     assert VERSIONS[3].read_bytes() == before
 
 
+def test_a_version_in_the_whole_layout_is_exported_without_a_head_for_the_images_too_small_for_the_tiles(
+    tmp_path: Path,
+) -> None:
+    """As version 4 was written: version 1's networks and crop search, the floors giving way; a shipped file refused."""
+    assert sync.main(["--export", str(tmp_path / "v9.pt"), "--version", "9", "--layout", "whole"]) == 0
+    exported = Watermarker.load(tmp_path / "v9.pt")
+    assert (exported.version_number, exported.layout, exported.sides) == (9, "whole", (64, 384))
+    assert exported.presence is None
+    assert exported.floors_give_way and exported.min_psnr is not None
+    assert exported.reads_like(Watermarker.load(VERSIONS[1])) and exported.reads_like(Watermarker.load(VERSIONS[4]))
+    with pytest.raises(SystemExit, match="holds shipped watermark version"):
+        sync.main(["--export", str(VERSIONS[4]), "--version", "4", "--layout", "whole"])
+
+
 def test_repost_reports_the_turn_and_scale_it_applied() -> None:
     image = Image.new("RGB", (500, 400), "grey")
     rng = random.Random(3)

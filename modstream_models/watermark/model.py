@@ -94,6 +94,12 @@ SHIFT_MAX_ERRORS = 3
 # a half-height crop's tile (256-512 px crops: 0.955-0.970 of the bits without JPEG).
 PERIODIC_TILES_PER_SIDE = 1.5
 
+
+def least_periodic_side(tile: int) -> int:
+    """The shorter side from which the periodic layout with ``tile`` px tiles marks images (PERIODIC_TILES_PER_SIDE)."""
+    return round(PERIODIC_TILES_PER_SIDE * tile)
+
+
 # What a search costs, so that the Reader runs every version's cheaper searches before any dearer one. On unwatermarked
 # 385-505 px crops of held-out photos, 2 cores: the image as it is, milliseconds; version 1's turn search 0.04-0.06 s,
 # its crop search 0.15-0.2 s, the periodic layout's every shift 0.14-0.16 s; the turn and scale search 2.7-3.2 s.
@@ -360,7 +366,7 @@ class Watermarker:
     def sides(self) -> tuple[float, float]:
         """The shorter sides of the images this version suits: from the least its layout holds the watermark on
         (PERIODIC_TILES_PER_SIDE tiles in the periodic layout, MIN_SIDE otherwise), under ``below``."""
-        least = round(PERIODIC_TILES_PER_SIDE * self.tile) if self.layout == "periodic" else MIN_SIDE
+        least = least_periodic_side(self.tile) if self.layout == "periodic" else MIN_SIDE
         return least, self.below or math.inf
 
     def suited_by(self, newer: list[Watermarker]) -> bool:
@@ -407,20 +413,23 @@ class Watermarker:
         full = self._tensor(image)
         marked = partial(self._marked, full, amplitude=texture_mask(full) if self.texture_mask else None)
         target = torch.from_numpy(bits.astype(np.float32))[None].to(self.device)
-        stored = self._embed_within(full, target, marked, self.min_psnr)
+        encoded = self.encoder(self._working_view(full), target)
+        stored = self._embed_within(full, target, encoded, marked, self.min_psnr)
         if self.floors_give_way and self.min_psnr is not None and not self._reads_back(stored, target):
-            stored = self._embed_within(full, target, marked, None)
+            stored = self._embed_within(full, target, encoded, marked, None)
         return to_image(stored.cpu())
 
     def _embed_within(
         self,
         full: torch.Tensor,
         target: torch.Tensor,
+        encoded: torch.Tensor,
         marked: Callable[[torch.Tensor], torch.Tensor],
         min_psnr: float | None,
     ) -> torch.Tensor:
-        """The marked image as it will be stored (8-bit), at ``min_psnr`` and MIN_SSIM or above (None: no floors)."""
-        residual = self._within_budget(full, self.encoder(self._working_view(full), target), marked, min_psnr)
+        """The marked image as it will be stored (8-bit): the ``encoded`` residual refined, at ``min_psnr`` and
+        MIN_SSIM or above (None: no floors)."""
+        residual = self._within_budget(full, encoded, marked, min_psnr)
         sign = target * 2 - 1
         for _ in range(self.refine_steps):
             with torch.enable_grad():

@@ -319,14 +319,13 @@ def export(
     the images too small for such tiles, reading crops as version 1 does, the floors giving way where the networks
     cannot hold the mark within them. A shipped version's file is never overwritten: images it marked must stay
     verifiable."""
-    from modstream_models.watermark.model import MIN_PSNR, PERIODIC_TILES_PER_SIDE, VERSIONS, refuse_shipped
+    from modstream_models.watermark.model import MIN_PSNR, VERSIONS, least_periodic_side, refuse_shipped
 
     refuse_shipped(weights)
     state = torch.load(VERSIONS[1], map_location="cpu", weights_only=True)
     exported = {**state, "version": version, "min_psnr": MIN_PSNR, "chroma_mask": False, "texture_mask": texture_mask}
     if layout == "whole":
-        below = round(PERIODIC_TILES_PER_SIDE * tile)
-        exported |= {"floors_give_way": True, "below": below, "same_aspect_crops": True}
+        exported |= {"floors_give_way": True, "below": least_periodic_side(tile), "same_aspect_crops": True}
     else:
         assert head is not None, "the periodic layout needs a head"
         saved = torch.load(head, map_location="cpu", weights_only=True)

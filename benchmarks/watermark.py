@@ -46,6 +46,7 @@ from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
 from benchmarks.photos import more_held_out_photos
 from modstream_models.images import jpeg_round_trip
+from modstream_models.watermark import periodic
 from modstream_models.watermark.data import as_tensor, generated_images, held_out_photos, training_photos
 from modstream_models.watermark.model import (
     CURRENT_VERSION,
@@ -232,6 +233,7 @@ def load_watermarker(checkpoint: Path) -> Watermarker:
     return Watermarker(
         *networks(state), state["strength"], f"training run {checkpoint} (step {state['step']})", CURRENT_VERSION + 1,
         chroma_mask=state.get("chroma_mask", False), layout=state.get("layout", "whole"),
+        tile=state.get("tile", periodic.TILE), working=state.get("working", WORKING_SIZE),
     )  # fmt: skip
 
 

@@ -294,7 +294,7 @@ def invisibility() -> dict[str, Any]:
     reader = Reader.load()
     rows = []
     for index, (name, picture) in enumerate(pictures.items()):
-        if min(picture.size) < versions[3].tile * model.PERIODIC_TILES_PER_SIDE:
+        if not versions[3].suits(picture):
             continue
         payload = bytes(random.Random(200 + index).randrange(256) for _ in range(8))
         row: dict[str, Any] = {"image": name, "size": f"{picture.width} x {picture.height}"}

@@ -147,13 +147,13 @@ class Encoder(nn.Module):
 
 
 class Decoder(nn.Module):
-    def __init__(self, bits: int = CODE_BITS, channels: int = 32) -> None:
+    def __init__(self, bits: int = CODE_BITS, channels: int = 32, working_size: int = WORKING_SIZE) -> None:
         super().__init__()
         self.features = nn.Sequential(
             _block(3, channels), _block(channels, channels, 2), _block(channels, channels, 2),
             _block(channels, 2 * channels, 2), _block(2 * channels, 2 * channels, 2),
         )  # fmt: skip
-        self.map_side = WORKING_SIZE // 16  # four stride-2 blocks
+        self.map_side = working_size // 16  # four stride-2 blocks
         self.bits = nn.Linear(2 * channels * self.map_side**2, bits)
 
     def wrap_around(self, wrap: bool) -> None:
@@ -339,6 +339,7 @@ class Watermarker:
     texture_mask: bool = False  # the residual held back on smooth areas and spent on texture (texture_mask)
     layout: str = "whole"  # "whole": one residual over the image (version 1); "periodic": repeated (periodic.py)
     tile: int = periodic.TILE  # the periodic layout's period, in pixels
+    working: int = WORKING_SIZE  # the periodic layout's tile as the networks see it, in pixels
     # Where the floors cost a bit (one read wrong from the stored image), the image is marked without them as version 1
     # marks: version 4's networks cannot hold the mark at 42 dB on the tiny generator's noise images (34-35 dB needed)
     floors_give_way: bool = False
@@ -503,12 +504,12 @@ class Watermarker:
         """What the encoder sees and the decoder reads of an image: the image at the working size, or in the
         periodic layout the image folded onto one tile at the working size."""
         if self.layout == "periodic":
-            return periodic.working_tile(image, WORKING_SIZE, self.tile)
+            return periodic.working_tile(image, self.working, self.tile)
         return to_working_size(image)
 
     def _undone_view(self, copy: torch.Tensor, turn: float, scale: float) -> torch.Tensor:
         """The periodic layout's working view of a copy turned and resized back (periodic.undo)."""
-        return periodic.shrink(periodic.undo(copy, [turn], scale, self.tile), WORKING_SIZE)
+        return periodic.shrink(periodic.undo(copy, [turn], scale, self.tile), self.working)
 
     def _tensor(self, image: Image.Image) -> torch.Tensor:
         return to_tensor(image).to(self.device)
@@ -526,6 +527,7 @@ class Watermarker:
             encoder, decoder, float(state["strength"]), version, number, floor, chroma_mask,
             texture_mask=bool(state.get("texture_mask", False)),
             layout=state.get("layout", "whole"), tile=int(state.get("tile", periodic.TILE)),
+            working=int(state.get("working", WORKING_SIZE)),
             floors_give_way=bool(state.get("floors_give_way", False)), below=state.get("below"),
             same_aspect_crops=bool(state.get("same_aspect_crops", number == 1)), presence=presence,
             device=placement.device,
@@ -617,9 +619,9 @@ class Watermarker:
             for scale, turns in turns_by_scale.items():  # a scale's turns undone in one batch
                 if quick:  # ranking only: undone at twice the working resolution (sync.candidate_tiles)
                     tiles = sync.candidate_tiles(sync.middle(copy, scale, self.tile, region), scale, turns, self.tile,
-                                                 WORKING_SIZE)  # fmt: skip
+                                                 self.working)  # fmt: skip
                 else:
-                    tiles = periodic.shrink(periodic.undo(copy, turns, scale, self.tile), WORKING_SIZE)
+                    tiles = periodic.shrink(periodic.undo(copy, turns, scale, self.tile), self.working)
                 every_shift_of = self.read_every_shift(torch.cat([tiles, tiles.flip(-1)]), step)
                 for index, turn in enumerate(turns):
                     every_shift = [every_shift_of[index], every_shift_of[len(turns) + index]]
@@ -630,7 +632,7 @@ class Watermarker:
         ) -> list[tuple[float, float]]:
             return [candidate for _, candidate, _ in heapq.nlargest(count, found, key=lambda one: one[0])]
 
-        ranked = presence.rank(self.decoder.features, copy, self.tile, WORKING_SIZE)
+        ranked = presence.rank(self.decoder.features, copy, self.tile, self.working)
         swept = [*sync.sweeps(), *sync.turned_sweep(sync.turn_of_edges(copy))]
         best = most_confident(confidences(list(dict.fromkeys([*ranked, *swept])), quick=True))
         if thorough:  # the default's best kept: the grid's scales are 3 % apart, the sweep's exact where it finds one
@@ -841,7 +843,7 @@ def networks(state: dict[str, Any]) -> tuple[Encoder, Decoder]:
         residual_channels=state["encoder"]["residual.weight"].shape[0],
         message_tiles=MESSAGE_SIDE // round(message_cells**0.5),
     )
-    decoder = Decoder()
+    decoder = Decoder(working_size=int(state.get("working", WORKING_SIZE)))
     encoder.load_state_dict(state["encoder"])
     decoder.load_state_dict(state["decoder"])
     return encoder, decoder

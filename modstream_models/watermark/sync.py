@@ -28,6 +28,14 @@ floors give way where the networks cannot hold the mark within them; no head):
 
     .venv/bin/python -m modstream_models.watermark.sync --export modstream_models/watermark/weights/v4.pt \
         --version 4 --layout whole
+
+Networks of their own (``train --layout periodic --tile T --working W``, exported with ``train --export FILE``) get a
+head trained for them and their tile, on images and crops sized by the tile, and a version's file that carries them
+(``--below`` bounds the images it marks); no such version ships (README, "Watermark and provenance"):
+
+    .venv/bin/python -m modstream_models.watermark.sync --networks FILE --out var/watermark-sync-small
+    .venv/bin/python -m modstream_models.watermark.sync --networks FILE --out var/watermark-sync-small \
+        --export var/watermark-sync-small/v5.pt --version 5 --below 384
 """
 
 from __future__ import annotations
@@ -216,16 +224,16 @@ class Presence(nn.Module):
         return presence.eval()
 
 
-def repost(marked: Image.Image, rng: random.Random) -> tuple[Image.Image, float, float]:
-    """A re-posted copy as training sees it: maybe mirrored, turned, cropped to any aspect ratio, resized and
-    JPEG-compressed; with its turn and scale."""
+def repost(marked: Image.Image, rng: random.Random, least_crop: int = 300) -> tuple[Image.Image, float, float]:
+    """A re-posted copy as training sees it: maybe mirrored, turned, cropped to any aspect ratio (keeping ``least_crop``
+    px a side or more), resized and JPEG-compressed; with its turn and scale."""
     image = marked.transpose(Image.Transpose.FLIP_LEFT_RIGHT) if rng.random() < 0.5 else marked
     turn = rng.uniform(-11, 11) if rng.random() < 0.8 else 0.0
     image = image.rotate(turn, resample=Image.Resampling.BILINEAR) if turn else image
     if rng.random() < 0.6:
         width, height = image.size
-        keep_width = min(1.0, max(rng.uniform(0.5, 1.0), 300 / width))
-        keep_height = min(1.0, max(rng.uniform(0.5, 1.0), 300 / height))
+        keep_width = min(1.0, max(rng.uniform(0.5, 1.0), least_crop / width))
+        keep_height = min(1.0, max(rng.uniform(0.5, 1.0), least_crop / height))
         left, top = rng.uniform(0, 1 - keep_width) * width, rng.uniform(0, 1 - keep_height) * height
         box = (round(left), round(top), round(left + keep_width * width), round(top + keep_height * height))
         image = image.crop(box)
@@ -250,16 +258,18 @@ def _candidate_near(turn: float, scale: float, kind: str, rng: random.Random) ->
             return candidate
 
 
-def training_image(photos: list[torch.Tensor], rng: random.Random) -> Image.Image:
-    """A random 400-720 px crop of a training photo, at a random scale, its colour channels sometimes reordered."""
+def training_image(photos: list[torch.Tensor], rng: random.Random, sides: tuple[int, int] = (400, 720)) -> Image.Image:
+    """A random crop of ``sides`` px (least, most) of a training photo, at a random scale, its colour channels sometimes
+    reordered."""
+    least, most = sides
     photo = rng.choice(photos)
     _, height, width = photo.shape
-    smallest = max(400 / height, 400 / width, 0.6)
+    smallest = max(least / height, least / width, 0.6)
     resized = F.interpolate(
         photo[None], scale_factor=rng.uniform(smallest, smallest * 1.6), mode="bilinear", antialias=True
     )[0]
     _, height, width = resized.shape
-    crop_height, crop_width = rng.randint(400, min(height, 720)), rng.randint(400, min(width, 720))
+    crop_height, crop_width = rng.randint(least, min(height, most)), rng.randint(least, min(width, most))
     top, left = rng.randint(0, height - crop_height), rng.randint(0, width - crop_width)
     crop = resized[:, top : top + crop_height, left : left + crop_width]
     if rng.random() < 0.5:
@@ -270,24 +280,25 @@ def training_image(photos: list[torch.Tensor], rng: random.Random) -> Image.Imag
 def examples(watermarker: Watermarker, count: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Pooled statistics of candidate folds and whether each lines up with a watermark: per training image (70 %
     marked with random bits), two re-posted copies, each folded at two candidates near its true turn and scale, one
-    near miss and two anywhere else."""
+    near miss and two anywhere else. Images and crops are sized by the tile (400-720 px and crops of 300 px or more
+    for 256 px tiles)."""
     from modstream_models.watermark.data import training_photos
-    from modstream_models.watermark.model import WORKING_SIZE, to_tensor
+    from modstream_models.watermark.model import to_tensor
 
-    rng, photos = random.Random(seed), training_photos()
+    rng, photos, tile = random.Random(seed), training_photos(), watermarker.tile
     pooled, labels = [], []
     started = time.monotonic()
     for index in range(count):
-        image = training_image(photos, rng)
+        image = training_image(photos, rng, (400 * tile // 256, 720 * tile // 256))
         marked = rng.random() < 0.7
         if marked:
             image = watermarker.embed(image, np.array([rng.randrange(2) for _ in range(120)], dtype=np.uint8))
         for _ in range(2):
-            copy, turn, scale = repost(image, rng)
+            copy, turn, scale = repost(image, rng, 300 * tile // 256)
             tensor = to_tensor(copy)
             for kind in ("near", "near", "miss", "far", "far"):
                 candidate_turn, candidate_scale = _candidate_near(turn, scale, kind, rng)
-                tiles = candidate_tiles(tensor, candidate_scale, [candidate_turn], watermarker.tile, WORKING_SIZE)
+                tiles = candidate_tiles(tensor, candidate_scale, [candidate_turn], tile, watermarker.working)
                 pooled.append(statistics(watermarker.decoder.features, tiles))
                 labels.append(float(marked and kind == "near"))
         if (index + 1) % 50 == 0:
@@ -311,34 +322,46 @@ def fit(pooled: torch.Tensor, labels: torch.Tensor, steps: int = 1500, seed: int
 
 
 def export(
-    head: Path | None, weights: Path, version: int, tile: int, texture_mask: bool = False, layout: str = "periodic"
-) -> None:
-    """A watermark version's weights file: version 1's networks and step under the PSNR and SSIM floors, marking under
-    the texture mask or not. In the periodic layout with ``tile`` px tiles and the head in ``head`` (a trained head's
-    file, or a version's weights file holding one; trained for those networks and that tile); in the whole layout for
-    the images too small for such tiles, reading crops as version 1 does, the floors giving way where the networks
-    cannot hold the mark within them. A shipped version's file is never overwritten: images it marked must stay
-    verifiable."""
+    head: Path | None, weights: Path, version: int, tile: int, texture_mask: bool = False, layout: str = "periodic",
+    networks: Path | None = None, below: int | None = None,
+) -> None:  # fmt: skip
+    """A watermark version's weights file: the ``networks`` (a weights file; version 1's by default) and their step
+    under the PSNR and SSIM floors, marking under the texture mask or not. In the periodic layout with ``tile`` px
+    tiles, the head in ``head`` (a trained head's file, or a version's weights file holding one; trained for those
+    networks and that tile), for images under ``below`` px if given; in the whole layout for the images too small for
+    such tiles, reading crops as version 1 does, the floors giving way where the networks cannot hold the mark within
+    them. A shipped version's file is never overwritten: images it marked must stay verifiable."""
     from modstream_models.watermark.model import MIN_PSNR, VERSIONS, least_periodic_side, refuse_shipped
 
     refuse_shipped(weights)
-    state = torch.load(VERSIONS[1], map_location="cpu", weights_only=True)
-    exported = {**state, "version": version, "min_psnr": MIN_PSNR, "chroma_mask": False, "texture_mask": texture_mask}
+    state = torch.load(networks or VERSIONS[1], map_location="cpu", weights_only=True)
+    exported = {
+        **state, "version": version, "min_psnr": MIN_PSNR, "chroma_mask": bool(state.get("chroma_mask", False)),
+        "texture_mask": texture_mask,
+    }  # fmt: skip
     if layout == "whole":
         exported |= {"floors_give_way": True, "below": least_periodic_side(tile), "same_aspect_crops": True}
     else:
         assert head is not None, "the periodic layout needs a head"
         saved = torch.load(head, map_location="cpu", weights_only=True)
         exported |= {"layout": "periodic", "tile": tile, "presence": saved.get("presence", saved)}
+        if below is not None:
+            exported["below"] = below
     torch.save(exported, weights)
 
 
 def main(argv: list[str] | None = None) -> int:
-    from modstream_models.watermark.model import version_1_periodic
+    from modstream_models.watermark.model import Watermarker, version_1_periodic
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--images", type=int, default=700, help="training images (about 0.6 s each on 2 cores)")
-    parser.add_argument("--tile", type=int, default=256, help="the periodic layout's tile, pixels")
+    parser.add_argument(
+        "--networks", type=Path, metavar="WEIGHTS", help="the networks' weights file (`train --export`; default "
+        "version 1's): the head is trained for them, the export carries them",
+    )  # fmt: skip
+    parser.add_argument(
+        "--tile", type=int, help="the periodic layout's tile, pixels (default: the --networks file's, else 256)"
+    )
     parser.add_argument("--seed", type=int, default=12)
     parser.add_argument("--out", type=Path, default=Path("var/watermark-sync"), help=f"the run's directory ({HEAD})")
     parser.add_argument(
@@ -352,19 +375,28 @@ def main(argv: list[str] | None = None) -> int:
         "--texture-mask", action="store_true", help="with --export: the version marks under the texture mask"
     )
     parser.add_argument(
+        "--below", type=int, metavar="PX", help="with --export, periodic: the version marks only images whose shorter "
+        "side is under this",
+    )  # fmt: skip
+    parser.add_argument(
         "--layout", choices=["periodic", "whole"], default="periodic",
         help="with --export: periodic (with a head), or whole for the images too small for --tile's periodic layout",
     )  # fmt: skip
     args = parser.parse_args(argv)
+    saved_tile = torch.load(args.networks, map_location="cpu", weights_only=True).get("tile") if args.networks else None
+    tile = args.tile or saved_tile or 256
     if args.export:
         head = args.head or args.out / HEAD
         if args.layout == "periodic" and not head.exists():
             parser.error(f"no head in {head}: train one first (without --export), or name one with --head")
-        export(head if args.layout == "periodic" else None, args.export, args.version, args.tile, args.texture_mask,
-               args.layout)  # fmt: skip
+        export(head if args.layout == "periodic" else None, args.export, args.version, tile, args.texture_mask,
+               args.layout, args.networks, args.below)  # fmt: skip
         print(f"wrote {args.export}: watermark version {args.version}; add it first in model.VERSIONS to ship it")
         return 0
-    pooled, labels = examples(version_1_periodic(args.tile), args.images, args.seed)
+    watermarker = Watermarker.load(args.networks) if args.networks else version_1_periodic(tile)
+    watermarker.use_layout("periodic")
+    watermarker.tile = tile
+    pooled, labels = examples(watermarker, args.images, args.seed)
     presence = fit(pooled, labels)
     with torch.no_grad():
         scores = presence(pooled)

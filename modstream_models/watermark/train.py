@@ -64,8 +64,10 @@ class Trainer:
         self, out: Path, batch: int, lr: float, strength: float, target_psnr: float, seed: int,
         steps: int = 20000, decay_from: int | None = None, generated_share: float = GENERATED_SHARE,
         init: Path | None = None, message_tiles: int = 1, colour: str = "luminance", layout: str = "whole",
+        tile: int = periodic.TILE, working: int = WORKING_SIZE,
     ) -> None:  # fmt: skip
         self.out, self.batch, self.strength, self.layout = out, batch, strength, layout
+        self.tile, self.working = tile, working
         self.lr, self.steps = lr, steps
         self.decay_from = int(0.7 * steps) if decay_from is None else decay_from
         self.device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -74,7 +76,7 @@ class Trainer:
         self.chroma_mask = colour == "masked"
         residual_channels = 3 if self.chroma_mask else 1
         self.encoder = Encoder(residual_channels=residual_channels, message_tiles=message_tiles).to(self.device)
-        self.decoder = Decoder().to(self.device)
+        self.decoder = Decoder(working_size=working).to(self.device)
         self.decoder.wrap_around(layout == "periodic")  # as Watermarker reads a folded tile
         params = [*self.encoder.parameters(), *self.decoder.parameters()]
         self.optimiser = torch.optim.AdamW(params, lr=lr)
@@ -99,6 +101,8 @@ class Trainer:
             "strength": self.strength,
             "chroma_mask": self.chroma_mask,
             "layout": self.layout,
+            "tile": self.tile,
+            "working": self.working,
             "rng": self.rng.getstate(),
             "torch_rng": torch.get_rng_state(),
         }
@@ -106,11 +110,13 @@ class Trainer:
     def _load(self, path: Path) -> None:
         state = torch.load(path, map_location=self.device, weights_only=False)
         layout, masked = state.get("layout", "whole"), bool(state.get("chroma_mask", False))
-        if (layout, masked) != (self.layout, self.chroma_mask):
+        tile, working = int(state.get("tile", periodic.TILE)), int(state.get("working", WORKING_SIZE))
+        if (layout, masked, tile, working) != (self.layout, self.chroma_mask, self.tile, self.working):
             colour = "masked" if masked else "luminance"
             raise ValueError(
-                f"{path} trains the {layout} layout with {colour} colour: resume it with --layout {layout} "
-                f"--colour {colour}, or give --out a new directory"
+                f"{path} trains the {layout} layout with {colour} colour, {tile} px tiles seen at {working} px: resume "
+                f"it with --layout {layout} --colour {colour} --tile {tile} --working {working}, or give --out a new "
+                "directory"
             )
         self.encoder.load_state_dict(state["encoder"])
         self.decoder.load_state_dict(state["decoder"])
@@ -147,7 +153,7 @@ class Trainer:
         self.decoder.train()
         for group in self.optimiser.param_groups:
             group["lr"] = self.learning_rate()
-        size = IMAGE_SIZE if self.layout == "whole" else 2 * periodic.TILE
+        size = IMAGE_SIZE if self.layout == "whole" else 2 * self.tile
         images = random_crops(
             self.photos, self.batch, size, self.rng, BLOTCH_SHARE, self.generated, self.generated_share
         ).to(self.device)
@@ -185,14 +191,15 @@ class Trainer:
         2 x 2 tiles; a crop of any aspect ratio holding a tile or more, attacked at its own scale (JPEG mostly) and
         folded where it sat, read at the working size."""
         height, width = images.shape[-2:]
-        residual = self.encoder(periodic.working_tile(images, WORKING_SIZE), bits)
-        marked = add_residual(images, periodic.repeat(residual, height, width), self.strength, self.chroma_mask)
-        crop_height, crop_width = self.rng.randint(periodic.TILE, height), self.rng.randint(periodic.TILE, width)
+        residual = self.encoder(periodic.working_tile(images, self.working, self.tile), bits)
+        repeated = periodic.repeat(residual, height, width, self.tile)
+        marked = add_residual(images, repeated, self.strength, self.chroma_mask)
+        crop_height, crop_width = self.rng.randint(self.tile, height), self.rng.randint(self.tile, width)
         top, left = self.rng.randint(0, height - crop_height), self.rng.randint(0, width - crop_width)
         piece = marked[..., top : top + crop_height, left : left + crop_width]
         if attacked:
             piece = _tile_scale_attack(self.rng)(piece)
-        return marked, self.decoder(periodic.working_tile(piece, WORKING_SIZE, top=top, left=left))
+        return marked, self.decoder(periodic.working_tile(piece, self.working, self.tile, top, left))
 
 
 def _tile_scale_attack(rng: random.Random) -> Attack:
@@ -222,7 +229,8 @@ def export(out: Path, weights: Path, version: int) -> None:
     exported = {
         "encoder": state["encoder"], "decoder": state["decoder"], "strength": state["strength"], "step": state["step"],
         "version": version, "min_psnr": MIN_PSNR, "chroma_mask": state.get("chroma_mask", False),
-        "layout": state.get("layout", "whole"), "tile": periodic.TILE,
+        "layout": state.get("layout", "whole"), "tile": state.get("tile", periodic.TILE),
+        "working": state.get("working", WORKING_SIZE),
     }  # fmt: skip
     torch.save(exported, weights)
 
@@ -261,6 +269,14 @@ def main(argv: list[str] | None = None) -> int:
         help="whole: one residual over the whole image (version 1); periodic: one residual repeated every "
         f"{periodic.TILE} px, read from a folded crop (periodic.py)",
     )  # fmt: skip
+    parser.add_argument(
+        "--tile", type=int, default=periodic.TILE, help="the periodic layout's tile, pixels (default %(default)s)"
+    )
+    parser.add_argument(
+        "--working", type=int, default=WORKING_SIZE, choices=(32, 64),
+        help="the periodic layout's tile as the networks see it, pixels (default %(default)s): 32 for 128 px tiles "
+        "keeps 4 image pixels on each working pixel, as version 3's 256 px tiles at 64 do",
+    )  # fmt: skip
     parser.add_argument("--checkpoint-every", type=int, default=200)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
@@ -281,7 +297,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         trainer = Trainer(
             args.out, args.batch, args.lr, args.strength, args.target_psnr, args.seed, args.steps, args.decay_from,
-            args.generated_share, args.init, args.message_tiles, args.colour, args.layout,
+            args.generated_share, args.init, args.message_tiles, args.colour, args.layout, args.tile, args.working,
         )  # fmt: skip
     except ValueError as error:
         parser.error(str(error))

@@ -110,6 +110,27 @@ def test_a_version_in_the_whole_layout_is_exported_without_a_head_for_the_images
         sync.main(["--export", str(VERSIONS[4]), "--version", "4", "--layout", "whole"])
 
 
+def test_a_head_is_trained_for_networks_of_their_own_and_exported_with_them_for_smaller_images(
+    tmp_path: Path,
+) -> None:
+    """Networks trained for a smaller tile (train --tile --working): the head is trained for them on images and crops
+    sized by their tile, and the version's file carries them, their tile and working size, and the sizes it marks."""
+    from modstream_models.watermark import train
+
+    options = ["--batch", "2", "--generated-share", "0", "--layout", "periodic", "--tile", "96", "--working", "32"]
+    assert train.main(["--out", str(tmp_path), "--steps", "1", *options]) == 0
+    networks = tmp_path / "networks.pt"
+    assert train.main(["--out", str(tmp_path), "--export", str(networks), "--version", "9"]) == 0
+    run = ["--networks", str(networks), "--out", str(tmp_path / "sync")]
+    assert sync.main([*run, "--images", "2"]) == 0
+    assert sync.main([*run, "--export", str(tmp_path / "v9.pt"), "--version", "9", "--below", "384"]) == 0
+    exported = Watermarker.load(tmp_path / "v9.pt")
+    assert (exported.tile, exported.working, exported.sides, exported.layout) == (96, 32, (144, 384), "periodic")
+    assert exported.presence is not None and not exported.reads_like(Watermarker.load(VERSIONS[3]))
+    trained = torch.load(networks, weights_only=True)
+    assert torch.equal(exported.decoder.bits.weight, trained["decoder"]["bits.weight"])
+
+
 def test_repost_reports_the_turn_and_scale_it_applied() -> None:
     image = Image.new("RGB", (500, 400), "grey")
     rng = random.Random(3)

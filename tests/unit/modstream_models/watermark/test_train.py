@@ -146,3 +146,21 @@ def test_a_periodic_layout_run_trains_on_folded_crops_and_exports_weights_that_e
     change = np.asarray(watermarker.embed(image, encode_payload(bytes(8))), dtype=np.int16) - np.asarray(image)
     assert np.array_equal(change[:128, :128], change[128:256, 128:256])  # up to the image's clipping, none here
     assert Watermarker.load(VERSIONS[1]).layout == "whole"
+
+
+def test_a_periodic_run_with_its_own_tile_and_working_size_exports_weights_that_read_their_tile(
+    tmp_path: Path,
+) -> None:
+    options = ["--batch", "2", "--checkpoint-every", "1", "--generated-share", "0", "--layout", "periodic"]
+    small = ["--tile", "96", "--working", "32"]
+    assert main(["--out", str(tmp_path), "--steps", "2", *options, *small]) == 0
+    with pytest.raises(SystemExit) as refused:  # resumed at the default tile and working size: other networks
+        main(["--out", str(tmp_path), "--steps", "3", *options])
+    assert refused.value.code == 2
+    assert main(["--out", str(tmp_path), "--export", str(tmp_path / "v9.pt"), "--version", "9"]) == 0
+    watermarker = Watermarker.load(tmp_path / "v9.pt")
+    assert (watermarker.tile, watermarker.working, watermarker.decoder.map_side) == (96, 32, 2)
+    image = Image.fromarray(np.random.default_rng(0).integers(40, 210, (200, 230, 3), dtype=np.uint8))
+    change = np.asarray(watermarker.embed(image, encode_payload(bytes(8))), dtype=np.int16) - np.asarray(image)
+    assert np.array_equal(change[:96, :96], change[96:192, 96:192])
+    assert watermarker.read(image).shape == (CODE_BITS,)

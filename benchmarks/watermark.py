@@ -46,10 +46,10 @@ from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
 from benchmarks.photos import more_held_out_photos
 from modstream_models.images import jpeg_round_trip
-from modstream_models.watermark import periodic
 from modstream_models.watermark.data import as_tensor, generated_images, held_out_photos, training_photos
 from modstream_models.watermark.model import (
     CURRENT_VERSION,
+    MIN_PSNR,
     SEARCH_TRIES,
     SHIFT_MAX_ERRORS,
     VERSIONS,
@@ -58,7 +58,6 @@ from modstream_models.watermark.model import (
     Reader,
     Reading,
     Watermarker,
-    networks,
 )
 from modstream_models.watermark.payload import (
     CODE_BITS,
@@ -229,12 +228,9 @@ def invisible_watermark_method(algorithm: str, bits: int) -> Method:
 def load_watermarker(checkpoint: Path) -> Watermarker:
     """A training run's last checkpoint, as the next version."""
     state = torch.load(checkpoint / CHECKPOINT, map_location="cpu", weights_only=False)
-    # a training run makes the next version: its reader searches crops as that version's will
-    return Watermarker(
-        *networks(state), state["strength"], f"training run {checkpoint} (step {state['step']})", CURRENT_VERSION + 1,
-        chroma_mask=state.get("chroma_mask", False), layout=state.get("layout", "whole"),
-        tile=state.get("tile", periodic.TILE), working=state.get("working", WORKING_SIZE),
-    )  # fmt: skip
+    # a training run makes the next version, under the floors: its reader searches crops as that version's will
+    described = f"training run {checkpoint} (step {state['step']})"
+    return Watermarker.of({"min_psnr": MIN_PSNR, **state}, described, CURRENT_VERSION + 1)
 
 
 def crops(

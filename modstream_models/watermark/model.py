@@ -153,6 +153,7 @@ class Decoder(nn.Module):
             _block(3, channels), _block(channels, channels, 2), _block(channels, channels, 2),
             _block(channels, 2 * channels, 2), _block(2 * channels, 2 * channels, 2),
         )  # fmt: skip
+        self.working_size = working_size  # the images it reads, pixels a side
         self.map_side = working_size // 16  # four stride-2 blocks
         self.bits = nn.Linear(2 * channels * self.map_side**2, bits)
 
@@ -339,7 +340,6 @@ class Watermarker:
     texture_mask: bool = False  # the residual held back on smooth areas and spent on texture (texture_mask)
     layout: str = "whole"  # "whole": one residual over the image (version 1); "periodic": repeated (periodic.py)
     tile: int = periodic.TILE  # the periodic layout's period, in pixels
-    working: int = WORKING_SIZE  # the periodic layout's tile as the networks see it, in pixels
     # Where the floors cost a bit (one read wrong from the stored image), the image is marked without them as version 1
     # marks: version 4's networks cannot hold the mark at 42 dB on the tiny generator's noise images (34-35 dB needed)
     floors_give_way: bool = False
@@ -393,6 +393,11 @@ class Watermarker:
             for ours, theirs in modules
             for name, value in ours.state_dict().items()
         )
+
+    @property
+    def working(self) -> int:
+        """The periodic layout's tile as the networks see it, in pixels: the decoder's working size."""
+        return self.decoder.working_size
 
     def use_layout(self, layout: str) -> None:
         """Embed and read in ``layout`` ("whole" or "periodic"), as the weights were trained for or to try another."""
@@ -518,16 +523,22 @@ class Watermarker:
     def load(cls, path: Path = WEIGHTS, placement: devices.Placement = devices.CPU) -> Watermarker:
         data = path.read_bytes()
         state = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
-        encoder, decoder = networks(state)
         number = int(state.get("version", 1))  # version 1 predates these keys
         version = f"modstream watermark {number} ({hashlib.sha256(data).hexdigest()[:12]}, step {state['step']})"
+        return cls.of(state, version, number, placement)
+
+    @classmethod
+    def of(
+        cls, state: dict[str, Any], version: str, number: int, placement: devices.Placement = devices.CPU
+    ) -> Watermarker:
+        """The watermarker of saved weights (a version's file, or a training run's checkpoint) as version ``number``."""
+        encoder, decoder = networks(state)
         floor, chroma_mask = state.get("min_psnr"), bool(state.get("chroma_mask", False))
         presence = sync.Presence.of(state["presence"]) if "presence" in state else None
         return cls(
             encoder, decoder, float(state["strength"]), version, number, floor, chroma_mask,
             texture_mask=bool(state.get("texture_mask", False)),
             layout=state.get("layout", "whole"), tile=int(state.get("tile", periodic.TILE)),
-            working=int(state.get("working", WORKING_SIZE)),
             floors_give_way=bool(state.get("floors_give_way", False)), below=state.get("below"),
             same_aspect_crops=bool(state.get("same_aspect_crops", number == 1)), presence=presence,
             device=placement.device,

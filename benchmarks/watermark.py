@@ -63,7 +63,6 @@ from modstream_models.watermark.payload import (
     CODE_BITS,
     DETECTION_MAX_ERRORS,
     PAYLOAD_BITS,
-    decode_bits,
     encode_payload,
 )  # fmt: skip
 from modstream_models.watermark.train import CHECKPOINT
@@ -186,7 +185,8 @@ class Method:
     name: str
     bits: int
     embed: Callable[[Array, Array], Array]  # RGB image, message bits -> watermarked RGB image
-    read: Callable[[Array], Array]  # RGB image -> read bits
+    # RGB image -> the bits read, and the payload found (modstream's reader: by the bits' reliabilities too; None)
+    read: Callable[[Array], tuple[Array, bytes | None]]
 
 
 def modstream_method(watermarkers: list[Watermarker], name: str = "modstream") -> Method:
@@ -198,8 +198,9 @@ def modstream_method(watermarkers: list[Watermarker], name: str = "modstream") -
         original = _pil(image)
         return np.asarray(embedder.version_for(original).embed(original, bits))
 
-    def read(image: Array) -> Array:
-        return reader.read_payload(_pil(image)).bits  # where the image as it is fails: the searches'
+    def read(image: Array) -> tuple[Array, bytes | None]:
+        reading = reader.read_payload(_pil(image))
+        return reading.bits, reading.payload  # where the image as it is fails: the searches'
 
     return Method(name, CODE_BITS, embed, read)
 
@@ -216,11 +217,11 @@ def invisible_watermark_method(algorithm: str, bits: int) -> Method:
         bgr = np.ascontiguousarray(image[..., ::-1])
         return np.ascontiguousarray(encoder.encode(bgr, algorithm)[..., ::-1])
 
-    def read(image: Array) -> Array:
+    def read(image: Array) -> tuple[Array, None]:
         bgr = np.ascontiguousarray(image[..., ::-1])
         if bgr.shape[0] * bgr.shape[1] < 256 * 256:  # the library refuses smaller images: nothing read
-            return np.zeros(bits, dtype=np.uint8)
-        return np.asarray(WatermarkDecoder("bits", bits).decode(bgr, algorithm), dtype=np.uint8)
+            return np.zeros(bits, dtype=np.uint8), None
+        return np.asarray(WatermarkDecoder("bits", bits).decode(bgr, algorithm), dtype=np.uint8), None
 
     return Method(algorithm, bits, embed, read)
 
@@ -268,7 +269,7 @@ def evaluate(method: Method, images: list[Array], rng: np.random.Generator, out:
         quality["ssim"].append(float(structural_similarity(image, marked, channel_axis=2)))
         for name, attack in ATTACKS.items():
             started = time.perf_counter()
-            read = method.read(attack(marked))
+            read, found = method.read(attack(marked))
             elapsed_ms = (time.perf_counter() - started) * 1000
             if name == "none":
                 quality["decode_ms"].append(elapsed_ms)
@@ -276,7 +277,7 @@ def evaluate(method: Method, images: list[Array], rng: np.random.Generator, out:
                 quality["decode_crop_ms"].append(elapsed_ms)
             per_attack[name]["bit_accuracy"].append(float((read == message).mean()))
             if method.name.startswith("modstream"):
-                per_attack[name]["detected"].append(float(decode_bits(read).payload == payload))
+                per_attack[name]["detected"].append(float(found == payload))
             else:
                 per_attack[name]["detected"].append(float((read == message).sum() >= needed))
     worst = int(np.argmin(quality["psnr"]))

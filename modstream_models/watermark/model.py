@@ -41,7 +41,13 @@ from torch import nn
 from modstream_models import device as devices
 from modstream_models.watermark import geometry, periodic, sync
 from modstream_models.watermark.geometry import Geometry
-from modstream_models.watermark.payload import CODE_BITS, DETECTION_MAX_ERRORS, decode_bits, encode_payload
+from modstream_models.watermark.payload import (
+    CODE_BITS,
+    DETECTION_MAX_ERRORS,
+    decode_bits,
+    decode_probabilities,
+    encode_payload,
+)
 from modstream_models.watermark.perceptual import luminance, structural_similarity, texture_mask
 
 WORKING_SIZE = 64
@@ -286,7 +292,7 @@ class Reading:
     payload: bytes | None  # None: no watermark detected
     bit_confidence: float  # mean distance of the bit probabilities from 0.5, scaled to 0..1
     corrected_bits: int
-    bits: np.ndarray = field(repr=False, compare=False)  # the 120 code bits as read (0/1)
+    probabilities: np.ndarray = field(repr=False, compare=False)  # of each of the 120 code bits being 1
     placement: Placement | None = None  # where the payload was found as a crop; None: as it is, or not found
     geometry: Geometry | None = None  # the turn or mirror undone to find the payload; None: none, or not found
     version: int | None = None  # the watermark version whose decoder found the payload; None: not found
@@ -294,6 +300,11 @@ class Reading:
     @property
     def detected(self) -> bool:
         return self.payload is not None
+
+    @property
+    def bits(self) -> np.ndarray:
+        """The 120 code bits as read (0/1)."""
+        return (self.probabilities > 0.5).astype(np.uint8)
 
     def to_json(self) -> dict[str, Any]:
         crop = self.placement
@@ -316,12 +327,16 @@ class Reading:
         cls, probabilities: np.ndarray, placement: Placement | None = None, geometry: Geometry | None = None,
         max_errors: int = DETECTION_MAX_ERRORS,
     ) -> Reading:  # fmt: skip
-        bits = (probabilities > 0.5).astype(np.uint8)
-        decoded = decode_bits(bits, max_errors)
+        # a reading decoded as a detection weighs its bits by their reliabilities; the periodic layout's other shifts,
+        # thousands per image, need their bits this close to a codeword
+        if max_errors == DETECTION_MAX_ERRORS:
+            decoded = decode_probabilities(probabilities)
+        else:
+            decoded = decode_bits((probabilities > 0.5).astype(np.uint8), max_errors)
         confidence = round(float(_confidence(probabilities[None])[0]) * 2, 4)
         found = decoded.payload is not None
         return cls(
-            decoded.payload, confidence, decoded.corrected_bits, bits,
+            decoded.payload, confidence, decoded.corrected_bits, probabilities,
             placement if found else None, geometry if found else None,
         )  # fmt: skip
 

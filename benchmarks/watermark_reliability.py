@@ -43,7 +43,7 @@ from PIL import Image
 
 from benchmarks.watermark import unwatermarked_images
 from modstream_models.watermark import periodic
-from modstream_models.watermark.model import SEARCH_TRIES, Reader, Watermarker, to_tensor
+from modstream_models.watermark.model import Reader, Watermarker, most_confident_readings, to_tensor
 from modstream_models.watermark.payload import (
     CODE_BITS,
     PAYLOAD_BITS,
@@ -70,8 +70,7 @@ def decoded_readings(watermarker: Watermarker, image: Image.Image, crops: bool) 
     tile = periodic.working_tile(to_tensor(image), watermarker.working, watermarker.tile)
     found = [watermarker.read(image)]
     for every_shift in watermarker.read_every_shift(torch.cat([tile, tile.flip(-1)])):
-        confidence = np.abs(every_shift - 0.5).mean(axis=1)
-        found.extend(every_shift[np.argsort(-confidence)[:SEARCH_TRIES]])
+        found.extend(every_shift[most_confident_readings(every_shift)])
     return found
 
 

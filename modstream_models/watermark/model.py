@@ -832,7 +832,7 @@ def _shift_readings(every_shift: np.ndarray, geometry: Geometry | None = None) -
     is most confident at or next to the shift that lines up (within its 3 most confident on the held-out photos after
     JPEG 60), so those are decoded first as any reading is (DETECTION_MAX_ERRORS corrections); the rest need to be
     closer to a codeword (SHIFT_MAX_ERRORS)."""
-    most_confident = np.argsort(-_confidence(every_shift))[:SEARCH_TRIES]
+    most_confident = most_confident_readings(every_shift)
     for row in most_confident:
         yield Reading.of(every_shift[row], geometry=geometry)
     for probabilities in np.delete(every_shift, most_confident, axis=0):
@@ -843,6 +843,12 @@ def _confidence(probabilities: np.ndarray) -> np.ndarray:
     return np.abs(probabilities - 0.5).mean(axis=1)
 
 
+def most_confident_readings(probabilities: np.ndarray) -> np.ndarray:
+    """The SEARCH_TRIES rows of bit probabilities the decoder is most confident about, most confident first: those a
+    search decodes as any reading."""
+    return np.argsort(-_confidence(probabilities))[:SEARCH_TRIES]
+
+
 def _most_confident(
     coarse: Sequence[Candidate],
     read: Callable[[list[Candidate]], np.ndarray],
@@ -851,8 +857,7 @@ def _most_confident(
 ) -> Iterator[tuple[Candidate, np.ndarray]]:
     """The SEARCH_TRIES candidates the decoder is most confident about, each refined among its neighbours
     at each step in turn, with their bit probabilities."""
-    confidence = _confidence(read(list(coarse)))
-    for index in np.argsort(-confidence)[:SEARCH_TRIES]:
+    for index in most_confident_readings(read(list(coarse))):
         best, best_probabilities = coarse[index], np.empty(0)
         for step in steps:
             neighbours = around(best, step)
